@@ -1,0 +1,51 @@
+# samtal: `make run` starts the whole system, `make test` runs every test.
+PYTHON ?= python3
+VENV := .venv
+RASA_VENV := .venv-rasa
+RASA := RASA_TELEMETRY_ENABLED=false TF_CPP_MIN_LOG_LEVEL=3 $(RASA_VENV)/bin/python -m rasa_runtime.launch
+RASA_DATA := --data dialogues nlu_data --domain dialogues --config config.yml
+MODEL_HASH = $(shell $(VENV)/bin/python -c "from pathlib import Path; from bot.launcher.rasa import training_data_hash; print(training_data_hash(Path('.')))")
+MODEL_CACHE := $(or $(SAMTAL_CACHE),$(HOME)/.cache/samtal)/models
+
+.PHONY: setup run test lint typecheck unit integration rasa-validate rasa-test model bench clean
+
+setup: $(VENV)/.installed $(RASA_VENV)/.installed
+
+$(VENV)/.installed: requirements/gateway.lock pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(VENV)/bin/pip install --quiet --disable-pip-version-check -r requirements/gateway.lock
+	$(VENV)/bin/pip install --quiet --disable-pip-version-check --no-deps -e .
+	touch $@
+
+$(RASA_VENV)/.installed: requirements/rasa.lock
+	"$$(scripts/python310.sh)" -m venv $(RASA_VENV)
+	$(RASA_VENV)/bin/pip install --quiet --disable-pip-version-check -r requirements/rasa.lock
+	touch $@
+
+run: setup
+	$(VENV)/bin/samtal run
+
+model: setup
+	$(VENV)/bin/python -c "from pathlib import Path; from bot.launcher.rasa import RasaPaths, ensure_model; import tempfile; m, s = ensure_model(RasaPaths.default(Path('.').resolve()), Path(tempfile.mkdtemp())); print(f'model {m} (trained in {s:.1f}s)' if s else f'model {m} (cached)')"
+
+test: setup lint rasa-validate model
+	$(VENV)/bin/python -m pytest -q
+	$(MAKE) rasa-test
+
+lint: setup
+	$(VENV)/bin/ruff check bot safety tests rasa_runtime dialogues/actions
+	$(VENV)/bin/ruff format --check bot safety tests rasa_runtime dialogues/actions
+	$(VENV)/bin/mypy
+
+rasa-validate: setup
+	$(RASA) data validate $(RASA_DATA) --fail-on-warnings --quiet
+
+rasa-test: model
+	$(RASA) test core --stories tests/rasa --model $(MODEL_CACHE)/samtal-$(MODEL_HASH).tar.gz \
+		--fail-on-prediction-errors --out var/rasa-test-results --quiet
+
+bench: setup
+	$(VENV)/bin/python -m bench
+
+clean:
+	rm -rf var .mypy_cache .ruff_cache .pytest_cache

@@ -1,0 +1,54 @@
+"""``samtal``: the command line for operators, mediators and newcomers."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import sys
+from collections.abc import Sequence
+
+from bot.errors import SamtalError
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="samtal", description=__doc__)
+    commands = parser.add_subparsers(dest="command", required=True)
+    commands.add_parser("run", help="start the whole embedded stack (what `make run` does)")
+    commands.add_parser("gateway", help="run the gateway against SAMTAL_HOME/samtal.yaml")
+    enroll = commands.add_parser("enroll", help="enrol a participant")
+    enroll.add_argument("matrix_id")
+    enroll.add_argument("--lang", required=True, choices=["sv", "en"])
+    enroll.add_argument("--mediator", default=None)
+    commands.add_parser("chat", help="chat with the bot as the demo participant, over E2EE")
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    try:
+        if args.command == "run":
+            from bot.cli.run import run_stack
+
+            return asyncio.run(run_stack())
+        if args.command == "gateway":
+            from bot.cli.gateway import run_gateway
+
+            return asyncio.run(run_gateway())
+        if args.command == "enroll":
+            from bot.cli.enroll import run_enroll
+
+            return run_enroll(args.matrix_id, args.lang, args.mediator)
+        if args.command == "chat":
+            from bot.cli.chat import run_chat
+
+            return asyncio.run(run_chat())
+    except SamtalError as exc:
+        print(f"samtal: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        return 130
+    return 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,157 @@
+"""Typed gateway configuration, validated on load.
+
+Secrets never live in the config file: each is read from an environment
+variable or from a file that only its owner can read. The loader refuses
+insecure settings instead of warning about them.
+"""
+
+from __future__ import annotations
+
+import os
+import stat
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlparse
+
+import yaml
+
+from bot.errors import ConfigError
+
+_LOOPBACK = {"127.0.0.1", "localhost", "::1"}
+_MIN_SECRET_CHARS = 32
+
+
+@dataclass(frozen=True)
+class MatrixConfig:
+    homeserver_url: str
+    bot_user_id: str
+    bot_password_file: Path
+    device_name: str
+    mediators: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class RasaConfig:
+    url: str
+    token: str
+    timeout_seconds: float
+
+
+@dataclass(frozen=True)
+class DialogueConfig:
+    consent_version: str
+    default_language: str
+    languages: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class GatewayConfig:
+    home: Path
+    matrix: MatrixConfig
+    rasa: RasaConfig
+    dialogue: DialogueConfig
+    kek_file: Path
+    pickle_key: str
+
+    @property
+    def vault_path(self) -> Path:
+        return self.home / "gateway" / "vault.db"
+
+    @property
+    def nio_store_dir(self) -> Path:
+        return self.home / "gateway" / "nio-store"
+
+
+def read_secret(env_name: str, path: Path) -> str:
+    """Read a secret from ``env_name`` if set, else from a private file."""
+    from_env = os.environ.get(env_name)
+    if from_env:
+        return from_env.strip()
+    if not path.exists():
+        raise ConfigError(f"secret missing: set {env_name} or create {path}")
+    if path.stat().st_mode & (stat.S_IRWXG | stat.S_IRWXO):
+        raise ConfigError(f"{path} is readable by others; run: chmod 600 {path}")
+    return path.read_text().strip()
+
+
+def _section(raw: dict[str, Any], name: str) -> dict[str, Any]:
+    value = raw.get(name)
+    if not isinstance(value, dict):
+        raise ConfigError(f"config section '{name}' is missing or not a mapping")
+    return value
+
+
+def _text(section: dict[str, Any], key: str, where: str) -> str:
+    value = section.get(key)
+    if not isinstance(value, str) or not value:
+        raise ConfigError(f"{where}.{key} must be a non-empty string")
+    return value
+
+
+def _pickle_key(home: Path, section: dict[str, Any]) -> str:
+    key = read_secret("SAMTAL_PICKLE_KEY", home / _text(section, "pickle_key_file", "crypto"))
+    if key == "DEFAULT_KEY" or len(key) < _MIN_SECRET_CHARS:
+        raise ConfigError("the crypto-store pickle key must be a random secret of 32+ chars")
+    return key
+
+
+def _rasa(home: Path, section: dict[str, Any]) -> RasaConfig:
+    url = _text(section, "url", "rasa")
+    if urlparse(url).hostname not in _LOOPBACK:
+        raise ConfigError("rasa.url must be on loopback: Rasa's HTTP API is never exposed")
+    token = read_secret("SAMTAL_RASA_TOKEN", home / _text(section, "token_file", "rasa"))
+    if len(token) < _MIN_SECRET_CHARS:
+        raise ConfigError("the Rasa auth token must be a random secret of 32+ chars")
+    timeout = float(section.get("timeout_seconds", 10))
+    if not 0 < timeout <= 120:
+        raise ConfigError("rasa.timeout_seconds must be between 0 and 120")
+    return RasaConfig(url=url.rstrip("/"), token=token, timeout_seconds=timeout)
+
+
+def _dialogue(section: dict[str, Any]) -> DialogueConfig:
+    languages = tuple(section.get("languages", ("sv", "en")))
+    default = _text(section, "default_language", "dialogue")
+    if default not in languages:
+        raise ConfigError("dialogue.default_language must be one of dialogue.languages")
+    return DialogueConfig(
+        consent_version=_text(section, "consent_version", "dialogue"),
+        default_language=default,
+        languages=languages,
+    )
+
+
+def parse_config(raw: dict[str, Any], home: Path) -> GatewayConfig:
+    matrix = _section(raw, "matrix")
+    crypto = _section(raw, "crypto")
+    mediators = matrix.get("mediators", [])
+    if not isinstance(mediators, list) or not all(isinstance(m, str) for m in mediators):
+        raise ConfigError("matrix.mediators must be a list of Matrix ids")
+    return GatewayConfig(
+        home=home,
+        matrix=MatrixConfig(
+            homeserver_url=_text(matrix, "homeserver_url", "matrix").rstrip("/"),
+            bot_user_id=_text(matrix, "bot_user_id", "matrix"),
+            bot_password_file=home / _text(matrix, "bot_password_file", "matrix"),
+            device_name=str(matrix.get("device_name", "samtal gateway")),
+            mediators=tuple(mediators),
+        ),
+        rasa=_rasa(home, _section(raw, "rasa")),
+        dialogue=_dialogue(_section(raw, "dialogue")),
+        kek_file=home / _text(crypto, "kek_file", "crypto"),
+        pickle_key=_pickle_key(home, crypto),
+    )
+
+
+def load_config(path: Path, home: Path) -> GatewayConfig:
+    try:
+        raw = yaml.safe_load(path.read_text())
+    except (OSError, yaml.YAMLError) as exc:
+        raise ConfigError(f"cannot read config {path}: {exc}") from exc
+    if not isinstance(raw, dict):
+        raise ConfigError(f"config {path} must be a mapping")
+    return parse_config(raw, home)
+
+
+def samtal_home() -> Path:
+    return Path(os.environ.get("SAMTAL_HOME", "var")).resolve()

@@ -1,0 +1,52 @@
+"""Effects: what the dialogue reports happened, applied by the gateway only.
+
+Effects are validated against the JSON Schema the action server also uses,
+then folded into the participant's state by a pure function.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Mapping
+from dataclasses import replace
+from pathlib import Path
+from typing import Any
+
+import jsonschema
+
+from bot.core.model import Participant
+from bot.errors import SamtalError
+
+
+class InvalidEffects(SamtalError):
+    """The dialogue sent an effects payload that does not match the schema."""
+
+
+class EffectValidator:
+    def __init__(self, schema_path: Path) -> None:
+        schema = json.loads(schema_path.read_text())
+        self._validator = jsonschema.Draft202012Validator(schema)
+
+    def __call__(self, payload: Mapping[str, Any]) -> None:
+        error = jsonschema.exceptions.best_match(self._validator.iter_errors(dict(payload)))
+        if error is not None:
+            raise InvalidEffects(f"effects payload rejected at {list(error.absolute_path)}")
+
+
+def apply_effects(
+    participant: Participant, effects: Iterable[Mapping[str, Any]], now: float
+) -> Participant:
+    """Fold effects into participant state. Unknown-to-state effects pass through."""
+    for effect in effects:
+        kind = effect["type"]
+        if kind == "consent_given":
+            participant = replace(participant, consent_version=effect["version"], consent_at=now)
+        elif kind in ("consent_withdrawn", "consent_declined"):
+            participant = replace(participant, consent_version=None, consent_at=None)
+        elif kind == "paused":
+            participant = replace(participant, paused=True)
+        elif kind == "resumed":
+            participant = replace(participant, paused=False)
+        elif kind == "language_changed":
+            participant = replace(participant, language=effect["language"])
+    return participant

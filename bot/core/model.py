@@ -1,0 +1,56 @@
+"""Plain data the turn pipeline decides on. No I/O here."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from bot.ids import EventId, MatrixUserId, ParticipantId, RoomId
+
+
+@dataclass(frozen=True)
+class Inbound:
+    """One message as the transport delivered it."""
+
+    event_id: EventId
+    sender: MatrixUserId
+    room_id: RoomId
+    text: str
+    room_encrypted: bool
+    room_members: frozenset[str]
+    timestamp_ms: int
+
+
+@dataclass(frozen=True)
+class Participant:
+    """What the gateway knows about an enrolled participant."""
+
+    pseudonym: ParticipantId
+    matrix_id: MatrixUserId
+    language: str
+    mediator: str | None = None
+    room_id: RoomId | None = None
+    consent_version: str | None = None
+    consent_at: float | None = None
+    paused: bool = False
+    enrolled_at: float = 0.0
+
+    def has_consented(self, current_version: str) -> bool:
+        return self.consent_version == current_version
+
+
+@dataclass(frozen=True)
+class BotMessage:
+    """One reply the dialogue produced, before the gateway's checks."""
+
+    text: str
+    kind: str = "text"
+    question: str | None = None
+
+
+@dataclass(frozen=True)
+class TurnPlan:
+    """What to send and which effects to apply, in order."""
+
+    replies: tuple[str, ...]
+    effects: tuple[dict[str, object], ...] = field(default_factory=tuple)
+    blocked_questions: int = 0

@@ -1,0 +1,34 @@
+"""Enrolment works whether the gateway runs or not: it writes to the vault."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+from bot.config import load_config
+from bot.core.model import Participant
+from bot.errors import ConfigError
+from bot.state.participants import ParticipantRegistry
+from safety.vault import Vault, load_or_create_key_file
+
+_MATRIX_ID = re.compile(r"^@[a-z0-9._=\-/+]+:[A-Za-z0-9.\-]+(:\d+)?$")
+
+
+def validate_matrix_id(value: str) -> str:
+    if not _MATRIX_ID.match(value):
+        raise ConfigError("not a Matrix user id (expected @name:server)")
+    return value
+
+
+def enroll(home: Path, matrix_id: str, language: str, mediator: str | None) -> Participant:
+    config = load_config(home / "samtal.yaml", home)
+    if language not in config.dialogue.languages:
+        raise ConfigError(f"language must be one of {', '.join(config.dialogue.languages)}")
+    validate_matrix_id(matrix_id)
+    if mediator is not None:
+        validate_matrix_id(mediator)
+    vault = Vault(config.vault_path, load_or_create_key_file(config.kek_file, create=True))
+    try:
+        return ParticipantRegistry(vault).enroll(matrix_id, language, mediator)
+    finally:
+        vault.close()

@@ -1,0 +1,117 @@
+"""The gateway process: wires the Matrix transport to the turn pipeline."""
+
+from __future__ import annotations
+
+import asyncio
+from collections import defaultdict
+from collections.abc import Awaitable
+from pathlib import Path
+
+from nio import AsyncClient
+
+from bot import logs
+from bot.config import GatewayConfig
+from bot.core.effects import EffectValidator
+from bot.core.model import Inbound
+from bot.core.screen import SafetyScreen
+from bot.errors import SamtalError
+from bot.invites import InviteHandler
+from bot.matrix.intake import Intake, to_inbound
+from bot.matrix.sender import Sender
+from bot.matrix.session import login, new_client
+from bot.matrix.sync_loop import SyncLoop
+from bot.matrix.undecryptable import UndecryptableQueue
+from bot.rasa.client import RasaClient
+from bot.state.gateway_state import GatewayState
+from bot.state.participants import ParticipantRegistry
+from bot.state.turns import TurnLedger
+from bot.turn_handler import TurnHandler
+from safety.vault import Vault, load_or_create_key_file
+
+MAX_TURN_ATTEMPTS = 3
+
+
+class BatchIncomplete(SamtalError):
+    """Some turn of the batch failed; the batch must be replayed."""
+
+
+class Gateway:
+    def __init__(self, config: GatewayConfig, schema_path: Path, screen: SafetyScreen) -> None:
+        self.config = config
+        self.vault = Vault(config.vault_path, load_or_create_key_file(config.kek_file, create=True))
+        self.state = GatewayState(self.vault)
+        self.registry = ParticipantRegistry(self.vault)
+        self.client: AsyncClient = new_client(config)
+        self.rasa = RasaClient(config.rasa.url, config.rasa.token, config.rasa.timeout_seconds)
+        self.sender = Sender(self.client)
+        self.intake = Intake(self.client, config.matrix.bot_user_id)
+        self.undecryptable = UndecryptableQueue(self.client, self.vault)
+        self.invites = InviteHandler(self.client, config, self.registry, self.sender)
+        self.turns = TurnHandler(
+            config,
+            self.registry,
+            TurnLedger(self.vault),
+            self.sender,
+            self.rasa,
+            EffectValidator(schema_path),
+            screen,
+        )
+        self._failures: dict[str, int] = {}
+        self.sync = SyncLoop(self.client, self.state, self.handle_batch)
+
+    async def handle_batch(self) -> None:
+        batch = self.intake.batch
+        invites = list(batch.invites.values())
+        undecryptable = list(batch.undecryptable)
+        messages = list(batch.messages)
+        batch.clear()
+        for invite in invites:
+            await self._guard("invite", self.invites.handle(invite))
+        for event in undecryptable:
+            await self.undecryptable.add(event)
+        for room_id, message in self.undecryptable.retry():
+            room = self.client.rooms.get(room_id)
+            if room is not None:
+                messages.append(to_inbound(room, message))
+        by_room: dict[str, list[Inbound]] = defaultdict(list)
+        for inbound in messages:
+            by_room[inbound.room_id].append(inbound)
+        results = await asyncio.gather(*(self._room_in_order(items) for items in by_room.values()))
+        if not all(results):
+            # The sync position stays put, so the batch is replayed; answered
+            # turns are skipped by the ledger, failed ones get another try.
+            raise BatchIncomplete("a turn failed and will be retried")
+
+    async def _room_in_order(self, items: list[Inbound]) -> bool:
+        complete = True
+        for inbound in sorted(items, key=lambda item: item.timestamp_ms):
+            if await self._guard("turn", self.turns.handle(inbound)):
+                continue
+            attempts = self._failures.get(inbound.event_id, 0) + 1
+            self._failures[inbound.event_id] = attempts
+            if attempts < MAX_TURN_ATTEMPTS:
+                complete = False
+            else:
+                logs.warning("turn_abandoned", attempts=attempts)
+        return complete
+
+    async def _guard(self, what: str, work: Awaitable[None]) -> bool:
+        """A failing handler is logged, never fatal; returns whether it worked."""
+        try:
+            await work
+            return True
+        except asyncio.CancelledError:
+            raise
+        except Exception as exc:
+            logs.warning(f"{what}_failed", error=type(exc).__name__)
+            return False
+
+    async def run(self) -> None:
+        await login(self.client, self.config, self.state)
+        logs.event("gateway_started")
+        try:
+            await self.sync.run()
+        finally:
+            await self.rasa.close()
+            await self.client.close()
+            self.vault.close()

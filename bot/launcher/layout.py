@@ -1,0 +1,90 @@
+"""Where the embedded stack keeps its state under SAMTAL_HOME, and its secrets."""
+
+from __future__ import annotations
+
+import json
+import os
+import secrets
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+
+@dataclass(frozen=True)
+class StackLayout:
+    home: Path
+
+    @property
+    def secrets(self) -> Path:
+        return self.home / "secrets"
+
+    @property
+    def synapse(self) -> Path:
+        return self.home / "synapse"
+
+    @property
+    def logs(self) -> Path:
+        return self.home / "logs"
+
+    @property
+    def gateway_config(self) -> Path:
+        return self.home / "samtal.yaml"
+
+    @property
+    def stack_json(self) -> Path:
+        return self.home / "stack.json"
+
+    @property
+    def ports_json(self) -> Path:
+        return self.home / "ports.json"
+
+    def device_dir(self, name: str) -> Path:
+        return self.home / "devices" / name
+
+    def secret(self, name: str) -> Path:
+        """A random secret file, created 0600 on first use."""
+        path = self.secrets / name
+        if not path.exists():
+            self.secrets.mkdir(parents=True, exist_ok=True, mode=0o700)
+            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+            with os.fdopen(fd, "w") as handle:
+                handle.write(secrets.token_urlsafe(32) + "\n")
+        return path
+
+    def read_secret(self, name: str) -> str:
+        return self.secret(name).read_text().strip()
+
+
+def write_gateway_config(
+    layout: StackLayout,
+    *,
+    homeserver_url: str,
+    bot_user_id: str,
+    mediators: list[str],
+    rasa_url: str,
+) -> Path:
+    """The gateway config for the embedded stack; secrets are referenced, not copied."""
+    config: dict[str, Any] = {
+        "matrix": {
+            "homeserver_url": homeserver_url,
+            "bot_user_id": bot_user_id,
+            "bot_password_file": "secrets/bot.password",
+            "device_name": "samtal gateway",
+            "mediators": mediators,
+        },
+        "rasa": {"url": rasa_url, "token_file": "secrets/rasa.token", "timeout_seconds": 15},
+        "crypto": {"kek_file": "secrets/kek.hex", "pickle_key_file": "secrets/pickle.key"},
+        "dialogue": {"consent_version": "v1", "default_language": "sv", "languages": ["sv", "en"]},
+    }
+    layout.gateway_config.write_text(
+        "# Written by samtal run for the embedded stack. See samtal.example.yaml.\n"
+        + yaml.safe_dump(config, sort_keys=False)
+    )
+    return layout.gateway_config
+
+
+def write_json(path: Path, data: dict[str, Any]) -> None:
+    path.write_text(json.dumps(data, indent=2) + "\n")
+    os.chmod(path, 0o600)

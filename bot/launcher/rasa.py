@@ -1,0 +1,172 @@
+"""Train (when the data changed) and start the Rasa server and action server.
+
+Both run from .venv-rasa through ``rasa_runtime.launch``, which switches off
+telemetry and outside error reporting. The server binds to loopback, requires
+the auth token, and logs at INFO (Rasa logs message text only at DEBUG).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import shutil
+import subprocess
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+from bot.errors import SamtalError
+from bot.launcher.processes import ManagedProcess
+
+TRAINING_INPUTS = ("config.yml", "dialogues", "nlu_data")
+
+
+class TrainingFailed(SamtalError):
+    """rasa train did not produce a model."""
+
+
+@dataclass(frozen=True)
+class RasaPaths:
+    project: Path
+    python: Path
+    cache_dir: Path
+
+    @classmethod
+    def default(cls, project: Path) -> RasaPaths:
+        cache = Path(os.environ.get("SAMTAL_CACHE", Path.home() / ".cache" / "samtal"))
+        return cls(
+            project=project,
+            python=project / ".venv-rasa" / "bin" / "python",
+            cache_dir=cache / "models",
+        )
+
+
+def training_data_hash(project: Path) -> str:
+    """A hash over every file that shapes the trained model."""
+    digest = hashlib.sha256()
+    for name in TRAINING_INPUTS:
+        root = project / name
+        files = sorted(p for p in root.rglob("*") if p.is_file()) if root.is_dir() else [root]
+        for path in files:
+            if path.suffix not in (".yml", ".yaml") or "__pycache__" in path.parts:
+                continue
+            digest.update(str(path.relative_to(project)).encode() + b"\0")
+            digest.update(path.read_bytes() + b"\0")
+    lock = project / "requirements" / "rasa.lock"
+    if lock.exists():
+        digest.update(lock.read_bytes())
+    return digest.hexdigest()[:20]
+
+
+def rasa_env(home: Path) -> dict[str, str]:
+    return {
+        "RASA_TELEMETRY_ENABLED": "false",
+        "TF_CPP_MIN_LOG_LEVEL": "3",
+        "PYTHONWARNINGS": "ignore",
+        "SQLALCHEMY_SILENCE_UBER_WARNING": "1",
+        "RASA_CACHE_DIRECTORY": str(home / "rasa-cache"),
+        "HOME": str(home / "rasa-home"),
+    }
+
+
+def ensure_model(paths: RasaPaths, home: Path) -> tuple[Path, float]:
+    """Return the model for the current data, training it only if needed."""
+    model = paths.cache_dir / f"samtal-{training_data_hash(paths.project)}.tar.gz"
+    if model.exists():
+        return model, 0.0
+    paths.cache_dir.mkdir(parents=True, exist_ok=True)
+    workdir = home / "training"
+    shutil.rmtree(workdir, ignore_errors=True)
+    workdir.mkdir(parents=True)
+    started = time.monotonic()
+    result = subprocess.run(
+        [
+            str(paths.python),
+            "-m",
+            "rasa_runtime.launch",
+            "train",
+            "--data",
+            "dialogues",
+            "nlu_data",
+            "--domain",
+            "dialogues",
+            "--config",
+            "config.yml",
+            "--out",
+            str(workdir),
+            "--fixed-model-name",
+            "model",
+            "--quiet",
+        ],
+        cwd=paths.project,
+        env={**os.environ, **rasa_env(home)},
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    trained = workdir / "model.tar.gz"
+    if result.returncode != 0 or not trained.exists():
+        raise TrainingFailed(f"rasa train failed:\n{result.stdout[-2000:]}{result.stderr[-2000:]}")
+    shutil.move(str(trained), model)
+    return model, time.monotonic() - started
+
+
+def write_endpoints(home: Path, action_port: int) -> Path:
+    path = home / "rasa" / "endpoints.yml"
+    path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+    path.write_text(
+        f"action_endpoint:\n  url: http://127.0.0.1:{action_port}/webhook\n"
+        "tracker_store:\n  type: InMemoryTrackerStore\n"
+    )
+    return path
+
+
+def action_server(paths: RasaPaths, home: Path, port: int) -> ManagedProcess:
+    return ManagedProcess(
+        "action-server",
+        [
+            str(paths.python),
+            "-m",
+            "rasa_runtime.launch",
+            "run",
+            "actions",
+            "--actions",
+            "dialogues.actions",
+            "--port",
+            str(port),
+        ],
+        home / "logs" / "actions.log",
+        cwd=paths.project,
+        env=rasa_env(home),
+    )
+
+
+def rasa_server(
+    paths: RasaPaths, home: Path, model: Path, port: int, action_port: int, token_file: Path
+) -> ManagedProcess:
+    endpoints = write_endpoints(home, action_port)
+    return ManagedProcess(
+        "rasa",
+        [
+            str(paths.python),
+            "-m",
+            "rasa_runtime.launch",
+            "run",
+            "--enable-api",
+            "--auth-token-file",
+            str(token_file),
+            "--interface",
+            "127.0.0.1",
+            "--port",
+            str(port),
+            "--model",
+            str(model),
+            "--endpoints",
+            str(endpoints),
+            "--credentials",
+            str(paths.project / "rasa_runtime" / "credentials.yml"),
+        ],
+        home / "logs" / "rasa.log",
+        cwd=paths.project,
+        env=rasa_env(home),
+    )

@@ -1,0 +1,189 @@
+"""The embedded stack: Synapse, Rasa, the action server and the gateway.
+
+``samtal run`` and the integration tests both build on this, so the tests run
+the same wiring a newcomer gets from ``make run``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import sys
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from bot import enrolment
+from bot.homeserver import (
+    HomeserverLayout,
+    SynapseProcess,
+    UserExists,
+    free_port,
+    register_user,
+    write_homeserver_config,
+)
+from bot.launcher import rasa
+from bot.launcher.layout import StackLayout, write_gateway_config, write_json
+from bot.launcher.processes import ManagedProcess, ProcessStartError
+
+BOT = "samtal"
+DEMO_MEDIATOR = "mediator"
+DEMO_PARTICIPANT = "deltagare"
+SERVER_NAME = "localhost"
+
+
+def user_id(localpart: str) -> str:
+    return f"@{localpart}:{SERVER_NAME}"
+
+
+@dataclass
+class Stack:
+    project: Path
+    layout: StackLayout
+    for_tests: bool = False
+    timings: dict[str, float] = field(default_factory=dict)
+    synapse: SynapseProcess | None = None
+    actions: ManagedProcess | None = None
+    rasa_server: ManagedProcess | None = None
+    gateway: ManagedProcess | None = None
+    ports: dict[str, int] = field(default_factory=dict)
+
+    @property
+    def homeserver_url(self) -> str:
+        return f"http://127.0.0.1:{self.ports['homeserver']}"
+
+    @property
+    def rasa_url(self) -> str:
+        return f"http://127.0.0.1:{self.ports['rasa']}"
+
+    def _choose_ports(self) -> None:
+        path = self.layout.ports_json
+        if path.exists() and not self.for_tests:
+            self.ports = {k: int(v) for k, v in json.loads(path.read_text()).items()}
+            return
+        self.ports = {name: free_port() for name in ("homeserver", "rasa", "actions")}
+        self.layout.home.mkdir(parents=True, exist_ok=True, mode=0o700)
+        write_json(path, dict(self.ports))
+
+    async def start_homeserver(self) -> HomeserverLayout:
+        self._choose_ports()
+        started = time.monotonic()
+        hs_layout = write_homeserver_config(
+            self.layout.synapse,
+            server_name=SERVER_NAME,
+            port=self.ports["homeserver"],
+            for_tests=self.for_tests,
+        )
+        self.synapse = SynapseProcess(hs_layout)
+        await self.synapse.start()
+        self.timings["homeserver_start_s"] = time.monotonic() - started
+        return hs_layout
+
+    async def provision(self, hs_layout: HomeserverLayout) -> None:
+        """Create the bot and demo accounts once; their passwords live in secrets/."""
+        shared = hs_layout.read_registration_secret()
+        for localpart, secret in (
+            (BOT, "bot.password"),
+            (DEMO_MEDIATOR, "mediator.password"),
+            (DEMO_PARTICIPANT, "participant.password"),
+        ):
+            try:
+                await register_user(
+                    self.homeserver_url, shared, localpart, self.layout.read_secret(secret)
+                )
+            except UserExists:
+                pass
+        self.layout.secret("pickle.key")
+        self.layout.secret("rasa.token")
+        write_gateway_config(
+            self.layout,
+            homeserver_url=self.homeserver_url,
+            bot_user_id=user_id(BOT),
+            mediators=[user_id(DEMO_MEDIATOR)],
+            rasa_url=self.rasa_url,
+        )
+        await self.enroll(user_id(DEMO_PARTICIPANT), "sv", user_id(DEMO_MEDIATOR))
+
+    async def enroll(self, matrix_id: str, language: str, mediator: str | None) -> None:
+        enrolment.enroll(self.layout.home, matrix_id, language, mediator)
+
+    async def start_rasa(self) -> None:
+        paths = rasa.RasaPaths.default(self.project)
+        model, train_seconds = await asyncio.to_thread(rasa.ensure_model, paths, self.layout.home)
+        self.timings["rasa_train_s"] = train_seconds
+        started = time.monotonic()
+        self.actions = rasa.action_server(paths, self.layout.home, self.ports["actions"])
+        self.rasa_server = rasa.rasa_server(
+            paths,
+            self.layout.home,
+            model,
+            self.ports["rasa"],
+            self.ports["actions"],
+            self.layout.secret("rasa.token"),
+        )
+        await self.actions.start()
+        await self.rasa_server.start()
+        await self.actions.wait_http(f"http://127.0.0.1:{self.ports['actions']}/health", 120)
+        await self.rasa_server.wait_http(f"{self.rasa_url}/", 180)
+        self.timings["rasa_ready_s"] = time.monotonic() - started
+
+    async def start_gateway(self) -> None:
+        self.gateway = ManagedProcess(
+            "gateway",
+            [sys.executable, "-m", "bot.cli.main", "gateway"],
+            self.layout.logs / "gateway.log",
+            cwd=self.project,
+            env={"SAMTAL_HOME": str(self.layout.home)},
+        )
+        started = time.monotonic()
+        await self.gateway.start()
+        await self._wait_log(self.gateway, '"event": "gateway_ready"', 60)
+        self.timings["gateway_ready_s"] = time.monotonic() - started
+
+    async def stop_gateway(self) -> None:
+        if self.gateway is not None:
+            await self.gateway.stop()
+
+    async def _wait_log(self, process: ManagedProcess, marker: str, timeout: float) -> None:
+        deadline = time.monotonic() + timeout
+        offset = process.log_path.stat().st_size if process.log_path.exists() else 0
+        while time.monotonic() < deadline:
+            if not process.running:
+                raise ProcessStartError(f"{process.name} exited; see {process.log_path}")
+            if process.log_path.exists():
+                with process.log_path.open("rb") as handle:
+                    handle.seek(offset)
+                    if marker.encode() in handle.read():
+                        return
+            await asyncio.sleep(0.2)
+        raise ProcessStartError(f"{process.name} not ready; see {process.log_path}")
+
+    def write_stack_json(self) -> None:
+        write_json(
+            self.layout.stack_json,
+            {
+                "homeserver_url": self.homeserver_url,
+                "console_url": None,
+                "bot_user_id": user_id(BOT),
+                "rasa_url": self.rasa_url,
+                "accounts": {
+                    "mediator": {
+                        "user_id": user_id(DEMO_MEDIATOR),
+                        "password_file": str(self.layout.secrets / "mediator.password"),
+                    },
+                    "participant": {
+                        "user_id": user_id(DEMO_PARTICIPANT),
+                        "language": "sv",
+                        "password_file": str(self.layout.secrets / "participant.password"),
+                    },
+                },
+                "logs": str(self.layout.logs),
+            },
+        )
+
+    async def stop(self) -> None:
+        for process in (self.gateway, self.rasa_server, self.actions):
+            if process is not None:
+                await process.stop()
+        if self.synapse is not None:
+            await self.synapse.stop()

@@ -1,0 +1,65 @@
+"""Structured logging that carries event kinds, pseudonyms and timings only.
+
+samtal's own records are JSON lines built from explicit fields. Records from
+libraries (nio, aiohttp) can embed Matrix ids, room ids or event ids in their
+messages, so they pass through a scrubber before they are written.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import re
+import sys
+import time
+from typing import TextIO
+
+_IDENTIFIER = re.compile(r"[@!$#+][A-Za-z0-9._=\-/+]+(:[A-Za-z0-9.\-]+(:\d+)?)?")
+_LOGGER = logging.getLogger("samtal")
+
+Field = str | int | float | bool | None
+
+
+def event(kind: str, **fields: Field) -> None:
+    """Log one structured event. Pass pseudonyms, counts and timings only."""
+    _LOGGER.info(kind, extra={"samtal_fields": fields})
+
+
+def warning(kind: str, **fields: Field) -> None:
+    _LOGGER.warning(kind, extra={"samtal_fields": fields})
+
+
+class JsonFormatter(logging.Formatter):
+    def format(self, record: logging.LogRecord) -> str:
+        fields = getattr(record, "samtal_fields", None)
+        payload: dict[str, object] = {
+            "ts": round(time.time(), 3),
+            "level": record.levelname.lower(),
+            "logger": record.name,
+        }
+        if fields is not None:
+            payload["event"] = record.msg
+            payload.update(fields)
+        else:
+            payload["event"] = "library_log"
+            payload["message"] = scrub(record.getMessage())[:300]
+        if record.exc_info and record.exc_info[0] is not None:
+            payload["exception"] = record.exc_info[0].__name__
+        return json.dumps(payload, ensure_ascii=False)
+
+
+def scrub(text: str) -> str:
+    """Replace Matrix user, room, event and alias ids with a placeholder."""
+    return _IDENTIFIER.sub("<id>", text)
+
+
+def configure(stream: TextIO = sys.stderr, level: int = logging.INFO) -> None:
+    handler = logging.StreamHandler(stream)
+    handler.setFormatter(JsonFormatter())
+    root = logging.getLogger()
+    root.handlers[:] = [handler]
+    root.setLevel(logging.WARNING)
+    _LOGGER.setLevel(level)
+    # nio logs decryption details with user and device ids at INFO and below.
+    for noisy in ("nio", "aiohttp", "peewee"):
+        logging.getLogger(noisy).setLevel(logging.ERROR)

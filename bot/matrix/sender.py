@@ -1,0 +1,67 @@
+"""Send notices: plain text, no mentions, only to the people who should read them.
+
+Device trust is trust-on-first-use: devices of the room's expected members are
+trusted when first seen. A room holding anyone else gets nothing. The
+transaction id is derived from the message being answered, so a resend after a
+crash is deduplicated by the homeserver instead of reaching the reader twice.
+"""
+
+from __future__ import annotations
+
+import hashlib
+
+from nio import AsyncClient, RoomSendResponse
+
+from bot import logs
+from bot.errors import MatrixCallError
+from bot.matrix.calls import checked
+
+
+def transaction_id(answering: str, index: int) -> str:
+    return "samtal-" + hashlib.sha256(f"{answering}\0{index}".encode()).hexdigest()[:32]
+
+
+def notice_content(text: str) -> dict[str, object]:
+    """A plain m.notice. No formatted_body, and explicitly no mentions."""
+    return {"msgtype": "m.notice", "body": text, "m.mentions": {}}
+
+
+class Sender:
+    def __init__(self, client: AsyncClient) -> None:
+        self._client = client
+
+    def trust_expected_devices(self, room_id: str, expected: frozenset[str]) -> None:
+        room = self._client.rooms.get(room_id)
+        if room is None:
+            raise MatrixCallError("room_send", "unknown_room", "room not synced yet")
+        strangers = set(room.users) - expected
+        if strangers:
+            raise MatrixCallError("room_send", "unexpected_members", f"{len(strangers)} others")
+        for user_id in room.users:
+            for device in self._client.device_store.active_user_devices(user_id):
+                if not device.verified and not device.blacklisted:
+                    self._client.verify_device(device)
+                    logs.event("device_trusted_on_first_use")
+
+    async def prepare(self, room_id: str) -> None:
+        """Make sure every member's devices are known and have an Olm session."""
+        room = self._client.rooms.get(room_id)
+        if room is not None and not room.members_synced:
+            checked("joined_members", await self._client.joined_members(room_id))
+        if self._client.should_query_keys:
+            checked("keys_query", await self._client.keys_query())
+        missing = self._client.get_missing_sessions(room_id)
+        if missing:
+            checked("keys_claim", await self._client.keys_claim(missing))
+
+    async def notice(self, room_id: str, text: str, txn_id: str, expected: frozenset[str]) -> str:
+        room = self._client.rooms.get(room_id)
+        if room is not None and room.encrypted:
+            await self.prepare(room_id)
+            self.trust_expected_devices(room_id, expected)
+        response = checked(
+            "room_send",
+            await self._client.room_send(room_id, "m.room.message", notice_content(text), txn_id),
+        )
+        assert isinstance(response, RoomSendResponse)
+        return str(response.event_id)

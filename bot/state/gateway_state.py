@@ -1,0 +1,43 @@
+"""The gateway's own state: sync position and login, sealed in the vault."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from safety.vault import Vault
+from safety.vault.store import SYSTEM_OWNER
+
+
+@dataclass(frozen=True)
+class Login:
+    user_id: str
+    device_id: str
+    access_token: str
+
+
+class GatewayState:
+    def __init__(self, vault: Vault) -> None:
+        self._vault = vault
+
+    def sync_token(self) -> str | None:
+        record = self._vault.get("sync", SYSTEM_OWNER, "next_batch")
+        return None if record is None else str(record["token"])
+
+    def save_sync_token(self, token: str) -> None:
+        self._vault.put("sync", SYSTEM_OWNER, "next_batch", {"token": token})
+
+    def login(self) -> Login | None:
+        record = self._vault.get("login", SYSTEM_OWNER, "bot")
+        return None if record is None else Login(**record)
+
+    def save_login(self, login: Login) -> None:
+        self._vault.put(
+            "login",
+            SYSTEM_OWNER,
+            "bot",
+            {
+                "user_id": login.user_id,
+                "device_id": login.device_id,
+                "access_token": login.access_token,
+            },
+        )

@@ -1,0 +1,69 @@
+"""Enrolled participants, kept as encrypted records in the vault.
+
+The vault key of a participant is their pseudonym, so looking someone up by
+Matrix id needs the pseudonym key but never stores the Matrix id in the clear.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import time
+from typing import Any
+
+from bot.core.model import Participant
+from bot.ids import MatrixUserId, ParticipantId, RoomId, pseudonym
+from safety.vault import Vault
+
+_KIND = "participant"
+_KEY = "profile"
+TRANSPORT = "matrix"
+
+
+class ParticipantRegistry:
+    def __init__(self, vault: Vault) -> None:
+        self._vault = vault
+        self._pseudonym_key = vault.derived_key("samtal:pseudonym:v1")
+
+    def pseudonym_of(self, matrix_id: str) -> ParticipantId:
+        return pseudonym(self._pseudonym_key, TRANSPORT, matrix_id)
+
+    def find(self, matrix_id: str) -> Participant | None:
+        record = self._vault.get(_KIND, self.pseudonym_of(matrix_id), _KEY)
+        return None if record is None else _from_record(record)
+
+    def enroll(self, matrix_id: str, language: str, mediator: str | None) -> Participant:
+        """Enrol or update someone; consent already on record is kept."""
+        existing = self.find(matrix_id)
+        if existing is not None:
+            updated = dataclasses.replace(existing, language=language, mediator=mediator)
+        else:
+            updated = Participant(
+                pseudonym=self.pseudonym_of(matrix_id),
+                matrix_id=MatrixUserId(matrix_id),
+                language=language,
+                mediator=mediator,
+                enrolled_at=time.time(),
+            )
+        self.save(updated)
+        return updated
+
+    def save(self, participant: Participant) -> None:
+        self._vault.put(_KIND, participant.pseudonym, _KEY, dataclasses.asdict(participant))
+
+    def all(self) -> list[Participant]:
+        return [_from_record(record) for _, record in self._vault.items(_KIND)]
+
+
+def _from_record(record: dict[str, Any]) -> Participant:
+    room = record.get("room_id")
+    return Participant(
+        pseudonym=ParticipantId(record["pseudonym"]),
+        matrix_id=MatrixUserId(record["matrix_id"]),
+        language=record["language"],
+        mediator=record.get("mediator"),
+        room_id=RoomId(room) if room else None,
+        consent_version=record.get("consent_version"),
+        consent_at=record.get("consent_at"),
+        paused=bool(record.get("paused", False)),
+        enrolled_at=float(record.get("enrolled_at", 0.0)),
+    )

@@ -1,0 +1,135 @@
+"""One inbound message through the turn pipeline, answered exactly once.
+
+dedupe → enrolment → room checks → safety screen → dialogue → effects → reply.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import replace
+
+from bot import logs
+from bot.config import GatewayConfig
+from bot.core.decide import Refuse, Skip, decide
+from bot.core.effects import EffectValidator, apply_effects
+from bot.core.language import detect
+from bot.core.model import Inbound, Participant, TurnPlan
+from bot.core.replies import plan_replies
+from bot.core.screen import SafetyScreen
+from bot.core.texts import text
+from bot.errors import RasaUnavailable
+from bot.matrix.sender import Sender, transaction_id
+from bot.rasa.client import RasaClient
+from bot.state.participants import ParticipantRegistry
+from bot.state.turns import TurnLedger
+
+_REFUSAL_TEXT = {
+    Refuse.UNENCRYPTED_ROOM: "unencrypted_room",
+    Refuse.OTHERS_IN_ROOM: "others_in_room",
+}
+
+
+class TurnHandler:
+    def __init__(
+        self,
+        config: GatewayConfig,
+        registry: ParticipantRegistry,
+        ledger: TurnLedger,
+        sender: Sender,
+        rasa: RasaClient,
+        validator: EffectValidator,
+        screen: SafetyScreen,
+    ) -> None:
+        self._config = config
+        self._registry = registry
+        self._ledger = ledger
+        self._sender = sender
+        self._rasa = rasa
+        self._validate = validator
+        self._screen = screen
+
+    async def handle(self, inbound: Inbound) -> None:
+        started = time.perf_counter()
+        participant = self._registry.find(inbound.sender)
+        stored = self._ledger.get(participant.pseudonym, inbound.event_id) if participant else None
+        dialogue = self._config.dialogue
+        language = dialogue.default_language
+        if participant is not None:
+            language = detect(inbound.text, dialogue.languages, participant.language)
+        decision = decide(
+            inbound,
+            bot_user_id=self._config.matrix.bot_user_id,
+            participant=participant,
+            already_handled=stored is not None and stored.state == "answered",
+            allowed_companions=frozenset(),
+            language=language,
+        )
+        if isinstance(decision, Skip):
+            logs.event("turn_skipped", reason=decision.value)
+            return
+        assert participant is not None
+        if isinstance(decision, Refuse):
+            await self._answer(inbound, participant, (text(_REFUSAL_TEXT[decision], language),))
+            logs.event("turn_refused", participant=participant.pseudonym, reason=decision.value)
+            return
+        if stored is not None and stored.state == "planned":
+            plan = TurnPlan(replies=stored.replies, effects=stored.effects)
+            logs.event("turn_resumed", participant=participant.pseudonym)
+        else:
+            await self._screen.screen(inbound, participant, decision.language)
+            plan = await self._dialogue(inbound, participant, decision.language)
+            self._ledger.planned(participant.pseudonym, inbound.event_id, plan)
+        self._apply(participant, plan, inbound)
+        await self._answer(inbound, participant, plan.replies, record=False)
+        self._ledger.answered(participant.pseudonym, inbound.event_id)
+        logs.event(
+            "turn_answered",
+            participant=participant.pseudonym,
+            replies=len(plan.replies),
+            effects=len(plan.effects),
+            blocked_questions=plan.blocked_questions,
+            ms=round((time.perf_counter() - started) * 1000, 1),
+        )
+
+    async def _dialogue(
+        self, inbound: Inbound, participant: Participant, language: str
+    ) -> TurnPlan:
+        version = self._config.dialogue.consent_version
+        metadata = {
+            "language": language,
+            "consented": participant.has_consented(version),
+            "consent_version": version,
+        }
+        try:
+            messages = await self._rasa.message(participant.pseudonym, inbound.text, metadata)
+        except RasaUnavailable as exc:
+            logs.warning("dialogue_unavailable", participant=participant.pseudonym, error=str(exc))
+            return TurnPlan(replies=(text("dialogue_unavailable", language),))
+        return plan_replies(
+            messages,
+            consented=participant.has_consented(version),
+            consent_version=version,
+            validate_effects=self._validate,
+        )
+
+    def _apply(self, participant: Participant, plan: TurnPlan, inbound: Inbound) -> None:
+        updated = apply_effects(participant, plan.effects, time.time())
+        if updated.room_id != inbound.room_id:
+            updated = replace(updated, room_id=inbound.room_id)
+        if updated != participant:
+            self._registry.save(updated)
+
+    async def _answer(
+        self,
+        inbound: Inbound,
+        participant: Participant,
+        replies: tuple[str, ...],
+        *,
+        record: bool = True,
+    ) -> None:
+        expected = frozenset({self._config.matrix.bot_user_id, participant.matrix_id})
+        for index, reply in enumerate(replies):
+            txn = transaction_id(inbound.event_id, index)
+            await self._sender.notice(inbound.room_id, reply, txn, expected)
+        if record:
+            self._ledger.answered(participant.pseudonym, inbound.event_id)

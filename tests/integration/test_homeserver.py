@@ -1,0 +1,147 @@
+"""A real Synapse: start, register over the shared-secret API, log in with nio, stop."""
+
+from __future__ import annotations
+
+import asyncio
+import socket
+import time
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import aiohttp
+import nio
+import pytest
+
+from bot.homeserver import (
+    HomeserverStartError,
+    SynapseProcess,
+    UserExists,
+    free_port,
+    override_ratelimit,
+    register_user,
+    write_homeserver_config,
+)
+
+if TYPE_CHECKING:
+    from tests.support.synapse_fixtures import RunningSynapse
+
+pytest_plugins = ["tests.support.synapse_fixtures"]
+pytestmark = pytest.mark.integration
+
+
+async def test_register_two_users_and_log_in_with_nio(
+    synapse_server: RunningSynapse, tmp_path: Path
+) -> None:
+    print(f"\nsession Synapse started in {synapse_server.start_seconds:.2f} s")
+    alice = await synapse_server.new_user("alice")
+    bob = await synapse_server.new_user("bob")
+    assert alice.user_id == f"@{alice.localpart}:localhost"
+    assert bob.user_id != alice.user_id
+    assert alice.registered.access_token and alice.registered.device_id
+    assert alice.registered.access_token not in repr(alice)
+
+    client = nio.AsyncClient(
+        synapse_server.base_url,
+        bob.user_id,
+        store_path=str(tmp_path),
+        config=nio.AsyncClientConfig(pickle_key="test-pickle-key", store_sync_tokens=True),
+    )
+    try:
+        response = await client.login(bob.password, device_name="samtal-test")
+        assert isinstance(response, nio.LoginResponse), response
+        assert response.user_id == bob.user_id
+        whoami = await client.whoami()
+        assert isinstance(whoami, nio.WhoamiResponse), whoami
+        assert whoami.user_id == bob.user_id
+    finally:
+        await client.close()
+
+
+async def test_duplicate_registration_raises_user_exists(synapse_server: RunningSynapse) -> None:
+    carol = await synapse_server.new_user("carol")
+    with pytest.raises(UserExists) as caught:
+        await register_user(
+            synapse_server.base_url, synapse_server.shared_secret, carol.localpart, "other-pw"
+        )
+    assert caught.value.errcode == "M_USER_IN_USE"
+    assert carol.localpart not in str(caught.value)
+
+
+async def test_admin_can_lift_rate_limits_for_the_bot(synapse_server: RunningSynapse) -> None:
+    admin = await synapse_server.new_user("admin", admin=True)
+    bot = await synapse_server.new_user("bot")
+    await override_ratelimit(synapse_server.base_url, admin.registered.access_token, bot.user_id)
+
+
+async def test_logs_hold_no_matrix_ids(synapse_server: RunningSynapse) -> None:
+    dave = await synapse_server.new_user("dave")
+    headers = {"Authorization": f"Bearer {dave.registered.access_token}"}
+    async with aiohttp.ClientSession() as session:
+        url = f"{synapse_server.base_url}/_matrix/client/v3/account/whoami"
+        async with session.get(url, headers=headers) as response:
+            assert response.status == 200
+    await asyncio.sleep(0.2)
+    for path in synapse_server.layout.data_dir.glob("*"):
+        if path.suffix in {".log", ".out"}:
+            text = path.read_text(encoding="utf-8", errors="replace")
+            assert dave.localpart not in text, path
+            assert "dave-" not in text, path
+
+
+async def test_start_stop_fresh_server_and_report_timing(tmp_path: Path) -> None:
+    layout = write_homeserver_config(tmp_path / "hs", port=free_port(), for_tests=True)
+    began = time.monotonic()
+    async with SynapseProcess(layout) as process:
+        started = time.monotonic() - began
+        assert process.running
+        async with aiohttp.ClientSession() as session:
+            async with session.get(f"{process.base_url}/_matrix/client/versions") as response:
+                assert response.status == 200
+        stop_began = time.monotonic()
+    stopped = time.monotonic() - stop_began
+    print(f"\nfresh Synapse: start {started:.2f} s, stop {stopped:.2f} s")
+    assert not process.running
+    with pytest.raises(OSError), socket.create_connection(("127.0.0.1", layout.port), 1):
+        pass
+    # The second start on the same data directory (existing database) is the `make run` case.
+    layout = write_homeserver_config(tmp_path / "hs", port=free_port(), for_tests=True)
+    began = time.monotonic()
+    async with SynapseProcess(layout):
+        print(f"restart on existing data: {time.monotonic() - began:.2f} s")
+
+
+async def test_start_failure_reports_log_tail(tmp_path: Path) -> None:
+    with socket.socket() as blocker:
+        blocker.bind(("127.0.0.1", 0))
+        blocker.listen()
+        port = blocker.getsockname()[1]
+        layout = write_homeserver_config(tmp_path / "hs", port=port, for_tests=True)
+        process = SynapseProcess(layout)
+        with pytest.raises(HomeserverStartError) as caught:
+            await process.start(timeout=30)
+    assert not process.running
+    message = str(caught.value)
+    assert "exited with code" in message
+    assert "synapse.out" in message
+
+
+async def test_rate_limits_do_not_bite_a_burst(synapse_server: RunningSynapse) -> None:
+    """Defaults allow 10 messages and 10 rooms in a burst; the test server allows far more."""
+    eve = await synapse_server.new_user("eve")
+    headers = {"Authorization": f"Bearer {eve.registered.access_token}"}
+    api = f"{synapse_server.base_url}/_matrix/client/v3"
+    async with aiohttp.ClientSession(headers=headers) as session:
+        room_ids = []
+        for _ in range(15):
+            async with session.post(f"{api}/createRoom", json={}) as response:
+                assert response.status == 200, await response.text()
+                room_ids.append((await response.json())["room_id"])
+
+        async def send(txn: int) -> int:
+            url = f"{api}/rooms/{room_ids[0]}/send/m.room.message/t{txn}"
+            body = {"msgtype": "m.text", "body": f"burst {txn}"}
+            async with session.put(url, json=body) as response:
+                return response.status
+
+        statuses = await asyncio.gather(*(send(txn) for txn in range(60)))
+    assert statuses == [200] * 60

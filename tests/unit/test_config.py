@@ -1,0 +1,97 @@
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from bot.config import parse_config
+from bot.errors import ConfigError
+
+
+def secret(home: Path, name: str, value: str, mode: int = 0o600) -> None:
+    path = home / "secrets" / name
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(value)
+    os.chmod(path, mode)
+
+
+def raw(**overrides: Any) -> dict[str, Any]:
+    config: dict[str, Any] = {
+        "matrix": {
+            "homeserver_url": "http://127.0.0.1:8008",
+            "bot_user_id": "@samtal:localhost",
+            "bot_password_file": "secrets/bot.password",
+            "mediators": ["@m:localhost"],
+        },
+        "rasa": {"url": "http://127.0.0.1:5005", "token_file": "secrets/rasa.token"},
+        "crypto": {"kek_file": "secrets/kek.hex", "pickle_key_file": "secrets/pickle.key"},
+        "dialogue": {"consent_version": "v1", "default_language": "sv", "languages": ["sv", "en"]},
+    }
+    for section, values in overrides.items():
+        config[section] = {**config[section], **values}
+    return config
+
+
+@pytest.fixture
+def home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    for name in ("SAMTAL_PICKLE_KEY", "SAMTAL_RASA_TOKEN"):
+        monkeypatch.delenv(name, raising=False)
+    secret(tmp_path, "pickle.key", "p" * 40)
+    secret(tmp_path, "rasa.token", "t" * 40)
+    return tmp_path
+
+
+def test_valid_config_loads(home: Path) -> None:
+    config = parse_config(raw(), home)
+    assert config.rasa.token == "t" * 40
+    assert config.matrix.mediators == ("@m:localhost",)
+    assert config.dialogue.languages == ("sv", "en")
+
+
+def test_default_pickle_key_is_refused(home: Path) -> None:
+    secret(home, "pickle.key", "DEFAULT_KEY")
+    with pytest.raises(ConfigError, match="pickle key"):
+        parse_config(raw(), home)
+
+
+def test_secret_readable_by_others_is_refused(home: Path) -> None:
+    secret(home, "rasa.token", "t" * 40, mode=0o644)
+    with pytest.raises(ConfigError, match="readable by others"):
+        parse_config(raw(), home)
+
+
+def test_rasa_off_loopback_is_refused(home: Path) -> None:
+    with pytest.raises(ConfigError, match="loopback"):
+        parse_config(raw(rasa={"url": "http://10.0.0.5:5005"}), home)
+
+
+def test_short_rasa_token_is_refused(home: Path) -> None:
+    secret(home, "rasa.token", "short")
+    with pytest.raises(ConfigError, match="token"):
+        parse_config(raw(), home)
+
+
+def test_default_language_must_be_supported(home: Path) -> None:
+    with pytest.raises(ConfigError, match="default_language"):
+        parse_config(raw(dialogue={"default_language": "fi"}), home)
+
+
+def test_missing_section_is_named(home: Path) -> None:
+    broken = raw()
+    del broken["rasa"]
+    with pytest.raises(ConfigError, match="rasa"):
+        parse_config(broken, home)
+
+
+def test_secret_from_environment_wins(home: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("SAMTAL_RASA_TOKEN", "e" * 40)
+    assert parse_config(raw(), home).rasa.token == "e" * 40
+
+
+def test_example_config_is_valid(home: Path) -> None:
+    import yaml
+
+    example = Path(__file__).resolve().parents[2] / "samtal.example.yaml"
+    parse_config(yaml.safe_load(example.read_text()), home)

@@ -1,0 +1,67 @@
+from __future__ import annotations
+
+import os
+import sqlite3
+from pathlib import Path
+
+import pytest
+
+from safety.errors import KeyFileError, ShreddedError, StoreError
+from safety.vault import Vault, load_or_create_key_file
+
+
+@pytest.fixture
+def vault(tmp_path: Path) -> Vault:
+    keys = load_or_create_key_file(tmp_path / "kek.hex", create=True)
+    return Vault(tmp_path / "vault.db", keys)
+
+
+def test_round_trip(vault: Vault) -> None:
+    vault.put("note", "p1", "a", {"text": "hemligt"})
+    assert vault.get("note", "p1", "a") == {"text": "hemligt"}
+
+
+def test_nothing_is_stored_in_plaintext(vault: Vault, tmp_path: Path) -> None:
+    vault.put("note", "p1", "key-canary-7f3a", {"text": "canary-5be1d2"})
+    vault.close()
+    raw = b"".join(p.read_bytes() for p in tmp_path.glob("vault.db*"))
+    assert b"canary-5be1d2" not in raw
+    assert b"key-canary-7f3a" not in raw
+
+
+def test_ciphertext_cannot_move_between_owners(vault: Vault, tmp_path: Path) -> None:
+    vault.put("note", "p1", "a", {"text": "one"})
+    vault.put("note", "p2", "a", {"text": "two"})
+    db = sqlite3.connect(tmp_path / "vault.db")
+    sealed = db.execute("SELECT sealed FROM records WHERE owner='p1'").fetchone()[0]
+    db.execute("UPDATE records SET sealed=? WHERE owner='p2'", (sealed,))
+    db.commit()
+    with pytest.raises(StoreError):
+        vault.get("note", "p2", "a")
+
+
+def test_shredding_makes_records_unreadable(vault: Vault) -> None:
+    vault.put("note", "p1", "a", {"text": "one"})
+    vault.shred("p1")
+    assert vault.get("note", "p1", "a") is None
+    with pytest.raises(ShreddedError):
+        vault.put("note", "p1", "b", {"text": "again"})
+
+
+def test_key_file_readable_by_others_is_refused(tmp_path: Path) -> None:
+    path = tmp_path / "kek.hex"
+    load_or_create_key_file(path, create=True)
+    os.chmod(path, 0o644)
+    with pytest.raises(KeyFileError):
+        load_or_create_key_file(path, create=False)
+
+
+def test_missing_key_file_is_not_created_unless_asked(tmp_path: Path) -> None:
+    with pytest.raises(KeyFileError):
+        load_or_create_key_file(tmp_path / "absent.hex", create=False)
+
+
+def test_key_provider_repr_hides_key(tmp_path: Path) -> None:
+    keys = load_or_create_key_file(tmp_path / "kek.hex", create=True)
+    secret_hex = (tmp_path / "kek.hex").read_text().strip()
+    assert secret_hex not in repr(keys)
