@@ -95,7 +95,12 @@ class ChatClient:
             await self.client.join(room.room_id)
 
     async def open_chat(
-        self, bot_user_id: str, *, encrypted: bool = True, timeout: float = 30
+        self,
+        bot_user_id: str,
+        *,
+        encrypted: bool = True,
+        wait_for_join: bool = True,
+        timeout: float = 30,
     ) -> str:
         """Create a direct chat with the bot and wait until the bot has joined."""
         initial_state = [ENCRYPTION_STATE] if encrypted else []
@@ -107,7 +112,8 @@ class ChatClient:
         )
         assert isinstance(response, RoomCreateResponse)
         room_id = str(response.room_id)
-        await self.wait_for_member(room_id, bot_user_id, timeout)
+        if wait_for_join:
+            await self.wait_for_member(room_id, bot_user_id, timeout)
         return room_id
 
     async def wait_for_member(self, room_id: str, user_id: str, timeout: float) -> None:

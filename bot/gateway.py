@@ -65,6 +65,7 @@ class Gateway:
         undecryptable = list(batch.undecryptable)
         messages = list(batch.messages)
         batch.clear()
+        await self._guard("room_check", self.invites.check_joined_rooms())
         for invite in invites:
             await self._guard("invite", self.invites.handle(invite))
         for event in undecryptable:

@@ -25,6 +25,7 @@ class InviteHandler:
         self._config = config
         self._registry = registry
         self._sender = sender
+        self._awaiting_state: dict[str, str] = {}
 
     async def handle(self, invite: Invite) -> None:
         participant = self._registry.find(invite.inviter)
@@ -34,18 +35,29 @@ class InviteHandler:
             checked("room_leave", await self._client.room_leave(invite.room_id))
             logs.event("invite_declined", reason="not_enrolled")
             return
-        room = self._client.invited_rooms.get(invite.room_id)
-        encrypted = invite.encrypted or (room is not None and room.encrypted)
         checked("join", await self._client.join(invite.room_id))
         if participant is None:
             logs.event("invite_accepted", role="mediator")
             return
         logs.event("invite_accepted", role="participant", participant=participant.pseudonym)
-        if not encrypted:
-            refusal = text("unencrypted_room", participant.language)
-            expected = frozenset({self._config.matrix.bot_user_id, participant.matrix_id})
+        # nio does not read m.room.encryption from invite state, so whether the
+        # room is encrypted is checked once its full state has been synced.
+        self._awaiting_state[invite.room_id] = participant.matrix_id
+
+    async def check_joined_rooms(self) -> None:
+        """Refuse, with the reason, every newly joined room that is not encrypted."""
+        for room_id, matrix_id in list(self._awaiting_state.items()):
+            room = self._client.rooms.get(room_id)
+            if room is None:
+                continue
+            del self._awaiting_state[room_id]
+            if room.encrypted:
+                continue
+            participant = self._registry.find(matrix_id)
+            language = participant.language if participant else "sv"
+            expected = frozenset({self._config.matrix.bot_user_id, matrix_id})
             await self._sender.notice(
-                invite.room_id, refusal, transaction_id(invite.room_id, 0), expected
+                room_id, text("unencrypted_room", language), transaction_id(room_id, 0), expected
             )
-            checked("room_leave", await self._client.room_leave(invite.room_id))
-            logs.event("room_refused", participant=participant.pseudonym, reason="unencrypted")
+            checked("room_leave", await self._client.room_leave(room_id))
+            logs.event("room_refused", reason="unencrypted")

@@ -61,6 +61,8 @@ def training_data_hash(project: Path) -> str:
 def rasa_env(home: Path) -> dict[str, str]:
     return {
         "RASA_TELEMETRY_ENABLED": "false",
+        # rasa-sdk binds every interface unless told otherwise.
+        "SANIC_HOST": "127.0.0.1",
         "TF_CPP_MIN_LOG_LEVEL": "3",
         "PYTHONWARNINGS": "ignore",
         "SQLALCHEMY_SILENCE_UBER_WARNING": "1",

@@ -24,7 +24,6 @@ from bot.ids import EventId, MatrixUserId, RoomId
 class Invite:
     room_id: RoomId
     inviter: MatrixUserId
-    encrypted: bool
 
 
 @dataclass
@@ -73,5 +72,4 @@ class Intake:
         self.batch.invites[room.room_id] = Invite(
             room_id=RoomId(room.room_id),
             inviter=MatrixUserId(event.sender),
-            encrypted=room.encrypted,
         )

@@ -1,0 +1,97 @@
+"""Show the versioned consent text and record the answer.
+
+The text lives in ``dialogues/consent/<version>/<language>.md``; the version
+string is the folder name. Each paragraph is sent as one short message;
+markdown heading lines are not sent.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from pathlib import Path
+from typing import Any, Final
+
+from rasa_sdk import Action, Tracker
+from rasa_sdk.events import SlotSet
+from rasa_sdk.executor import CollectingDispatcher
+from rasa_sdk.types import DomainDict
+
+from dialogues.actions import effects, gateway
+
+logger = logging.getLogger(__name__)
+
+CONSENT_ROOT: Final = Path(__file__).resolve().parent.parent / "consent"
+_VERSION = re.compile(r"^v([1-9][0-9]*)$")
+
+
+def available_versions() -> list[str]:
+    """Consent text versions on disk, oldest first."""
+    found = [
+        (int(match.group(1)), path.name)
+        for path in CONSENT_ROOT.iterdir()
+        if path.is_dir() and (match := _VERSION.match(path.name))
+    ]
+    return [name for _, name in sorted(found)]
+
+
+def current_version(tracker: Tracker) -> str:
+    """The gateway's consent_version if we have that text, else the newest."""
+    versions = available_versions()
+    if not versions:
+        raise RuntimeError("no consent text found under dialogues/consent")
+    wanted = gateway.metadata(tracker).get("consent_version")
+    return wanted if wanted in versions else versions[-1]
+
+
+def consent_paragraphs(version: str, language: str) -> list[str]:
+    """The consent text as messages, falling back to the default language."""
+    folder = CONSENT_ROOT / version
+    path = folder / f"{language}.md"
+    if not path.is_file():
+        path = folder / f"{gateway.DEFAULT_LANGUAGE}.md"
+    text = path.read_text(encoding="utf-8")
+    paragraphs = []
+    for block in re.split(r"\n\s*\n", text):
+        lines = [line for line in block.strip().splitlines() if not line.startswith("#")]
+        if lines:
+            paragraphs.append("\n".join(lines))
+    return paragraphs
+
+
+class ActionShowConsent(Action):
+    def name(self) -> str:
+        return "action_show_consent"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> list[dict[str, Any]]:
+        logger.debug("running %s", self.name())
+        version = current_version(tracker)
+        for paragraph in consent_paragraphs(version, gateway.language(tracker)):
+            dispatcher.utter_message(text=paragraph)
+        return []
+
+
+class ActionRecordConsent(Action):
+    def name(self) -> str:
+        return "action_record_consent"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> list[dict[str, Any]]:
+        logger.debug("running %s", self.name())
+        effects.emit(dispatcher, effects.consent_given(current_version(tracker)))
+        return [SlotSet("consented", True)]
+
+
+class ActionRecordDecline(Action):
+    def name(self) -> str:
+        return "action_record_decline"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> list[dict[str, Any]]:
+        logger.debug("running %s", self.name())
+        effects.emit(dispatcher, effects.consent_declined())
+        return [SlotSet("consented", False)]
