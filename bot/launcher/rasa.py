@@ -109,7 +109,9 @@ def ensure_model(paths: RasaPaths, home: Path) -> tuple[Path, float]:
     trained = workdir / "model.tar.gz"
     if result.returncode != 0 or not trained.exists():
         raise TrainingFailed(f"rasa train failed:\n{result.stdout[-2000:]}{result.stderr[-2000:]}")
-    shutil.move(str(trained), model)
+    partial = model.with_suffix(f".partial-{os.getpid()}")
+    shutil.copyfile(trained, partial)
+    os.replace(partial, model)  # atomic: a concurrent reader never sees half a model
     return model, time.monotonic() - started
 
 

@@ -1,40 +1,69 @@
-"""A participant talks to the bot over real E2EE, through real Synapse and Rasa."""
+"""Participants talk to the bot over real E2EE, through real Synapse and Rasa."""
 
 from __future__ import annotations
 
 import pytest
 
+from bot.chatclient import ChatClient
 from tests.conftest import RunningStack
 
 pytestmark = pytest.mark.integration
 
-SWEDISH_CONSENT_MARKER = "samtal"
+QUESTIONS = {
+    "sv": ("Hur har du mått", "kontakt", "hjälpt"),
+    "en": ("How have you been", "contact", "helped"),
+}
 
 
-async def test_swedish_participant_gets_swedish_consent_exchange(
-    running_stack: RunningStack,
+async def say(client: ChatClient, room: str, text: str, quiet: float = 2.0) -> str:
+    """Send ``text``; return everything the bot answered, joined."""
+    await client.send(room, text)
+    first = await client.replies(room, 1, timeout=30)
+    return "\n".join(first + await client.quiet_for(room, quiet))
+
+
+@pytest.mark.parametrize(
+    ("language", "greeting", "expected_greeting", "yes"),
+    [("sv", "hej", "Hej!", "ja"), ("en", "hello", "Hi!", "yes")],
+)
+async def test_consent_then_checkin_in_each_language(
+    running_stack: RunningStack, language: str, greeting: str, expected_greeting: str, yes: str
 ) -> None:
-    client = await running_stack.new_client("sv", enroll_language="sv")
+    client = await running_stack.new_client(language, enroll_language=language)
     try:
         room = await client.open_chat(running_stack.bot_user_id)
-        await client.send(room, "hej")
-        replies = await client.replies(room, 1, timeout=30)
-        joined = " ".join(replies + await client.quiet_for(room, 2)).lower()
-        assert "hej" in joined
-        assert "ja" in joined  # the consent question asks for ja/nej
-        assert "checkin_question" not in joined
+        first = await say(client, room, greeting)
+        assert expected_greeting in first
+        # The consent exchange comes first, and no check-in question with it.
+        assert QUESTIONS[language][0] not in first
+        after_yes = await say(client, room, yes)
+        assert QUESTIONS[language][0] in after_yes
+        assert QUESTIONS[language][1] in (await say(client, room, "3")).lower()
+        assert QUESTIONS[language][2] in (await say(client, room, "ok")).lower()
     finally:
         await client.stop()
 
 
-async def test_english_greeting_gets_english_reply(running_stack: RunningStack) -> None:
-    client = await running_stack.new_client("en", enroll_language="sv")
+async def test_english_greeting_from_swedish_participant_gets_english(
+    running_stack: RunningStack,
+) -> None:
+    client = await running_stack.new_client("mixed", enroll_language="sv")
     try:
         room = await client.open_chat(running_stack.bot_user_id)
-        await client.send(room, "hello")
-        replies = await client.replies(room, 1, timeout=30)
-        joined = " ".join(replies + await client.quiet_for(room, 2)).lower()
-        assert "hi" in joined or "hello" in joined
-        assert "hej" not in joined
+        reply = await say(client, room, "hello")
+        assert "Hi!" in reply
+        assert "Hej!" not in reply
+        assert "Hej!" in await say(client, room, "hej")
+    finally:
+        await client.stop()
+
+
+async def test_stop_pauses_contact(running_stack: RunningStack) -> None:
+    client = await running_stack.new_client("stop", enroll_language="sv")
+    try:
+        room = await client.open_chat(running_stack.bot_user_id)
+        await say(client, room, "hej")
+        reply = await say(client, room, "sluta")
+        assert "paus" in reply.lower()
     finally:
         await client.stop()
