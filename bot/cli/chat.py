@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import logging
 import sys
 
 from bot.chatclient import ChatClient
@@ -20,6 +21,8 @@ async def _read_line() -> str | None:
 
 
 async def run_chat() -> int:
+    # nio warns about Olm sessions on stderr; the chat screen is for the conversation.
+    logging.getLogger("nio").setLevel(logging.ERROR)
     layout = StackLayout(samtal_home())
     if not layout.stack_json.exists():
         raise ConfigError("the stack is not running: start it with `make run` first")
