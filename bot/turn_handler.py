@@ -6,6 +6,7 @@ dedupe → enrolment → room checks → safety screen → dialogue → effects 
 from __future__ import annotations
 
 import time
+from collections.abc import Awaitable
 from dataclasses import replace
 
 from bot import logs
@@ -17,7 +18,7 @@ from bot.core.model import Inbound, Participant, TurnPlan
 from bot.core.replies import plan_replies
 from bot.core.screen import SafetyScreen
 from bot.core.texts import text
-from bot.errors import RasaUnavailable
+from bot.errors import MatrixCallError, RasaUnavailable
 from bot.matrix.sender import Sender, transaction_id
 from bot.rasa.client import RasaClient
 from bot.state.participants import ParticipantRegistry
@@ -77,11 +78,14 @@ class TurnHandler:
             logs.event("turn_resumed", participant=participant.pseudonym)
         else:
             await self._screen.screen(inbound, participant, decision.language)
+            await self._courtesy(self._sender.read_up_to(inbound.room_id, inbound.event_id))
+            await self._courtesy(self._sender.typing(inbound.room_id, True))
             plan = await self._dialogue(inbound, participant, decision.language)
             self._ledger.planned(participant.pseudonym, inbound.event_id, plan)
         self._apply(participant, plan, inbound)
         await self._answer(inbound, participant, plan.replies, record=False)
         self._ledger.answered(participant.pseudonym, inbound.event_id)
+        await self._courtesy(self._sender.typing(inbound.room_id, False))
         logs.event(
             "turn_answered",
             participant=participant.pseudonym,
@@ -90,6 +94,13 @@ class TurnHandler:
             blocked_questions=plan.blocked_questions,
             ms=round((time.perf_counter() - started) * 1000, 1),
         )
+
+    async def _courtesy(self, call: Awaitable[None]) -> None:
+        """Receipts and typing are nice to have; their failure never blocks a turn."""
+        try:
+            await call
+        except MatrixCallError as exc:
+            logs.warning("courtesy_call_failed", call=exc.call)
 
     async def _dialogue(
         self, inbound: Inbound, participant: Participant, language: str

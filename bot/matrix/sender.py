@@ -54,6 +54,16 @@ class Sender:
         if missing:
             checked("keys_claim", await self._client.keys_claim(missing))
 
+    async def typing(self, room_id: str, active: bool) -> None:
+        """Show that an answer is coming; typing expires by itself after 15 s."""
+        checked("room_typing", await self._client.room_typing(room_id, active, timeout=15_000))
+
+    async def read_up_to(self, room_id: str, event_id: str) -> None:
+        checked(
+            "room_read_markers",
+            await self._client.room_read_markers(room_id, event_id, event_id),
+        )
+
     async def notice(self, room_id: str, text: str, txn_id: str, expected: frozenset[str]) -> str:
         room = self._client.rooms.get(room_id)
         if room is not None and room.encrypted:
