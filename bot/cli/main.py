@@ -20,6 +20,9 @@ def _parser() -> argparse.ArgumentParser:
     enroll.add_argument("--lang", required=True, choices=["sv", "en"])
     enroll.add_argument("--mediator", default=None)
     commands.add_parser("chat", help="chat with the bot as the demo participant, over E2EE")
+    commands.add_parser(
+        "screen", help="risk-screen JSON lines from stdin ({id, text, lang}), one result per line"
+    )
     return parser
 
 
@@ -38,6 +41,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             from bot.cli.enroll import run_enroll
 
             return run_enroll(args.matrix_id, args.lang, args.mediator)
+        if args.command == "screen":
+            from safety.risk.screen import main as screen_main
+
+            return screen_main()
         if args.command == "chat":
             from bot.cli.chat import run_chat
 

@@ -1,6 +1,6 @@
 """The first steps of the turn pipeline: should this message be handled at all?
 
-Order matters and mirrors the brief: dedupe, enrolment, room safety, then the
+Order matters: dedupe, enrolment, room safety, then the
 message may go on to the safety screen and the dialogue.
 """
 

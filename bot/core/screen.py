@@ -10,7 +10,10 @@ from __future__ import annotations
 from typing import Protocol
 
 from bot.core.model import Inbound, Participant
+from safety.risk.levels import Assessment
 
 
 class SafetyScreen(Protocol):
-    async def screen(self, inbound: Inbound, participant: Participant, language: str) -> None: ...
+    async def screen(
+        self, inbound: Inbound, participant: Participant, language: str
+    ) -> Assessment: ...
