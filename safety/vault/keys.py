@@ -2,6 +2,8 @@
 
 The KEK never encrypts data directly; it only wraps per-owner data keys, so a
 KMS or HSM can replace :class:`FileKeyProvider` without touching stored data.
+Every wrapped key is stored with the ``key_id`` of the KEK that wrapped it,
+which is what lets rotation find the keys still under an old KEK.
 """
 
 from __future__ import annotations
@@ -9,27 +11,32 @@ from __future__ import annotations
 import os
 import secrets
 import stat
+from hashlib import sha256
 from pathlib import Path
 from typing import Protocol
 
+from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
-from safety.errors import KeyFileError
+from safety.errors import KeyFileError, StoreError
 
 KEY_BYTES = 32
 _WRAP_AAD = b"samtal:data-key-wrap:v1:"
 
 
 class KeyProvider(Protocol):
-    """Wraps and unwraps data keys; the only holder of the root secret."""
+    """Wraps and unwraps data keys; the only holder of the root secret.
 
-    key_id: str
+    ``owner`` must be bound to the wrapped key (as associated data or the KMS
+    encryption context), so a wrapped key copied to another owner fails.
+    """
+
+    @property
+    def key_id(self) -> str: ...
 
     def wrap(self, data_key: bytes, owner: str) -> bytes: ...
 
     def unwrap(self, wrapped: bytes, owner: str) -> bytes: ...
-
-    def derive(self, purpose: str) -> bytes: ...
 
 
 class FileKeyProvider:
@@ -39,26 +46,29 @@ class FileKeyProvider:
         if len(kek) != KEY_BYTES:
             raise KeyFileError("key-encryption key must be 32 bytes")
         self._aead = AESGCM(kek)
-        self._kek = kek
-        self.key_id = key_id
+        self._key_id = key_id
+
+    @property
+    def key_id(self) -> str:
+        return self._key_id
 
     def wrap(self, data_key: bytes, owner: str) -> bytes:
         nonce = os.urandom(12)
         return nonce + self._aead.encrypt(nonce, data_key, _WRAP_AAD + owner.encode())
 
     def unwrap(self, wrapped: bytes, owner: str) -> bytes:
-        return self._aead.decrypt(wrapped[:12], wrapped[12:], _WRAP_AAD + owner.encode())
-
-    def derive(self, purpose: str) -> bytes:
-        """A stable sub-key for one purpose (index hashing, pseudonyms)."""
-        from cryptography.hazmat.primitives import hashes
-        from cryptography.hazmat.primitives.kdf.hkdf import HKDF
-
-        hkdf = HKDF(algorithm=hashes.SHA256(), length=32, salt=None, info=purpose.encode())
-        return hkdf.derive(self._kek)
+        try:
+            return self._aead.decrypt(wrapped[:12], wrapped[12:], _WRAP_AAD + owner.encode())
+        except InvalidTag as exc:
+            raise StoreError("data key failed authentication") from exc
 
     def __repr__(self) -> str:  # never show key material
-        return f"FileKeyProvider(key_id={self.key_id!r})"
+        return f"FileKeyProvider(key_id={self._key_id!r})"
+
+
+def key_id_of(kek: bytes) -> str:
+    """A public fingerprint of a KEK; a one-way hash, so it reveals nothing."""
+    return sha256(b"kid" + kek).hexdigest()[:12]
 
 
 def _check_private(path: Path) -> None:
@@ -81,6 +91,4 @@ def load_or_create_key_file(path: Path, *, create: bool) -> FileKeyProvider:
         kek = bytes.fromhex(path.read_text().strip())
     except ValueError as exc:
         raise KeyFileError(f"{path} does not hold a hex key") from exc
-    from hashlib import sha256
-
-    return FileKeyProvider(kek, key_id=sha256(b"kid" + kek).hexdigest()[:12])
+    return FileKeyProvider(kek, key_id=key_id_of(kek))

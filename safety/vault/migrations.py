@@ -1,42 +1,94 @@
-"""Versioned schema migrations for the SQLite vault."""
+"""Versioned schema migrations, one list for every SQL dialect.
+
+Version 1 is the schema the first SQLite vaults were created with, so those
+files upgrade in place. Each migration runs in its own transaction under a
+lock, so processes opening a fresh database at the same time apply it once.
+"""
 
 from __future__ import annotations
 
-import sqlite3
+from safety.errors import MigrationError
+from safety.vault.driver import Driver
 
-_MIGRATIONS: tuple[str, ...] = (
-    """
-    CREATE TABLE data_keys (
-        owner TEXT PRIMARY KEY,
-        wrapped BLOB NOT NULL,
-        kek_id TEXT NOT NULL,
-        created REAL NOT NULL,
-        shredded INTEGER NOT NULL DEFAULT 0
-    );
-    CREATE TABLE records (
-        kind TEXT NOT NULL,
-        owner TEXT NOT NULL,
-        rkey TEXT NOT NULL,
-        sealed BLOB NOT NULL,
-        updated REAL NOT NULL,
-        PRIMARY KEY (kind, owner, rkey)
-    );
-    """,
+_TYPES = {
+    "sqlite": {"blob": "BLOB", "real": "REAL"},
+    "postgresql": {"blob": "BYTEA", "real": "DOUBLE PRECISION"},
+}
+
+MIGRATIONS: tuple[tuple[str, str], ...] = (
+    (
+        "data keys and sealed records",
+        """
+        CREATE TABLE data_keys (
+            owner TEXT PRIMARY KEY,
+            wrapped {blob} NOT NULL,
+            kek_id TEXT NOT NULL,
+            created {real} NOT NULL,
+            shredded INTEGER NOT NULL DEFAULT 0
+        );
+        CREATE TABLE records (
+            kind TEXT NOT NULL,
+            owner TEXT NOT NULL,
+            rkey TEXT NOT NULL,
+            sealed {blob} NOT NULL,
+            updated {real} NOT NULL,
+            PRIMARY KEY (kind, owner, rkey)
+        )
+        """,
+    ),
+    ("records by owner, for shredding and export", "CREATE INDEX records_owner ON records (owner)"),
+    (
+        "audit chain and its signed head",
+        """
+        CREATE TABLE audit_log (
+            seq INTEGER PRIMARY KEY,
+            body TEXT NOT NULL,
+            mac TEXT NOT NULL
+        );
+        CREATE TABLE audit_checkpoint (
+            id INTEGER PRIMARY KEY CHECK (id = 1),
+            seq INTEGER NOT NULL,
+            mac TEXT NOT NULL,
+            at {real} NOT NULL,
+            sig TEXT NOT NULL
+        )
+        """,
+    ),
+    (
+        "key rotation progress",
+        """
+        CREATE TABLE key_rotations (
+            new_kek_id TEXT PRIMARY KEY,
+            old_kek_id TEXT NOT NULL,
+            started {real} NOT NULL,
+            finished {real},
+            rewrapped INTEGER NOT NULL DEFAULT 0
+        )
+        """,
+    ),
 )
 
+LATEST = len(MIGRATIONS)
 
-def migrate(db: sqlite3.Connection) -> int:
+
+def _current(db: Driver) -> int:
+    row = db.query("SELECT MAX(version) FROM schema_version")
+    return int(row[0][0] or 0)
+
+
+def migrate(db: Driver) -> int:
     """Apply pending migrations; return the schema version now in force."""
-    db.execute("CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL)")
-    row = db.execute("SELECT MAX(version) FROM schema_version").fetchone()
-    current = row[0] or 0
-    for version, script in enumerate(_MIGRATIONS, start=1):
-        if version <= current:
-            continue
-        db.execute("BEGIN")
-        for statement in filter(str.strip, script.split(";")):
-            db.execute(statement)
-        db.execute("INSERT INTO schema_version VALUES (?)", (version,))
-        db.execute("COMMIT")
-        current = version
-    return int(current)
+    types = _TYPES[db.dialect]
+    with db.transaction(lock="samtal:migrate"):
+        db.execute("CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL)")
+    for version, (_name, script) in enumerate(MIGRATIONS, start=1):
+        with db.transaction(lock="samtal:migrate"):
+            current = _current(db)
+            if current > LATEST:
+                raise MigrationError(f"database schema {current} is newer than this code")
+            if version <= current:
+                continue
+            for statement in filter(str.strip, script.format(**types).split(";")):
+                db.execute(statement)
+            db.execute("INSERT INTO schema_version (version) VALUES (?)", (version,))
+    return _current(db)

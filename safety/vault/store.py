@@ -4,7 +4,9 @@ Each owner (a participant pseudonym, or ``_system`` for the gateway's own state)
 has one random data key, stored only wrapped by the key provider. Destroying
 that wrapped key (``shred``) makes every copy of the owner's records unreadable,
 backups included. Record keys are stored as keyed hashes, so the database holds
-no identifier in the clear.
+no identifier in the clear. Long-lived sub-keys (index, pseudonyms, audit MAC)
+come from a random secret kept like any data key, under the reserved owner
+``_vault``: rotating the KEK re-wraps it and so leaves them unchanged.
 """
 
 from __future__ import annotations
@@ -13,134 +15,160 @@ import hashlib
 import hmac
 import json
 import os
-import sqlite3
-import threading
-import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from cryptography.exceptions import InvalidTag
+from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 
-from safety.errors import ShreddedError, StoreError
+from safety.errors import ShreddedError, StoreError, UnknownKekError
+from safety.vault.backend import Backend, StoredRecord
 from safety.vault.keys import KeyProvider
-from safety.vault.migrations import migrate
+from safety.vault.sqlite import sqlite_store
 
 SYSTEM_OWNER = "_system"
+ROOT_OWNER = "_vault"
 _NONCE = 12
 
 
+@dataclass(frozen=True)
+class _DataKey:
+    aead: AESGCM
+    secret: bytes = field(repr=False)
+
+
 class Vault:
-    def __init__(self, path: Path, keys: KeyProvider) -> None:
-        path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
-        self._db = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
-        os.chmod(path, 0o600)
-        self._db.execute("PRAGMA journal_mode=WAL")
-        self._db.execute("PRAGMA busy_timeout=5000")
-        migrate(self._db)
+    def __init__(
+        self, target: Path | Backend, keys: KeyProvider, *, previous: Sequence[KeyProvider] = ()
+    ) -> None:
+        """Open a vault on a backend (a path means the embedded SQLite file).
+
+        ``previous`` KEKs can still unwrap data keys that an unfinished rotation
+        has not reached yet; new keys are always wrapped under ``keys``.
+        """
+        self._store: Backend = sqlite_store(target) if isinstance(target, Path) else target
         self._keys = keys
-        self._index_key = keys.derive("samtal:vault-index:v1")
-        self._aeads: dict[str, AESGCM] = {}
-        self._lock = threading.Lock()
+        self._unwrappers = {provider.key_id: provider for provider in (*previous, keys)}
+        self._cache: dict[str, _DataKey] = {}
+        self._root = self._data_key(ROOT_OWNER).secret
+        self._index_key = self.derived_key("samtal:vault-index:v1")
+
+    @property
+    def store(self) -> Backend:
+        return self._store
 
     def close(self) -> None:
-        self._db.close()
+        self._cache.clear()
+        self._store.close()
 
     def derived_key(self, purpose: str) -> bytes:
-        """A stable key for one purpose, derived from the key provider."""
-        return self._keys.derive(purpose)
+        """A stable 32-byte key for one purpose; it survives KEK rotation."""
+        hkdf = HKDF(algorithm=hashes.SHA256(), length=32, salt=None, info=purpose.encode())
+        return hkdf.derive(self._root)
 
     def index(self, kind: str, key: str) -> str:
         """The stored, keyed hash of a record key."""
         mac = hmac.new(self._index_key, f"{kind}\0{key}".encode(), hashlib.sha256)
         return mac.hexdigest()
 
-    def _aead(self, owner: str, *, create: bool) -> AESGCM:
-        cached = self._aeads.get(owner)
+    def subject_tag(self, owner: str) -> str:
+        """A tag for the owner that only their data key can link: after a shred,
+        audit entries carrying it no longer point to anyone."""
+        mac = hmac.new(self._data_key(owner).secret, b"samtal:audit-subject:v1", hashlib.sha256)
+        return mac.hexdigest()[:32]
+
+    def ensure_key(self, owner: str) -> None:
+        """Load or create the owner's data key now, outside any later transaction."""
+        self._data_key(owner)
+
+    def _data_key(self, owner: str, *, create: bool = True) -> _DataKey:
+        cached = self._cache.get(owner)
         if cached is not None:
             return cached
-        with self._lock:
-            row = self._db.execute(
-                "SELECT wrapped, shredded FROM data_keys WHERE owner = ?", (owner,)
-            ).fetchone()
-            if row is not None and row[1]:
-                raise ShreddedError("owner's data key was destroyed")
-            if row is None:
-                if not create:
-                    raise KeyError(owner)
-                data_key = AESGCM.generate_key(bit_length=256)
-                self._db.execute(
-                    "INSERT INTO data_keys(owner, wrapped, kek_id, created, shredded)"
-                    " VALUES (?, ?, ?, ?, 0)",
-                    (owner, self._keys.wrap(data_key, owner), self._keys.key_id, time.time()),
-                )
-            else:
-                data_key = self._keys.unwrap(row[0], owner)
-            aead = AESGCM(data_key)
-            self._aeads[owner] = aead
-            return aead
-
-    def put(self, kind: str, owner: str, key: str, value: Any) -> None:
-        rkey = self.index(kind, key)
-        nonce = os.urandom(_NONCE)
-        aad = f"{kind}\0{owner}\0{rkey}".encode()
-        sealed = nonce + self._aead(owner, create=True).encrypt(
-            nonce, json.dumps(value, separators=(",", ":")).encode(), aad
-        )
-        self._db.execute(
-            "INSERT INTO records(kind, owner, rkey, sealed, updated) VALUES (?, ?, ?, ?, ?)"
-            " ON CONFLICT(kind, owner, rkey) DO UPDATE SET sealed = excluded.sealed,"
-            " updated = excluded.updated",
-            (kind, owner, rkey, sealed, time.time()),
-        )
-
-    def get(self, kind: str, owner: str, key: str) -> Any | None:
-        rkey = self.index(kind, key)
-        row = self._db.execute(
-            "SELECT sealed FROM records WHERE kind = ? AND owner = ? AND rkey = ?",
-            (kind, owner, rkey),
-        ).fetchone()
+        row = self._store.key(owner)
         if row is None:
-            return None
-        return self._open(kind, owner, rkey, row[0])
-
-    def items(self, kind: str, owner: str | None = None) -> Iterator[tuple[str, Any]]:
-        """Yield (owner, value) for every readable record of ``kind``."""
-        query = "SELECT owner, rkey, sealed FROM records WHERE kind = ?"
-        args: tuple[str, ...] = (kind,)
-        if owner is not None:
-            query += " AND owner = ?"
-            args = (kind, owner)
-        for row_owner, rkey, sealed in self._db.execute(query, args).fetchall():
-            try:
-                yield row_owner, self._open(kind, row_owner, rkey, sealed)
-            except ShreddedError:
-                continue
-
-    def delete(self, kind: str, owner: str, key: str) -> None:
-        self._db.execute(
-            "DELETE FROM records WHERE kind = ? AND owner = ? AND rkey = ?",
-            (kind, owner, self.index(kind, key)),
-        )
-
-    def shred(self, owner: str) -> None:
-        """Destroy the owner's data key, then drop their records."""
-        with self._lock:
-            self._db.execute(
-                "UPDATE data_keys SET wrapped = X'', shredded = 1 WHERE owner = ?", (owner,)
+            if not create:
+                raise StoreError("record without a data key")
+            fresh = AESGCM.generate_key(bit_length=256)
+            row = self._store.create_key(owner, self._keys.wrap(fresh, owner), self._keys.key_id)
+        if row.shredded:
+            raise ShreddedError("owner's data key was destroyed")
+        provider = self._unwrappers.get(row.kek_id)
+        if provider is None:
+            raise UnknownKekError(
+                f"a data key is wrapped under KEK {row.kek_id}, which this process does not"
+                " hold; finish `samtal keys rotate` or pass the previous key"
             )
-            self._db.execute("DELETE FROM records WHERE owner = ?", (owner,))
-            self._aeads.pop(owner, None)
+        secret = provider.unwrap(row.wrapped, owner)
+        key = _DataKey(AESGCM(secret), secret)
+        self._cache[owner] = key
+        return key
 
-    def _open(self, kind: str, owner: str, rkey: str, sealed: bytes) -> Any:
-        try:
-            aead = self._aead(owner, create=False)
-        except KeyError as exc:
-            raise StoreError("record without a data key") from exc
+    def seal(self, kind: str, owner: str, rkey: str, value: Any) -> bytes:
+        """Encrypt ``value`` bound to (kind, owner, rkey) by associated data."""
+        nonce = os.urandom(_NONCE)
+        plain = json.dumps(value, separators=(",", ":")).encode()
+        aad = f"{kind}\0{owner}\0{rkey}".encode()
+        return nonce + self._data_key(owner).aead.encrypt(nonce, plain, aad)
+
+    def unseal(self, kind: str, owner: str, rkey: str, sealed: bytes) -> Any:
         aad = f"{kind}\0{owner}\0{rkey}".encode()
         try:
-            plain = aead.decrypt(sealed[:_NONCE], sealed[_NONCE:], aad)
+            plain = self._data_key(owner, create=False).aead.decrypt(
+                sealed[:_NONCE], sealed[_NONCE:], aad
+            )
         except InvalidTag as exc:
             raise StoreError("record failed authentication") from exc
         return json.loads(plain)
+
+    def put(self, kind: str, owner: str, key: str, value: Any) -> None:
+        self._write(kind, owner, key, value, overwrite=True)
+
+    def append(self, kind: str, owner: str, key: str, value: Any) -> None:
+        """Store a record that must never be replaced (ledgers, history)."""
+        self._write(kind, owner, key, value, overwrite=False)
+
+    def _write(self, kind: str, owner: str, key: str, value: Any, *, overwrite: bool) -> None:
+        rkey = self.index(kind, key)
+        record = StoredRecord(kind, owner, rkey, self.seal(kind, owner, rkey, value))
+        if self._store.put(record, overwrite=overwrite):
+            return
+        row = self._store.key(owner)
+        if row is None or row.shredded:
+            self._cache.pop(owner, None)
+            raise ShreddedError("owner's data key was destroyed")
+        raise StoreError("an append-only record with this key already exists")
+
+    def get(self, kind: str, owner: str, key: str) -> Any | None:
+        rkey = self.index(kind, key)
+        sealed = self._store.get(kind, owner, rkey)
+        return None if sealed is None else self.unseal(kind, owner, rkey, sealed)
+
+    def items(self, kind: str, owner: str | None = None) -> Iterator[tuple[str, Any]]:
+        """Yield (owner, value) for every readable record of ``kind``."""
+        for record in self._store.scan(kind, owner):
+            try:
+                yield record.owner, self.unseal(kind, record.owner, record.rkey, record.sealed)
+            except ShreddedError:
+                continue
+
+    def records_of(self, owner: str) -> list[tuple[str, Any]]:
+        """(kind, value) for every readable record of one owner, all kinds."""
+        return [
+            (record.kind, self.unseal(record.kind, owner, record.rkey, record.sealed))
+            for record in self._store.scan(owner=owner)
+        ]
+
+    def delete(self, kind: str, owner: str, key: str) -> None:
+        self._store.delete(kind, owner, self.index(kind, key))
+
+    def shred(self, owner: str) -> None:
+        """Destroy the owner's data key, then drop their records."""
+        if owner.startswith("_"):
+            raise StoreError("the vault's own keys cannot be shredded")
+        self._store.shred(owner)
+        self._cache.pop(owner, None)

@@ -65,3 +65,46 @@ def test_key_provider_repr_hides_key(tmp_path: Path) -> None:
     keys = load_or_create_key_file(tmp_path / "kek.hex", create=True)
     secret_hex = (tmp_path / "kek.hex").read_text().strip()
     assert secret_hex not in repr(keys)
+
+
+def test_a_first_version_vault_file_upgrades_in_place(tmp_path: Path) -> None:
+    from safety.vault.migrations import LATEST, MIGRATIONS
+
+    path = tmp_path / "old.db"
+    db = sqlite3.connect(path)
+    db.execute("CREATE TABLE schema_version (version INTEGER NOT NULL)")
+    db.executescript(MIGRATIONS[0][1].format(blob="BLOB", real="REAL"))
+    db.execute("INSERT INTO schema_version VALUES (1)")
+    db.commit()
+    db.close()
+    keys = load_or_create_key_file(tmp_path / "kek.hex", create=True)
+    vault = Vault(path, keys)
+    assert vault.store.schema_version() == LATEST
+    vault.put("note", "p1", "a", 1)
+    vault.close()
+    assert Vault(path, keys).get("note", "p1", "a") == 1
+
+
+def test_vault_urls(tmp_path: Path) -> None:
+    from safety.errors import ConfigError
+    from safety.vault import open_vault
+    from safety.vault.url import redacted
+
+    keys = load_or_create_key_file(tmp_path / "kek.hex", create=True)
+    for url in (f"sqlite://{tmp_path}/a.db", f"sqlite:///{tmp_path}/a.db"):
+        vault = open_vault(url, keys)
+        vault.put("note", "p1", "a", url)
+        vault.close()
+    assert (tmp_path / "a.db").stat().st_mode & 0o077 == 0
+    for bad in ("sqlite://relative.db", "mysql://db/x"):
+        with pytest.raises(ConfigError):
+            open_vault(bad, keys)
+    assert redacted("postgresql://u:secret@h:5432/db") == "postgresql://u@h:5432/db"
+
+
+def test_a_wrong_wrapping_key_fails_as_a_store_error() -> None:
+    from safety.vault import FileKeyProvider
+
+    wrapped = FileKeyProvider(bytes(32), "a").wrap(b"k" * 32, "p1")
+    with pytest.raises(StoreError):
+        FileKeyProvider(bytes([1]) * 32, "b").unwrap(wrapped, "p1")
