@@ -7,7 +7,7 @@ RASA_DATA := --data dialogues nlu_data --domain dialogues --config config.yml
 MODEL_HASH = $(shell $(VENV)/bin/python -c "from pathlib import Path; from bot.launcher.rasa import training_data_hash; print(training_data_hash(Path('.')))")
 MODEL_CACHE := $(or $(SAMTAL_CACHE),$(HOME)/.cache/samtal)/models
 
-.PHONY: setup run test lint typecheck unit integration rasa-validate rasa-test model bench clean
+.PHONY: setup postgres-setup run test lint typecheck unit integration rasa-validate rasa-test model bench clean
 
 setup: $(VENV)/.installed $(RASA_VENV)/.installed
 
@@ -28,13 +28,19 @@ run: setup
 model: setup
 	$(VENV)/bin/python -c "from pathlib import Path; from bot.launcher.rasa import RasaPaths, ensure_model; import tempfile; m, s = ensure_model(RasaPaths.default(Path('.').resolve()), Path(tempfile.mkdtemp())); print(f'model {m} (trained in {s:.1f}s)' if s else f'model {m} (cached)')"
 
-test: setup lint rasa-validate model
+# The vault's contract tests start their own PostgreSQL server from Debian's package.
+postgres-setup:
+	@ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || command -v initdb >/dev/null 2>&1 || { \
+		if [ "$$(id -u)" != 0 ]; then echo "PostgreSQL is missing: apt-get install postgresql" >&2; exit 1; fi; \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql >/dev/null; }
+
+test: setup postgres-setup lint rasa-validate model
 	$(VENV)/bin/python -m pytest -q
 	$(MAKE) rasa-test
 
 lint: setup
-	$(VENV)/bin/ruff check bot safety tests rasa_runtime dialogues/actions
-	$(VENV)/bin/ruff format --check bot safety tests rasa_runtime dialogues/actions
+	$(VENV)/bin/ruff check bot safety tests rasa_runtime dialogues/actions bench
+	$(VENV)/bin/ruff format --check bot safety tests rasa_runtime dialogues/actions bench
 	$(VENV)/bin/mypy
 
 rasa-validate: setup

@@ -46,6 +46,8 @@ class ChatClient:
         )
         self.client = AsyncClient(homeserver, user_id, store_path=str(store_dir), config=config)
         self.inbox: asyncio.Queue[tuple[str, str, str]] = asyncio.Queue()
+        # Every message received, with its event id and content, for inspection.
+        self.received: list[tuple[str, str, str, dict[str, object]]] = []
         self._sync_task: asyncio.Task[None] | None = None
         self.client.add_event_callback(self._on_message, (RoomMessageNotice, RoomMessageText))
         self.client.add_event_callback(self._on_invite, InviteMemberEvent)
@@ -88,6 +90,8 @@ class ChatClient:
 
     async def _on_message(self, room: MatrixRoom, event: RoomMessageText) -> None:
         if event.sender != self.client.user_id:
+            content = event.source.get("content", {})
+            self.received.append((room.room_id, event.event_id, event.body, dict(content)))
             await self.inbox.put((room.room_id, event.sender, event.body))
 
     async def _on_invite(self, room: MatrixRoom, event: InviteMemberEvent) -> None:
@@ -170,3 +174,23 @@ class ChatClient:
                     if got_room == room_id:
                         collected.append(body)
         return collected
+
+    def event_id_of(self, room_id: str, contains: str) -> str:
+        """The id of the newest message in ``room_id`` whose body contains ``contains``."""
+        for got_room, event_id, body, _ in reversed(self.received):
+            if got_room == room_id and contains in body:
+                return event_id
+        raise KeyError(contains)
+
+    async def react(self, room_id: str, event_id: str, key: str) -> None:
+        content = {"m.relates_to": {"rel_type": "m.annotation", "event_id": event_id, "key": key}}
+        self.trust_room(room_id)
+        checked(
+            "room_send",
+            await self.client.room_send(
+                room_id, "m.reaction", content, ignore_unverified_devices=True
+            ),
+        )
+
+    def rooms_shared_with(self, user_id: str) -> list[str]:
+        return [r.room_id for r in self.client.rooms.values() if user_id in r.users]

@@ -17,6 +17,7 @@ from urllib.parse import urlparse
 import yaml
 
 from bot.errors import ConfigError
+from safety.escalation.policy import EscalationPolicy, QuietHours
 
 _LOOPBACK = {"127.0.0.1", "localhost", "::1"}
 _MIN_SECRET_CHARS = 32
@@ -46,13 +47,29 @@ class DialogueConfig:
 
 
 @dataclass(frozen=True)
+class EscalationConfig:
+    on_call: tuple[str, ...]
+    supervisors: tuple[str, ...]
+    quote_message: bool
+    policy: EscalationPolicy
+
+
+@dataclass(frozen=True)
 class GatewayConfig:
     home: Path
     matrix: MatrixConfig
     rasa: RasaConfig
     dialogue: DialogueConfig
+    escalation: EscalationConfig
     kek_file: Path
     pickle_key: str
+
+    @property
+    def staff(self) -> frozenset[str]:
+        """Everyone who may act on escalations and give the bot commands."""
+        return frozenset(
+            self.matrix.mediators + self.escalation.on_call + self.escalation.supervisors
+        )
 
     @property
     def vault_path(self) -> Path:
@@ -121,12 +138,35 @@ def _dialogue(section: dict[str, Any]) -> DialogueConfig:
     )
 
 
+def _ids(section: dict[str, Any], key: str, where: str) -> tuple[str, ...]:
+    value = section.get(key, [])
+    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+        raise ConfigError(f"{where}.{key} must be a list of Matrix ids")
+    return tuple(value)
+
+
+def _escalation(section: dict[str, Any]) -> EscalationConfig:
+    deadlines = section.get("ack_seconds", {})
+    if not isinstance(deadlines, dict):
+        raise ConfigError("escalation.ack_seconds must map levels to seconds")
+    quiet = section.get("quiet_hours")
+    offset = int(section.get("utc_offset_minutes", 60))
+    policy = EscalationPolicy(
+        ack_seconds={str(k): float(v) for k, v in deadlines.items()},
+        quiet_hours=QuietHours.parse(str(quiet), offset) if quiet else None,
+    )
+    return EscalationConfig(
+        on_call=_ids(section, "on_call", "escalation"),
+        supervisors=_ids(section, "supervisors", "escalation"),
+        quote_message=bool(section.get("quote_message", True)),
+        policy=policy,
+    )
+
+
 def parse_config(raw: dict[str, Any], home: Path) -> GatewayConfig:
     matrix = _section(raw, "matrix")
     crypto = _section(raw, "crypto")
-    mediators = matrix.get("mediators", [])
-    if not isinstance(mediators, list) or not all(isinstance(m, str) for m in mediators):
-        raise ConfigError("matrix.mediators must be a list of Matrix ids")
+    mediators = _ids(matrix, "mediators", "matrix")
     return GatewayConfig(
         home=home,
         matrix=MatrixConfig(
@@ -134,10 +174,11 @@ def parse_config(raw: dict[str, Any], home: Path) -> GatewayConfig:
             bot_user_id=_text(matrix, "bot_user_id", "matrix"),
             bot_password_file=home / _text(matrix, "bot_password_file", "matrix"),
             device_name=str(matrix.get("device_name", "samtal gateway")),
-            mediators=tuple(mediators),
+            mediators=mediators,
         ),
         rasa=_rasa(home, _section(raw, "rasa")),
         dialogue=_dialogue(_section(raw, "dialogue")),
+        escalation=_escalation(_section(raw, "escalation")),
         kek_file=home / _text(crypto, "kek_file", "crypto"),
         pickle_key=_pickle_key(home, crypto),
     )

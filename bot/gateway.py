@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 from collections import defaultdict
 from collections.abc import Awaitable
 from pathlib import Path
@@ -15,13 +16,18 @@ from bot.core.effects import EffectValidator
 from bot.core.model import Inbound
 from bot.core.screen import SafetyScreen
 from bot.errors import SamtalError
+from bot.escalation.engine import EscalationEngine
+from bot.escalation.staff_room import StaffRoom
+from bot.escalation.store import EscalationStore
+from bot.handoff import Handoff
 from bot.invites import InviteHandler
 from bot.matrix.intake import Intake, to_inbound
 from bot.matrix.sender import Sender
 from bot.matrix.session import login, new_client
 from bot.matrix.sync_loop import SyncLoop
 from bot.matrix.undecryptable import UndecryptableQueue
-from bot.rasa.client import RasaClient
+from bot.rasa.client import RasaClient, RasaControl
+from bot.staff import StaffDesk
 from bot.state.gateway_state import GatewayState
 from bot.state.participants import ParticipantRegistry
 from bot.state.turns import TurnLedger
@@ -47,6 +53,22 @@ class Gateway:
         self.intake = Intake(self.client, config.matrix.bot_user_id)
         self.undecryptable = UndecryptableQueue(self.client, self.vault)
         self.invites = InviteHandler(self.client, config, self.registry, self.sender)
+        self.staff_room = StaffRoom(self.client, self.vault, config.staff)
+        self.escalations = EscalationEngine(
+            config.escalation,
+            EscalationStore(self.vault),
+            self.staff_room,
+            self.sender,
+            {p.pseudonym: p.mediator for p in self.registry.all()},
+        )
+        handoff = Handoff(
+            self.client,
+            self.registry,
+            self.sender,
+            RasaControl(self.rasa),
+            config.matrix.bot_user_id,
+        )
+        self.staff = StaffDesk(self.staff_room, self.escalations, handoff, self.sender)
         self.turns = TurnHandler(
             config,
             self.registry,
@@ -55,6 +77,7 @@ class Gateway:
             self.rasa,
             EffectValidator(schema_path),
             screen,
+            self.escalations,
         )
         self._failures: dict[str, int] = {}
         self.sync = SyncLoop(self.client, self.state, self.handle_batch)
@@ -64,6 +87,7 @@ class Gateway:
         invites = list(batch.invites.values())
         undecryptable = list(batch.undecryptable)
         messages = list(batch.messages)
+        reactions = list(batch.reactions)
         batch.clear()
         await self._guard("room_check", self.invites.check_joined_rooms())
         for invite in invites:
@@ -74,16 +98,26 @@ class Gateway:
             room = self.client.rooms.get(room_id)
             if room is not None:
                 messages.append(to_inbound(room, message))
+        for reaction in reactions:
+            self.staff.on_reaction(
+                reaction.room_id, reaction.sender, reaction.reacts_to, reaction.key
+            )
         by_room: dict[str, list[Inbound]] = defaultdict(list)
         for inbound in messages:
             by_room[inbound.room_id].append(inbound)
-        results = await asyncio.gather(*(self._room_in_order(items) for items in by_room.values()))
+        results = await asyncio.gather(
+            *(self._room_in_order(room_id, items) for room_id, items in by_room.items())
+        )
         if not all(results):
             # The sync position stays put, so the batch is replayed; answered
             # turns are skipped by the ledger, failed ones get another try.
             raise BatchIncomplete("a turn failed and will be retried")
 
-    async def _room_in_order(self, items: list[Inbound]) -> bool:
+    async def _room_in_order(self, room_id: str, items: list[Inbound]) -> bool:
+        if self.staff.is_staff_room(room_id):
+            for inbound in items:
+                await self._guard("staff_command", self.staff.on_message(inbound))
+            return True
         complete = True
         for inbound in sorted(items, key=lambda item: item.timestamp_ms):
             if await self._guard("turn", self.turns.handle(inbound)):
@@ -109,10 +143,15 @@ class Gateway:
 
     async def run(self) -> None:
         await login(self.client, self.config, self.state)
+        await self.staff_room.ensure()
         logs.event("gateway_started")
+        escalations = asyncio.create_task(self.escalations.run())
         try:
             await self.sync.run()
         finally:
+            escalations.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await escalations
             await self.rasa.close()
             await self.client.close()
             self.vault.close()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 import secrets
 from collections.abc import AsyncIterator
@@ -13,13 +14,17 @@ import pytest
 import pytest_asyncio
 
 from bot.chatclient import ChatClient
+from bot.config import load_config
 from bot.homeserver import register_user
+from bot.ids import participant_code
 from bot.launcher.layout import StackLayout
-from bot.launcher.stack import Stack
+from bot.launcher.stack import STAFF_SECRETS, Stack, user_id
+from bot.state.participants import ParticipantRegistry
+from safety.vault import Vault, load_or_create_key_file
 
 PROJECT = Path(__file__).resolve().parents[1]
 
-pytest_plugins = ["tests.support.synapse_fixtures"]
+pytest_plugins = ["tests.support.synapse_fixtures", "tests.support.postgres_fixtures"]
 
 
 class RecordingChatClient(ChatClient):
@@ -56,6 +61,16 @@ class RunningStack:
                     found.append(record)
         return found
 
+    def participant_code(self, matrix_id: str) -> str:
+        """The code mediators see for ``matrix_id``, derived with the stack's vault key."""
+        home = self.stack.layout.home
+        config = load_config(home / "samtal.yaml", home)
+        vault = Vault(config.vault_path, load_or_create_key_file(config.kek_file, create=False))
+        try:
+            return participant_code(ParticipantRegistry(vault).pseudonym_of(matrix_id))
+        finally:
+            vault.close()
+
     async def register(self, prefix: str) -> tuple[str, str]:
         localpart = f"{prefix}-{secrets.token_hex(4)}"
         password = secrets.token_urlsafe(16)
@@ -64,20 +79,63 @@ class RunningStack:
         )
         return user.user_id, password
 
-    async def new_client(self, prefix: str, *, enroll_language: str | None) -> ChatClient:
+    async def new_client(
+        self, prefix: str, *, enroll_language: str | None, mediator: str | None = None
+    ) -> RecordingChatClient:
         """Register a fresh user, optionally enrol them, and log their client in."""
-        user_id, password = await self.register(prefix)
+        matrix_id, password = await self.register(prefix)
         if enroll_language is not None:
-            await self.stack.enroll(user_id, enroll_language, None)
+            await self.stack.enroll(matrix_id, enroll_language, mediator)
         client = RecordingChatClient(
             self.stack.homeserver_url,
-            user_id,
-            self.device_root / user_id.split(":")[0].lstrip("@"),
+            matrix_id,
+            self.device_root / matrix_id.split(":")[0].lstrip("@"),
             secrets.token_urlsafe(32),
         )
         await client.login(password)
         await client.start()
         return client
+
+
+@dataclass
+class Staff:
+    mediator: ChatClient
+    on_call: ChatClient
+    supervisor: ChatClient
+    room_id: str
+
+    @property
+    def everyone(self) -> tuple[ChatClient, ChatClient, ChatClient]:
+        return (self.mediator, self.on_call, self.supervisor)
+
+
+@pytest_asyncio.fixture(scope="session")
+async def staff(running_stack: RunningStack) -> AsyncIterator[Staff]:
+    """The demo mediator, on-call mediator and supervisor, each in the staff room."""
+    layout = running_stack.stack.layout
+    clients = []
+    for localpart, secret in STAFF_SECRETS.items():
+        client = ChatClient(
+            running_stack.stack.homeserver_url,
+            user_id(localpart),
+            running_stack.device_root / localpart,
+            secrets.token_urlsafe(32),
+        )
+        await client.login(layout.read_secret(secret))
+        await client.start()
+        clients.append(client)
+    room_id = ""
+    async with asyncio.timeout(30):
+        while not room_id:
+            shared = [set(c.rooms_shared_with(running_stack.bot_user_id)) for c in clients]
+            common = set.intersection(*shared)
+            room_id = next(iter(common), "")
+            await asyncio.sleep(0.2)
+    try:
+        yield Staff(clients[0], clients[1], clients[2], room_id)
+    finally:
+        for client in clients:
+            await client.stop()
 
 
 @pytest_asyncio.fixture(scope="session")

@@ -33,6 +33,12 @@ class Participant:
     consent_at: float | None = None
     paused: bool = False
     enrolled_at: float = 0.0
+    handoff_by: str | None = None
+
+    def companions(self) -> frozenset[str]:
+        """Staff who may share the participant's room: assigned mediator, and during a
+        handoff the person who took over."""
+        return frozenset(p for p in (self.mediator, self.handoff_by) if p)
 
     def has_consented(self, current_version: str) -> bool:
         return self.consent_version == current_version

@@ -63,7 +63,11 @@ def write_gateway_config(
     homeserver_url: str,
     bot_user_id: str,
     mediators: list[str],
+    on_call: list[str],
+    supervisors: list[str],
     rasa_url: str,
+    ack_seconds: dict[str, float],
+    quiet_hours: str | None,
 ) -> Path:
     """The gateway config for the embedded stack; secrets are referenced, not copied."""
     config: dict[str, Any] = {
@@ -77,6 +81,14 @@ def write_gateway_config(
         "rasa": {"url": rasa_url, "token_file": "secrets/rasa.token", "timeout_seconds": 15},
         "crypto": {"kek_file": "secrets/kek.hex", "pickle_key_file": "secrets/pickle.key"},
         "dialogue": {"consent_version": "v1", "default_language": "sv", "languages": ["sv", "en"]},
+        "escalation": {
+            "on_call": on_call,
+            "supervisors": supervisors,
+            "quote_message": True,
+            "ack_seconds": ack_seconds,
+            "quiet_hours": quiet_hours,
+            "utc_offset_minutes": 60,
+        },
     }
     layout.gateway_config.write_text(
         "# Written by samtal run for the embedded stack. See samtal.example.yaml.\n"

@@ -29,6 +29,15 @@ from bot.launcher.processes import ManagedProcess, ProcessStartError
 BOT = "samtal"
 DEMO_MEDIATOR = "mediator"
 DEMO_PARTICIPANT = "deltagare"
+DEMO_ON_CALL = "jour"
+DEMO_SUPERVISOR = "handledare"
+STAFF_SECRETS = {
+    DEMO_MEDIATOR: "mediator.password",
+    DEMO_ON_CALL: "oncall.password",
+    DEMO_SUPERVISOR: "supervisor.password",
+}
+PRODUCTION_ACK_SECONDS = {"imminent": 300.0, "high": 3600.0, "handoff": 3600.0}
+TEST_ACK_SECONDS = {"imminent": 6.0, "high": 6.0, "handoff": 6.0}
 SERVER_NAME = "localhost"
 
 
@@ -82,11 +91,8 @@ class Stack:
     async def provision(self, hs_layout: HomeserverLayout) -> None:
         """Create the bot and demo accounts once; their passwords live in secrets/."""
         shared = hs_layout.read_registration_secret()
-        for localpart, secret in (
-            (BOT, "bot.password"),
-            (DEMO_MEDIATOR, "mediator.password"),
-            (DEMO_PARTICIPANT, "participant.password"),
-        ):
+        accounts = {BOT: "bot.password", DEMO_PARTICIPANT: "participant.password", **STAFF_SECRETS}
+        for localpart, secret in accounts.items():
             try:
                 await register_user(
                     self.homeserver_url, shared, localpart, self.layout.read_secret(secret)
@@ -100,7 +106,12 @@ class Stack:
             homeserver_url=self.homeserver_url,
             bot_user_id=user_id(BOT),
             mediators=[user_id(DEMO_MEDIATOR)],
+            on_call=[user_id(DEMO_ON_CALL)],
+            supervisors=[user_id(DEMO_SUPERVISOR)],
             rasa_url=self.rasa_url,
+            ack_seconds=TEST_ACK_SECONDS if self.for_tests else PRODUCTION_ACK_SECONDS,
+            # Tests must not depend on the time of day they run at.
+            quiet_hours=None if self.for_tests else "22:00-07:00",
         )
         await self.enroll(user_id(DEMO_PARTICIPANT), "sv", user_id(DEMO_MEDIATOR))
 
@@ -126,6 +137,15 @@ class Stack:
         await self.actions.wait_http(f"http://127.0.0.1:{self.ports['actions']}/health", 120)
         await self.rasa_server.wait_http(f"{self.rasa_url}/", 180)
         self.timings["rasa_ready_s"] = time.monotonic() - started
+
+    async def stop_rasa_server(self) -> None:
+        if self.rasa_server is not None:
+            await self.rasa_server.stop()
+
+    async def restart_rasa_server(self) -> None:
+        assert self.rasa_server is not None
+        await self.rasa_server.start()
+        await self.rasa_server.wait_http(f"{self.rasa_url}/", 180)
 
     async def start_gateway(self) -> None:
         self.gateway = ManagedProcess(
@@ -167,9 +187,16 @@ class Stack:
                 "bot_user_id": user_id(BOT),
                 "rasa_url": self.rasa_url,
                 "accounts": {
-                    "mediator": {
-                        "user_id": user_id(DEMO_MEDIATOR),
-                        "password_file": str(self.layout.secrets / "mediator.password"),
+                    **{
+                        role: {
+                            "user_id": user_id(localpart),
+                            "password_file": str(self.layout.secrets / STAFF_SECRETS[localpart]),
+                        }
+                        for role, localpart in (
+                            ("mediator", DEMO_MEDIATOR),
+                            ("on_call", DEMO_ON_CALL),
+                            ("supervisor", DEMO_SUPERVISOR),
+                        )
                     },
                     "participant": {
                         "user_id": user_id(DEMO_PARTICIPANT),

@@ -13,6 +13,7 @@ from nio import (
     InviteMemberEvent,
     MatrixRoom,
     MegolmEvent,
+    ReactionEvent,
     RoomMessageText,
 )
 
@@ -26,16 +27,26 @@ class Invite:
     inviter: MatrixUserId
 
 
+@dataclass(frozen=True)
+class Reaction:
+    room_id: RoomId
+    sender: MatrixUserId
+    reacts_to: EventId
+    key: str
+
+
 @dataclass
 class Batch:
     messages: list[Inbound] = field(default_factory=list)
     invites: dict[str, Invite] = field(default_factory=dict)
     undecryptable: list[MegolmEvent] = field(default_factory=list)
+    reactions: list[Reaction] = field(default_factory=list)
 
     def clear(self) -> None:
         self.messages.clear()
         self.invites.clear()
         self.undecryptable.clear()
+        self.reactions.clear()
 
 
 def to_inbound(room: MatrixRoom, event: RoomMessageText) -> Inbound:
@@ -57,6 +68,18 @@ class Intake:
         client.add_event_callback(self._on_text, RoomMessageText)
         client.add_event_callback(self._on_undecryptable, MegolmEvent)
         client.add_event_callback(self._on_invite, InviteMemberEvent)
+        client.add_event_callback(self._on_reaction, ReactionEvent)
+
+    async def _on_reaction(self, room: MatrixRoom, event: ReactionEvent) -> None:
+        if event.sender != self._bot:
+            self.batch.reactions.append(
+                Reaction(
+                    room_id=RoomId(room.room_id),
+                    sender=MatrixUserId(event.sender),
+                    reacts_to=EventId(event.reacts_to),
+                    key=event.key,
+                )
+            )
 
     async def _on_text(self, room: MatrixRoom, event: RoomMessageText) -> None:
         if event.sender != self._bot:

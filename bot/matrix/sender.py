@@ -21,9 +21,13 @@ def transaction_id(answering: str, index: int) -> str:
     return "samtal-" + hashlib.sha256(f"{answering}\0{index}".encode()).hexdigest()[:32]
 
 
-def notice_content(text: str) -> dict[str, object]:
-    """A plain m.notice. No formatted_body, and explicitly no mentions."""
-    return {"msgtype": "m.notice", "body": text, "m.mentions": {}}
+def notice_content(text: str, mentions: tuple[str, ...] = ()) -> dict[str, object]:
+    """A plain m.notice. No formatted_body; mentions only the people named."""
+    return {
+        "msgtype": "m.notice",
+        "body": text,
+        "m.mentions": {"user_ids": list(mentions)} if mentions else {},
+    }
 
 
 class Sender:
@@ -64,14 +68,24 @@ class Sender:
             await self._client.room_read_markers(room_id, event_id, event_id),
         )
 
-    async def notice(self, room_id: str, text: str, txn_id: str, expected: frozenset[str]) -> str:
+    async def notice(
+        self,
+        room_id: str,
+        text: str,
+        txn_id: str,
+        expected: frozenset[str],
+        *,
+        mentions: tuple[str, ...] = (),
+    ) -> str:
         room = self._client.rooms.get(room_id)
         if room is not None and room.encrypted:
             await self.prepare(room_id)
             self.trust_expected_devices(room_id, expected)
         response = checked(
             "room_send",
-            await self._client.room_send(room_id, "m.room.message", notice_content(text), txn_id),
+            await self._client.room_send(
+                room_id, "m.room.message", notice_content(text, mentions), txn_id
+            ),
         )
         assert isinstance(response, RoomSendResponse)
         return str(response.event_id)

@@ -46,16 +46,40 @@ class RasaClient:
         body = {"sender": sender, "message": text, "metadata": dict(metadata)}
         return await self._post_list("/webhooks/rest/webhook", body)
 
-    async def _post_list(self, path: str, body: dict[str, Any]) -> list[dict[str, Any]]:
+    async def post_json(self, path: str, body: Mapping[str, Any]) -> Any:
         try:
             async with self._http().post(
-                self._base_url + path, json=body, params={"token": self._token}
+                self._base_url + path, json=dict(body), params={"token": self._token}
             ) as response:
                 if response.status != 200:
                     raise RasaUnavailable(f"rasa answered HTTP {response.status}")
-                payload = await response.json()
+                return await response.json()
         except (aiohttp.ClientError, asyncio.TimeoutError, ValueError) as exc:
             raise RasaUnavailable(f"rasa unreachable: {type(exc).__name__}") from exc
+
+    async def _post_list(self, path: str, body: dict[str, Any]) -> list[dict[str, Any]]:
+        payload = await self.post_json(path, body)
         if not isinstance(payload, list) or not all(isinstance(m, dict) for m in payload):
             raise RasaUnavailable("rasa answered with an unexpected shape")
         return payload
+
+
+class RasaControl:
+    """The conversation endpoints: trigger an intent, pause and resume the bot."""
+
+    def __init__(self, client: RasaClient) -> None:
+        self._client = client
+
+    async def trigger_intent(
+        self, sender: ParticipantId, name: str, entities: Mapping[str, Any]
+    ) -> list[dict[str, Any]]:
+        body = {"name": name, "entities": dict(entities)}
+        payload = await self._client.post_json(f"/conversations/{sender}/trigger_intent", body)
+        messages = payload.get("messages", []) if isinstance(payload, dict) else []
+        if not isinstance(messages, list):
+            raise RasaUnavailable("rasa answered with an unexpected shape")
+        return [m for m in messages if isinstance(m, dict)]
+
+    async def set_paused(self, sender: ParticipantId, paused: bool) -> None:
+        event = {"event": "pause" if paused else "resume"}
+        await self._client.post_json(f"/conversations/{sender}/tracker/events", event)

@@ -11,7 +11,7 @@ import time
 from typing import Any
 
 from bot.core.model import Participant
-from bot.ids import MatrixUserId, ParticipantId, RoomId, pseudonym
+from bot.ids import MatrixUserId, ParticipantId, RoomId, participant_code, pseudonym
 from safety.vault import Vault
 
 _KIND = "participant"
@@ -50,6 +50,10 @@ class ParticipantRegistry:
     def save(self, participant: Participant) -> None:
         self._vault.put(_KIND, participant.pseudonym, _KEY, dataclasses.asdict(participant))
 
+    def by_code(self, code: str) -> Participant | None:
+        wanted = code.strip().upper()
+        return next((p for p in self.all() if participant_code(p.pseudonym) == wanted), None)
+
     def all(self) -> list[Participant]:
         return [_from_record(record) for _, record in self._vault.items(_KIND)]
 
@@ -66,4 +70,5 @@ def _from_record(record: dict[str, Any]) -> Participant:
         consent_at=record.get("consent_at"),
         paused=bool(record.get("paused", False)),
         enrolled_at=float(record.get("enrolled_at", 0.0)),
+        handoff_by=record.get("handoff_by"),
     )

@@ -28,6 +28,12 @@ def raw(**overrides: Any) -> dict[str, Any]:
         "rasa": {"url": "http://127.0.0.1:5005", "token_file": "secrets/rasa.token"},
         "crypto": {"kek_file": "secrets/kek.hex", "pickle_key_file": "secrets/pickle.key"},
         "dialogue": {"consent_version": "v1", "default_language": "sv", "languages": ["sv", "en"]},
+        "escalation": {
+            "on_call": ["@oncall:localhost"],
+            "supervisors": ["@boss:localhost"],
+            "ack_seconds": {"imminent": 300, "high": 3600, "handoff": 3600},
+            "quiet_hours": "22:00-07:00",
+        },
     }
     for section, values in overrides.items():
         config[section] = {**config[section], **values}
@@ -95,3 +101,18 @@ def test_example_config_is_valid(home: Path) -> None:
 
     example = Path(__file__).resolve().parents[2] / "samtal.example.yaml"
     parse_config(yaml.safe_load(example.read_text()), home)
+
+
+def test_missing_deadline_is_refused(home: Path) -> None:
+    with pytest.raises(ConfigError, match="deadline"):
+        parse_config(raw(escalation={"ack_seconds": {"imminent": 300}}), home)
+
+
+def test_malformed_quiet_hours_are_refused(home: Path) -> None:
+    with pytest.raises(ConfigError, match="quiet hours"):
+        parse_config(raw(escalation={"quiet_hours": "late"}), home)
+
+
+def test_staff_is_everyone_who_may_act(home: Path) -> None:
+    config = parse_config(raw(), home)
+    assert config.staff == {"@m:localhost", "@oncall:localhost", "@boss:localhost"}

@@ -1,0 +1,163 @@
+"""The escalation engine: persist first, page at once, re-escalate on silence.
+
+An escalation is written to the vault before anything is sent, and every
+notice goes through the record's outbox with a transaction id derived from the
+escalation code and the notice's sequence number. A crash at any point leaves
+a record whose unsent notices are sent on the next tick, exactly once.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+
+from bot import logs
+from bot.config import EscalationConfig
+from bot.core.model import Participant
+from bot.escalation.inert import inert_quote
+from bot.escalation.staff_room import StaffRoom
+from bot.escalation.store import EscalationStore, new_code
+from bot.escalation.texts import notice_body
+from bot.ids import participant_code
+from bot.matrix.sender import Sender, transaction_id
+from safety.escalation.policy import ASSIGNED, ON_CALL, SUPERVISOR
+from safety.escalation.record import (
+    Escalation,
+    Notice,
+    acknowledge,
+    is_due,
+    notice_sent,
+    open_escalation,
+    reescalate,
+    resolve,
+)
+
+TICK_SECONDS = 1.0
+
+
+class EscalationEngine:
+    def __init__(
+        self,
+        config: EscalationConfig,
+        store: EscalationStore,
+        room: StaffRoom,
+        sender: Sender,
+        assigned_of: dict[str, str | None] | None = None,
+    ) -> None:
+        self._config = config
+        self._store = store
+        self._room = room
+        self._sender = sender
+        self._assigned: dict[str, str | None] = assigned_of or {}
+        self._lock = asyncio.Lock()
+        self._wake = asyncio.Event()
+
+    def raise_for(
+        self, participant: Participant, level: str, signals: tuple[str, ...], text: str | None
+    ) -> Escalation:
+        """Persist a new escalation now; the dispatcher pages within the same tick."""
+        quote = inert_quote(text) if (text is not None and self._config.quote_message) else None
+        esc = open_escalation(
+            code=new_code(),
+            participant=participant.pseudonym,
+            participant_code=participant_code(participant.pseudonym),
+            level=level,
+            signals=signals,
+            quote=quote,
+            now=time.time(),
+            policy=self._config.policy,
+        )
+        self._assigned[participant.pseudonym] = participant.mediator
+        self._store.save(esc)
+        logs.event(
+            "escalation_created", code=esc.code, level=level, participant=participant.pseudonym
+        )
+        self._wake.set()
+        return esc
+
+    def people(self, esc: Escalation, roles: tuple[str, ...]) -> tuple[str, ...]:
+        found: list[str] = []
+        for role in roles:
+            if role == ASSIGNED:
+                assigned = self._assigned.get(esc.participant)
+                found += [assigned] if assigned else list(self._config.on_call)
+            elif role == ON_CALL:
+                found += self._config.on_call
+            elif role == SUPERVISOR:
+                found += self._config.supervisors
+        return tuple(dict.fromkeys(found))
+
+    async def _send(self, esc: Escalation, notice: Notice) -> Escalation:
+        room_id = self._room.room_id
+        if room_id is None:
+            room_id = await self._room.ensure()
+        people = self.people(esc, notice.roles)
+        body = notice_body(esc, notice, people)
+        event_id = await self._sender.notice(
+            room_id,
+            body,
+            transaction_id(esc.code, notice.seq),
+            self._room.members(),
+            mentions=people,
+        )
+        # Re-read: an acknowledgement may have landed while the notice was in flight.
+        latest = self._store.find(esc.code) or esc
+        updated = notice_sent(latest, notice.seq, event_id, time.time())
+        self._store.save(updated)
+        logs.event(
+            "escalation_notice_sent",
+            code=esc.code,
+            notice=notice.kind,
+            paged=len(people),
+            ms_since_created=round((time.time() - esc.created_at) * 1000, 1),
+        )
+        return updated
+
+    async def flush(self, esc: Escalation) -> Escalation:
+        for notice in esc.unsent():
+            esc = await self._send(esc, notice)
+        return esc
+
+    async def tick(self) -> None:
+        """Re-escalate what is overdue, then send every notice not yet sent."""
+        async with self._lock:
+            now = time.time()
+            for esc in self._store.all():
+                if is_due(esc, now):
+                    esc = reescalate(esc, now, self._config.policy)
+                    self._store.save(esc)
+                    logs.event("escalation_reescalated", code=esc.code)
+                if esc.unsent():
+                    try:
+                        await self.flush(esc)
+                    except Exception as exc:  # retried on the next tick
+                        logs.warning(
+                            "escalation_send_failed", code=esc.code, error=type(exc).__name__
+                        )
+
+    async def run(self) -> None:
+        while True:
+            await self.tick()
+            self._wake.clear()
+            try:
+                await asyncio.wait_for(self._wake.wait(), TICK_SECONDS)
+            except asyncio.TimeoutError:
+                pass
+
+    def change(self, code: str, by: str, *, close: bool) -> Escalation | None:
+        esc = self._store.find(code)
+        if esc is None:
+            return None
+        updated = resolve(esc, by, time.time()) if close else acknowledge(esc, by, time.time())
+        if updated != esc:
+            self._store.save(updated)
+            logs.event("escalation_resolved" if close else "escalation_acknowledged", code=esc.code)
+            self._wake.set()
+        return updated
+
+    def has_open(self, participant: str, level: str) -> bool:
+        return any(esc.level == level for esc in self._store.open_for(participant))
+
+    def acknowledge_notice(self, event_id: str, by: str) -> Escalation | None:
+        esc = self._store.by_notice_event(event_id)
+        return None if esc is None else self.change(esc.code, by, close=False)

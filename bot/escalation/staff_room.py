@@ -1,0 +1,49 @@
+"""The mediators' room: one encrypted room the bot creates and shares with staff."""
+
+from __future__ import annotations
+
+from nio import AsyncClient, RoomCreateResponse
+
+from bot import logs
+from bot.matrix.calls import checked
+from safety.vault import Vault
+from safety.vault.store import SYSTEM_OWNER
+
+_ENCRYPTION = {
+    "type": "m.room.encryption",
+    "state_key": "",
+    "content": {"algorithm": "m.megolm.v1.aes-sha2"},
+}
+
+
+class StaffRoom:
+    def __init__(self, client: AsyncClient, vault: Vault, staff: frozenset[str]) -> None:
+        self._client = client
+        self._vault = vault
+        self.staff = staff
+        self.room_id: str | None = None
+
+    async def ensure(self) -> str:
+        """The room's id, creating the room and inviting staff on first start."""
+        record = self._vault.get("staff_room", SYSTEM_OWNER, "room")
+        if record is not None:
+            self.room_id = str(record["room_id"])
+            return self.room_id
+        response = checked(
+            "room_create",
+            await self._client.room_create(
+                name="samtal · mediators",
+                topic="Escalations and commands. Type !help.",
+                invite=sorted(self.staff),
+                initial_state=[_ENCRYPTION],
+            ),
+        )
+        assert isinstance(response, RoomCreateResponse)
+        self.room_id = str(response.room_id)
+        self._vault.put("staff_room", SYSTEM_OWNER, "room", {"room_id": self.room_id})
+        logs.event("staff_room_created", invited=len(self.staff))
+        return self.room_id
+
+    def members(self) -> frozenset[str]:
+        """Who may receive the room's keys: the bot and staff, nobody else."""
+        return self.staff | {str(self._client.user_id)}

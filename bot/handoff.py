@@ -1,0 +1,84 @@
+"""Human handoff: a mediator joins the participant's encrypted room and talks directly.
+
+The mediator is invited into the participant's own room, so the conversation
+stays end-to-end encrypted between the two people and the bot never relays
+words it could alter. While the handoff lasts the dialogue is paused in Rasa
+and the bot stays silent, but every message is still screened.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+from nio import AsyncClient
+
+from bot import logs
+from bot.core.texts import text
+from bot.errors import RasaUnavailable
+from bot.ids import ParticipantId, participant_code
+from bot.matrix.calls import checked
+from bot.matrix.sender import Sender, transaction_id
+from bot.rasa.client import RasaControl
+from bot.state.participants import ParticipantRegistry
+
+
+class Handoff:
+    def __init__(
+        self,
+        client: AsyncClient,
+        registry: ParticipantRegistry,
+        sender: Sender,
+        control: RasaControl,
+        bot_user_id: str,
+    ) -> None:
+        self._client = client
+        self._registry = registry
+        self._sender = sender
+        self._control = control
+        self._bot = bot_user_id
+
+    async def take(self, code: str, mediator: str, command_event: str) -> str:
+        participant = self._registry.by_code(code)
+        if participant is None or participant.room_id is None:
+            return f"{code}: no participant with a chat under that code."
+        if participant.handoff_by is not None:
+            return f"{code} is already with {participant.handoff_by}."
+        updated = replace(participant, handoff_by=mediator)
+        self._registry.save(updated)
+        await self._pause(participant.pseudonym, True)
+        room = self._client.rooms.get(participant.room_id)
+        if room is None or mediator not in room.users:
+            checked("room_invite", await self._client.room_invite(participant.room_id, mediator))
+        expected = frozenset({self._bot, participant.matrix_id}) | updated.companions()
+        await self._sender.notice(
+            participant.room_id,
+            text("handoff_started", participant.language),
+            transaction_id(command_event, 0),
+            expected,
+        )
+        logs.event("handoff_started", participant=participant.pseudonym)
+        return f"{code}: you are invited into their chat. Type !release {code} when done."
+
+    async def release(self, code: str, command_event: str) -> str:
+        participant = self._registry.by_code(code)
+        if participant is None or participant.handoff_by is None or participant.room_id is None:
+            return f"{code}: no handoff in progress."
+        expected = frozenset({self._bot, participant.matrix_id}) | participant.companions()
+        self._registry.save(replace(participant, handoff_by=None))
+        await self._pause(participant.pseudonym, False)
+        await self._sender.notice(
+            participant.room_id,
+            text("handoff_ended", participant.language),
+            transaction_id(command_event, 0),
+            expected,
+        )
+        logs.event("handoff_ended", participant=participant.pseudonym)
+        code = participant_code(participant.pseudonym)
+        return f"{code} is back with samtal. Please leave their chat."
+
+    async def _pause(self, pseudonym: str, paused: bool) -> None:
+        try:
+            await self._control.set_paused(ParticipantId(pseudonym), paused)
+        except RasaUnavailable as exc:
+            # The gateway keeps the bot silent on its own; Rasa catches up on resume.
+            logs.warning("rasa_pause_failed", error=str(exc))

@@ -1,0 +1,58 @@
+"""What staff do in the mediators' room: acknowledge, resolve, take over, release."""
+
+from __future__ import annotations
+
+from bot import logs
+from bot.core.commands import HELP, Command, parse_command
+from bot.core.model import Inbound
+from bot.escalation.engine import EscalationEngine
+from bot.escalation.staff_room import StaffRoom
+from bot.handoff import Handoff
+from bot.matrix.sender import Sender, transaction_id
+
+ACK_REACTIONS = frozenset({"✅", "✔️", "☑️", "👍"})
+
+
+class StaffDesk:
+    def __init__(
+        self, room: StaffRoom, engine: EscalationEngine, handoff: Handoff, sender: Sender
+    ) -> None:
+        self._room = room
+        self._engine = engine
+        self._handoff = handoff
+        self._sender = sender
+
+    def is_staff_room(self, room_id: str) -> bool:
+        return room_id == self._room.room_id
+
+    async def on_message(self, inbound: Inbound) -> None:
+        if inbound.sender not in self._room.staff:
+            return
+        parsed = parse_command(inbound.text)
+        if parsed is None:
+            return
+        reply = await self._run(parsed, inbound) if isinstance(parsed, Command) else parsed.reason
+        await self._sender.notice(
+            inbound.room_id, reply, transaction_id(inbound.event_id, 0), self._room.members()
+        )
+        logs.event("staff_command", verb=parsed.verb if isinstance(parsed, Command) else "invalid")
+
+    async def _run(self, command: Command, inbound: Inbound) -> str:
+        if command.verb == "help":
+            return HELP
+        if command.verb in ("ack", "resolve"):
+            esc = self._engine.change(command.code, inbound.sender, close=command.verb == "resolve")
+            if esc is None:
+                return f"{command.code}: no such escalation."
+            return f"{esc.code} is {esc.state}."
+        if command.verb == "take":
+            return await self._handoff.take(command.code, inbound.sender, inbound.event_id)
+        if command.verb == "release":
+            return await self._handoff.release(command.code, inbound.event_id)
+        return HELP
+
+    def on_reaction(self, room_id: str, sender: str, reacts_to: str, key: str) -> None:
+        if not self.is_staff_room(room_id) or sender not in self._room.staff:
+            return
+        if key in ACK_REACTIONS and self._engine.acknowledge_notice(reacts_to, sender):
+            logs.event("escalation_reaction_ack")

@@ -1,0 +1,143 @@
+"""An escalation's life as an immutable record, and the transitions between states.
+
+Every change appends to the history with its time. Notices to mediators go
+through an outbox inside the record, so a notice decided before a crash is sent
+after it, exactly once (its transaction id is derived from code and sequence).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, replace
+from typing import Any
+
+from safety.escalation.policy import EscalationPolicy, next_roles
+
+OPEN = "open"
+ACKNOWLEDGED = "acknowledged"
+RESOLVED = "resolved"
+
+
+@dataclass(frozen=True)
+class Notice:
+    seq: int
+    kind: str  # "page", "reescalated", "acknowledged", "resolved"
+    roles: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Escalation:
+    code: str
+    participant: str
+    participant_code: str
+    level: str
+    signals: tuple[str, ...]
+    created_at: float
+    state: str = OPEN
+    paged: tuple[str, ...] = ()
+    deadline: float | None = None
+    acknowledged_by: str | None = None
+    quote: str | None = None
+    history: tuple[tuple[float, str, str], ...] = ()
+    outbox: tuple[Notice, ...] = ()
+    sent: tuple[int, ...] = ()
+    notice_events: tuple[str, ...] = field(default=())
+
+    @property
+    def is_open(self) -> bool:
+        return self.state == OPEN
+
+    def unsent(self) -> tuple[Notice, ...]:
+        return tuple(n for n in self.outbox if n.seq not in self.sent)
+
+    def to_record(self) -> dict[str, Any]:
+        from dataclasses import asdict
+
+        return asdict(self)
+
+    @classmethod
+    def from_record(cls, record: dict[str, Any]) -> Escalation:
+        return cls(
+            **{
+                **record,
+                "signals": tuple(record["signals"]),
+                "paged": tuple(record["paged"]),
+                "history": tuple(tuple(item) for item in record["history"]),
+                "outbox": tuple(
+                    Notice(n["seq"], n["kind"], tuple(n["roles"])) for n in record["outbox"]
+                ),
+                "sent": tuple(record["sent"]),
+                "notice_events": tuple(record["notice_events"]),
+            }
+        )
+
+
+def _note(esc: Escalation, now: float, change: str, detail: str = "") -> Escalation:
+    return replace(esc, history=(*esc.history, (now, change, detail)))
+
+
+def _queue(esc: Escalation, kind: str, roles: tuple[str, ...]) -> Escalation:
+    return replace(esc, outbox=(*esc.outbox, Notice(len(esc.outbox), kind, roles)))
+
+
+def open_escalation(
+    *,
+    code: str,
+    participant: str,
+    participant_code: str,
+    level: str,
+    signals: tuple[str, ...],
+    quote: str | None,
+    now: float,
+    policy: EscalationPolicy,
+) -> Escalation:
+    roles = policy.first_roles(level, now)
+    esc = Escalation(
+        code=code,
+        participant=participant,
+        participant_code=participant_code,
+        level=level,
+        signals=signals,
+        created_at=now,
+        paged=roles,
+        deadline=policy.deadline(level, now),
+        quote=quote,
+    )
+    return _queue(_note(esc, now, "created", level), "page", roles)
+
+
+def notice_sent(esc: Escalation, seq: int, event_id: str, now: float) -> Escalation:
+    if seq in esc.sent:
+        return esc
+    esc = replace(esc, sent=(*esc.sent, seq), notice_events=(*esc.notice_events, event_id))
+    return _note(esc, now, "sent", str(seq))
+
+
+def acknowledge(esc: Escalation, by: str, now: float) -> Escalation:
+    if not esc.is_open:
+        return esc
+    esc = replace(esc, state=ACKNOWLEDGED, acknowledged_by=by, deadline=None)
+    return _queue(_note(esc, now, "acknowledged", by), "acknowledged", ())
+
+
+def resolve(esc: Escalation, by: str, now: float) -> Escalation:
+    if esc.state == RESOLVED:
+        return esc
+    esc = replace(esc, state=RESOLVED, acknowledged_by=esc.acknowledged_by or by, deadline=None)
+    return _queue(_note(esc, now, "resolved", by), "resolved", ())
+
+
+def is_due(esc: Escalation, now: float) -> bool:
+    return esc.is_open and esc.deadline is not None and now >= esc.deadline
+
+
+def reescalate(esc: Escalation, now: float, policy: EscalationPolicy) -> Escalation:
+    """A missed deadline: page the next step of the chain, with a fresh deadline."""
+    if not is_due(esc, now):
+        return esc
+    roles = next_roles(esc.paged)
+    esc = replace(
+        esc,
+        paged=tuple(dict.fromkeys((*esc.paged, *roles))),
+        deadline=policy.deadline(esc.level, now),
+    )
+    return _queue(_note(esc, now, "reescalated", ",".join(roles)), "reescalated", roles)

@@ -1,0 +1,168 @@
+"""Risk reaches a human: pages, acknowledgements, re-escalation, restarts, Rasa down.
+
+Test deadlines are 6 s (bot.launcher.stack.TEST_ACK_SECONDS).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import re
+
+import pytest
+
+from bot.chatclient import ChatClient
+from bot.launcher.stack import DEMO_MEDIATOR, user_id
+from tests.conftest import RecordingChatClient, RunningStack, Staff
+
+pytestmark = pytest.mark.integration
+
+IMMINENT_SV = "jag är på väg hem till henne med kniven nu"
+HIGH_EN = "I know where she lives now and I called her 40 times"
+CODE = re.compile(r"E-[A-Z0-9]{6}")
+
+
+async def participant(stack: RunningStack) -> tuple[RecordingChatClient, str, str]:
+    """A new participant with a chat, and the code mediators know them by."""
+    client = await stack.new_client("risk", enroll_language="sv", mediator=user_id(DEMO_MEDIATOR))
+    room = await client.open_chat(stack.bot_user_id)
+    return client, room, stack.participant_code(str(client.client.user_id))
+
+
+async def page_for(client: ChatClient, room_id: str, *needles: str, timeout: float = 20) -> str:
+    """Wait for a staff-room notice containing every needle; return its body."""
+    async with asyncio.timeout(timeout):
+        while True:
+            for got_room, _, body, _ in reversed(client.received):
+                if got_room == room_id and all(n in body for n in needles):
+                    return body
+            await asyncio.sleep(0.1)
+
+
+async def close(staff: Staff, page: str) -> None:
+    """Resolve the escalation a page is about, so it stops re-escalating."""
+    code = CODE.search(page)
+    assert code is not None
+    await staff.supervisor.send(staff.room_id, f"!resolve {code.group()} handled in test")
+    await page_for(staff.supervisor, staff.room_id, f"{code.group()} is resolved")
+
+
+def notices_about(client: ChatClient, room_id: str, code: str) -> list[str]:
+    return [body for got, _, body, _ in client.received if got == room_id and code in body]
+
+
+async def test_imminent_pages_mediator_and_on_call_and_reaction_stops_it(
+    running_stack: RunningStack, staff: Staff
+) -> None:
+    client, room, who = await participant(running_stack)
+    try:
+        await client.send(room, IMMINENT_SV)
+        page = await page_for(staff.mediator, staff.room_id, f"participant {who}")
+        assert "IMMINENT" in page
+        code = CODE.search(page)
+        assert code is not None
+        assert user_id(DEMO_MEDIATOR) in page and "@jour:localhost" in page
+        assert client.client.user_id not in page  # the participant code, never the Matrix id
+        # The participant is told about 112 and that a person will be in touch.
+        heard = " ".join(await client.replies(room, 1, timeout=30))
+        assert "112" in heard
+        await staff.mediator.react(
+            staff.room_id, staff.mediator.event_id_of(staff.room_id, code.group()), "✅"
+        )
+        await page_for(staff.mediator, staff.room_id, f"{code.group()} acknowledged")
+        await asyncio.sleep(8)  # past the 6 s deadline
+        assert not any(
+            "re-escalated" in b
+            for b in notices_about(staff.supervisor, staff.room_id, code.group())
+        )
+    finally:
+        await client.stop()
+
+
+async def test_unacknowledged_high_goes_up_the_chain(
+    running_stack: RunningStack, staff: Staff
+) -> None:
+    client, room, who = await participant(running_stack)
+    try:
+        await client.send(room, HIGH_EN)
+        page = await page_for(staff.mediator, staff.room_id, f"participant {who}")
+        assert "HIGH RISK" in page
+        code = CODE.search(page)
+        assert code is not None
+        first = await page_for(staff.on_call, staff.room_id, f"⏱ {code.group()}", timeout=20)
+        assert "Paged: @jour:localhost" in first
+        await page_for(staff.supervisor, staff.room_id, code.group(), "Paged: @handledare")
+        await staff.supervisor.send(staff.room_id, f"!resolve {code.group()} called them")
+        await page_for(staff.supervisor, staff.room_id, f"{code.group()} is resolved")
+    finally:
+        await client.stop()
+
+
+async def test_deadline_fires_once_across_a_gateway_restart(
+    running_stack: RunningStack, staff: Staff
+) -> None:
+    client, room, who = await participant(running_stack)
+    try:
+        await client.send(room, HIGH_EN)
+        page = await page_for(staff.mediator, staff.room_id, f"participant {who}")
+        code = CODE.search(page)
+        assert code is not None
+        await running_stack.stack.stop_gateway()
+        await asyncio.sleep(7)  # the deadline passes while the gateway is down
+        await running_stack.stack.start_gateway()
+        await page_for(staff.on_call, staff.room_id, f"⏱ {code.group()}", timeout=20)
+        await asyncio.sleep(3)
+        reescalations = [
+            b
+            for b in notices_about(staff.on_call, staff.room_id, code.group())
+            if b.startswith("⏱")
+        ]
+        assert len(reescalations) == 1
+        await staff.mediator.send(staff.room_id, f"!ack {code.group()}")
+        await page_for(staff.mediator, staff.room_id, f"{code.group()} is acknowledged")
+    finally:
+        await client.stop()
+
+
+async def test_injection_arrives_inert(running_stack: RunningStack, staff: Staff) -> None:
+    client, room, who = await participant(running_stack)
+    hostile = (
+        "@room <b>bold</b> [click](https://evil.example/x) \x07\u202e "
+        "@mediator:localhost jag ska döda henne ikväll med kniven " + "x" * 40_000
+        # Matrix caps an event at 64 KiB, encrypted; this is about the largest that fits.
+    )
+    try:
+        await client.send(room, hostile)
+        page = await page_for(staff.mediator, staff.room_id, f"participant {who}")
+        assert "IMMINENT" in page
+        _, _, _, content = next(
+            entry for entry in reversed(staff.mediator.received) if who in entry[2]
+        )
+        assert "formatted_body" not in content
+        assert "@room" not in page
+        assert "https://" not in page and "evil.example" not in page
+        assert "\x07" not in page and "\u202e" not in page
+        assert len(page) < 2_000
+        mentioned = content["m.mentions"]["user_ids"]  # type: ignore[index]
+        assert set(mentioned) <= {
+            user_id(DEMO_MEDIATOR),
+            "@jour:localhost",
+            "@handledare:localhost",
+        }
+        await close(staff, page)
+    finally:
+        await client.stop()
+
+
+async def test_rasa_down_still_pages(running_stack: RunningStack, staff: Staff) -> None:
+    client, room, who = await participant(running_stack)
+    try:
+        await running_stack.stack.stop_rasa_server()
+        await client.send(room, IMMINENT_SV)
+        page = await page_for(staff.mediator, staff.room_id, f"participant {who}")
+        assert "IMMINENT" in page
+        heard = " ".join(await client.replies(room, 1, timeout=30))
+        assert "112" in heard
+        await close(staff, page)
+    finally:
+        await running_stack.stack.restart_rasa_server()
+        await client.stop()
