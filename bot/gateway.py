@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from collections import defaultdict
 from collections.abc import Awaitable
 from pathlib import Path
 
@@ -27,6 +26,7 @@ from bot.matrix.session import login, new_client
 from bot.matrix.sync_loop import SyncLoop
 from bot.matrix.undecryptable import UndecryptableQueue
 from bot.rasa.client import RasaClient, RasaControl
+from bot.room_workers import RoomWorkers
 from bot.staff import StaffDesk
 from bot.state.gateway_state import GatewayState
 from bot.state.participants import ParticipantRegistry
@@ -69,10 +69,11 @@ class Gateway:
             config.matrix.bot_user_id,
         )
         self.staff = StaffDesk(self.staff_room, self.escalations, handoff, self.sender)
+        self.ledger = TurnLedger(self.vault)
         self.turns = TurnHandler(
             config,
             self.registry,
-            TurnLedger(self.vault),
+            self.ledger,
             self.sender,
             self.rasa,
             EffectValidator(schema_path),
@@ -80,6 +81,7 @@ class Gateway:
             self.escalations,
         )
         self._failures: dict[str, int] = {}
+        self.workers = RoomWorkers(self.turns.complete)
         self.sync = SyncLoop(self.client, self.state, self.handle_batch)
 
     async def handle_batch(self) -> None:
@@ -102,33 +104,30 @@ class Gateway:
             self.staff.on_reaction(
                 reaction.room_id, reaction.sender, reaction.reacts_to, reaction.key
             )
-        by_room: dict[str, list[Inbound]] = defaultdict(list)
-        for inbound in messages:
-            by_room[inbound.room_id].append(inbound)
-        results = await asyncio.gather(
-            *(self._room_in_order(room_id, items) for room_id, items in by_room.items())
-        )
-        if not all(results):
-            # The sync position stays put, so the batch is replayed; answered
-            # turns are skipped by the ledger, failed ones get another try.
-            raise BatchIncomplete("a turn failed and will be retried")
-
-    async def _room_in_order(self, room_id: str, items: list[Inbound]) -> bool:
-        if self.staff.is_staff_room(room_id):
-            for inbound in items:
-                await self._guard("staff_command", self.staff.on_message(inbound))
-            return True
         complete = True
-        for inbound in sorted(items, key=lambda item: item.timestamp_ms):
-            if await self._guard("turn", self.turns.handle(inbound)):
-                continue
+        for inbound in sorted(messages, key=lambda item: item.timestamp_ms):
+            if self.staff.is_staff_room(inbound.room_id):
+                await self._guard("staff_command", self.staff.on_message(inbound))
+            elif not await self._take_in(inbound):
+                complete = False
+        if not complete:
+            # The sync position stays put, so the batch is replayed; turns already
+            # taken in are skipped by the ledger, failed ones get another try.
+            raise BatchIncomplete("a turn could not be taken in and will be retried")
+
+    async def _take_in(self, inbound: Inbound) -> bool:
+        try:
+            turn = await self.turns.intake(inbound)
+        except asyncio.CancelledError:
+            raise
+        except Exception as exc:
             attempts = self._failures.get(inbound.event_id, 0) + 1
             self._failures[inbound.event_id] = attempts
-            if attempts < MAX_TURN_ATTEMPTS:
-                complete = False
-            else:
-                logs.warning("turn_abandoned", attempts=attempts)
-        return complete
+            logs.warning("turn_intake_failed", error=type(exc).__name__, attempt=attempts)
+            return attempts >= MAX_TURN_ATTEMPTS
+        if turn is not None:
+            self.workers.submit(turn)
+        return True
 
     async def _guard(self, what: str, work: Awaitable[None]) -> bool:
         """A failing handler is logged, never fatal; returns whether it worked."""
@@ -141,14 +140,24 @@ class Gateway:
             logs.warning(f"{what}_failed", error=type(exc).__name__)
             return False
 
+    async def _resume_pending(self) -> None:
+        """Turns taken in before a restart but not answered: answer them once rooms are
+        known again."""
+        await self.sync.first_sync_done.wait()
+        for turn in self.ledger.pending():
+            self.workers.submit(turn)
+
     async def run(self) -> None:
         await login(self.client, self.config, self.state)
         await self.staff_room.ensure()
         logs.event("gateway_started")
         escalations = asyncio.create_task(self.escalations.run())
+        resume = asyncio.create_task(self._resume_pending())
         try:
             await self.sync.run()
         finally:
+            resume.cancel()
+            await self.workers.stop()
             escalations.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await escalations

@@ -39,7 +39,8 @@ class JsonFormatter(logging.Formatter):
         }
         if fields is not None:
             payload["event"] = record.msg
-            payload.update(fields)
+            # A field never overwrites the record's own keys (ts, level, logger, event).
+            payload.update({k: v for k, v in fields.items() if k not in payload})
         else:
             payload["event"] = "library_log"
             payload["message"] = scrub(record.getMessage())[:300]

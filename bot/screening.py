@@ -20,7 +20,7 @@ class RiskScreen:
         logs.event(
             "message_screened",
             participant=participant.pseudonym,
-            level=assessment.level.value,
+            risk=assessment.level.value,
             signals=",".join(sorted({s.category for s in assessment.signals})),
         )
         return assessment

@@ -1,7 +1,9 @@
 """One inbound message through the turn pipeline, answered exactly once.
 
-dedupe → enrolment → room checks → safety screen (escalates at once) →
-dialogue (or its safety flow) → effects → reply.
+Intake, right after the sync: dedupe → enrolment → room checks → safety screen
+(escalates at once) → the turn is persisted. Completion, per room in order:
+dialogue (or its safety flow) → effects → reply. Escalation never waits for
+the dialogue, and a slow dialogue never holds up the next sync.
 """
 
 from __future__ import annotations
@@ -12,7 +14,7 @@ from dataclasses import replace
 
 from bot import logs
 from bot.config import GatewayConfig
-from bot.core.decide import Handle, Refuse, Skip, decide
+from bot.core.decide import Refuse, Skip, decide
 from bot.core.effects import EffectValidator, apply_effects
 from bot.core.language import detect
 from bot.core.model import Inbound, Participant, TurnPlan
@@ -24,7 +26,7 @@ from bot.escalation.engine import EscalationEngine
 from bot.matrix.sender import Sender, transaction_id
 from bot.rasa.client import RasaClient, RasaControl
 from bot.state.participants import ParticipantRegistry
-from bot.state.turns import TurnLedger
+from bot.state.turns import ANSWERED, PLANNED, PendingTurn, TurnLedger
 from safety.risk.levels import RiskLevel
 
 _REFUSAL_TEXT = {
@@ -56,8 +58,9 @@ class TurnHandler:
         self._screen = screen
         self._escalations = escalations
 
-    async def handle(self, inbound: Inbound) -> None:
-        started = time.perf_counter()
+    async def intake(self, inbound: Inbound) -> PendingTurn | None:
+        """The fast part, before the sync position moves on: decide, screen, escalate,
+        and persist the turn. Returns the turn to answer, or None."""
         participant = self._registry.find(inbound.sender)
         stored = self._ledger.get(participant.pseudonym, inbound.event_id) if participant else None
         dialogue = self._config.dialogue
@@ -68,30 +71,55 @@ class TurnHandler:
             inbound,
             bot_user_id=self._config.matrix.bot_user_id,
             participant=participant,
-            already_handled=stored is not None and stored.state == "answered",
+            already_handled=stored is not None,
             allowed_companions=participant.companions() if participant else frozenset(),
             language=language,
         )
         if isinstance(decision, Skip):
             logs.event("turn_skipped", reason=decision.value)
-            return
+            return None
         assert participant is not None
         if isinstance(decision, Refuse):
-            await self._answer(inbound, participant, (text(_REFUSAL_TEXT[decision], language),))
+            refusal = (text(_REFUSAL_TEXT[decision], language),)
+            await self._answer(inbound.room_id, inbound.event_id, participant, refusal)
             self._ledger.answered(participant.pseudonym, inbound.event_id)
             logs.event("turn_refused", participant=participant.pseudonym, reason=decision.value)
+            return None
+        assessment = await self._screen.screen(inbound, participant, decision.language)
+        if assessment.level in _PAGED:
+            signals = tuple(sorted({s.category for s in assessment.signals}))
+            self._escalations.raise_for(participant, assessment.level.value, signals, inbound.text)
+        turn = PendingTurn(
+            owner=participant.pseudonym,
+            event_id=inbound.event_id,
+            sender=inbound.sender,
+            room_id=inbound.room_id,
+            text=inbound.text,
+            timestamp_ms=inbound.timestamp_ms,
+            language=decision.language,
+            level=assessment.level.value,
+        )
+        self._ledger.received(turn)
+        return turn
+
+    async def complete(self, turn: PendingTurn) -> None:
+        """The slow part, per room in order: dialogue, effects, replies."""
+        started = time.perf_counter()
+        stored = self._ledger.get(turn.owner, turn.event_id)
+        participant = self._registry.find(turn.sender)
+        if stored is None or stored.state == ANSWERED or participant is None:
             return
-        if stored is not None and stored.state == "planned":
+        if stored.state == PLANNED:
             plan = TurnPlan(replies=stored.replies, effects=stored.effects)
             logs.event("turn_resumed", participant=participant.pseudonym)
         else:
-            plan = await self._plan(inbound, participant, decision)
-            self._ledger.planned(participant.pseudonym, inbound.event_id, plan)
-        self._apply(participant, plan, inbound)
-        await self._answer(inbound, participant, plan.replies)
-        self._ledger.answered(participant.pseudonym, inbound.event_id)
+            plan = await self._plan(turn, participant)
+            self._ledger.planned(turn.owner, turn.event_id, plan)
+        self._apply(participant, plan, turn)
+        await self._answer(turn.room_id, turn.event_id, participant, plan.replies)
+        self._ledger.answered(turn.owner, turn.event_id)
         if plan.replies:
-            await self._courtesy(self._sender.typing(inbound.room_id, False))
+            await self._courtesy(self._sender.typing(turn.room_id, False))
         logs.event(
             "turn_answered",
             participant=participant.pseudonym,
@@ -101,20 +129,14 @@ class TurnHandler:
             ms=round((time.perf_counter() - started) * 1000, 1),
         )
 
-    async def _plan(self, inbound: Inbound, participant: Participant, decision: Handle) -> TurnPlan:
-        """Safety first: the screen's escalation is persisted before the dialogue runs."""
-        assessment = await self._screen.screen(inbound, participant, decision.language)
-        level = assessment.level
-        if level in _PAGED:
-            signals = tuple(sorted({s.category for s in assessment.signals}))
-            self._escalations.raise_for(participant, level.value, signals, inbound.text)
+    async def _plan(self, turn: PendingTurn, participant: Participant) -> TurnPlan:
         if participant.handoff_by is not None:
             return TurnPlan(replies=())  # a person is talking with them; the bot is silent
-        await self._courtesy(self._sender.read_up_to(inbound.room_id, inbound.event_id))
-        await self._courtesy(self._sender.typing(inbound.room_id, True))
-        if level in _PAGED:
-            return await self._safety_flow(participant, level.value, decision.language)
-        return await self._dialogue(inbound, participant, decision.language)
+        await self._courtesy(self._sender.read_up_to(turn.room_id, turn.event_id))
+        await self._courtesy(self._sender.typing(turn.room_id, True))
+        if RiskLevel(turn.level) in _PAGED:
+            return await self._safety_flow(participant, turn.level, turn.language)
+        return await self._dialogue(turn, participant)
 
     async def _safety_flow(self, participant: Participant, level: str, language: str) -> TurnPlan:
         """Move the dialogue into its safety flow; if it cannot answer, the gateway does."""
@@ -131,17 +153,16 @@ class TurnHandler:
         plan = self._plan_from(messages, participant)
         return plan if plan.replies else fallback
 
-    async def _dialogue(
-        self, inbound: Inbound, participant: Participant, language: str
-    ) -> TurnPlan:
+    async def _dialogue(self, turn: PendingTurn, participant: Participant) -> TurnPlan:
         version = self._config.dialogue.consent_version
+        language = turn.language
         metadata = {
             "language": language,
             "consented": participant.has_consented(version),
             "consent_version": version,
         }
         try:
-            messages = await self._rasa.message(participant.pseudonym, inbound.text, metadata)
+            messages = await self._rasa.message(participant.pseudonym, turn.text, metadata)
         except RasaUnavailable as exc:
             logs.warning("dialogue_unavailable", participant=participant.pseudonym, error=str(exc))
             return TurnPlan(replies=(text("dialogue_unavailable", language),))
@@ -156,10 +177,10 @@ class TurnHandler:
             validate_effects=self._validate,
         )
 
-    def _apply(self, participant: Participant, plan: TurnPlan, inbound: Inbound) -> None:
+    def _apply(self, participant: Participant, plan: TurnPlan, turn: PendingTurn) -> None:
         updated = apply_effects(participant, plan.effects, time.time())
-        if updated.room_id != inbound.room_id:
-            updated = replace(updated, room_id=inbound.room_id)
+        if updated.room_id != turn.room_id:
+            updated = replace(updated, room_id=turn.room_id)
         if updated != participant:
             self._registry.save(updated)
         for effect in plan.effects:
@@ -176,10 +197,9 @@ class TurnHandler:
             logs.warning("courtesy_call_failed", call=exc.call)
 
     async def _answer(
-        self, inbound: Inbound, participant: Participant, replies: tuple[str, ...]
+        self, room_id: str, answering: str, participant: Participant, replies: tuple[str, ...]
     ) -> None:
         expected = frozenset({self._config.matrix.bot_user_id, participant.matrix_id})
         expected |= participant.companions()
         for index, reply in enumerate(replies):
-            txn = transaction_id(inbound.event_id, index)
-            await self._sender.notice(inbound.room_id, reply, txn, expected)
+            await self._sender.notice(room_id, reply, transaction_id(answering, index), expected)

@@ -70,7 +70,7 @@ class EscalationEngine:
         self._assigned[participant.pseudonym] = participant.mediator
         self._store.save(esc)
         logs.event(
-            "escalation_created", code=esc.code, level=level, participant=participant.pseudonym
+            "escalation_created", code=esc.code, risk=level, participant=participant.pseudonym
         )
         self._wake.set()
         return esc
@@ -122,18 +122,22 @@ class EscalationEngine:
         """Re-escalate what is overdue, then send every notice not yet sent."""
         async with self._lock:
             now = time.time()
-            for esc in self._store.all():
+            waiting = []
+            for esc in self._store.active():
                 if is_due(esc, now):
                     esc = reescalate(esc, now, self._config.policy)
                     self._store.save(esc)
                     logs.event("escalation_reescalated", code=esc.code)
                 if esc.unsent():
-                    try:
-                        await self.flush(esc)
-                    except Exception as exc:  # retried on the next tick
-                        logs.warning(
-                            "escalation_send_failed", code=esc.code, error=type(exc).__name__
-                        )
+                    waiting.append(esc)
+            # Pages go out side by side: one slow send must not hold up the others.
+            await asyncio.gather(*(self._flush_logged(esc) for esc in waiting))
+
+    async def _flush_logged(self, esc: Escalation) -> None:
+        try:
+            await self.flush(esc)
+        except Exception as exc:  # retried on the next tick
+            logs.warning("escalation_send_failed", code=esc.code, error=type(exc).__name__)
 
     async def run(self) -> None:
         while True:

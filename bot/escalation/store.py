@@ -16,21 +16,48 @@ def new_code() -> str:
 
 
 class EscalationStore:
+    """Keeps an in-memory index of escalations that still need work (open, or with
+    notices to send), so the once-a-second tick never decrypts closed history."""
+
     def __init__(self, vault: Vault) -> None:
         self._vault = vault
+        self._owner_of: dict[str, str] = {}
+        self._active: set[str] = set()
+        self._by_notice: dict[str, str] = {}
+        for esc in self.all():
+            self._index(esc)
+
+    def _index(self, esc: Escalation) -> None:
+        self._owner_of[esc.code] = esc.participant
+        for event_id in esc.notice_events:
+            self._by_notice[event_id] = esc.code
+        if esc.is_open or esc.unsent():
+            self._active.add(esc.code)
+        else:
+            self._active.discard(esc.code)
 
     def save(self, esc: Escalation) -> None:
         self._vault.put(_KIND, esc.participant, esc.code, esc.to_record())
+        self._index(esc)
 
     def all(self) -> list[Escalation]:
         return [Escalation.from_record(record) for _, record in self._vault.items(_KIND)]
 
+    def active(self) -> list[Escalation]:
+        found = (self.find(code) for code in sorted(self._active))
+        return [esc for esc in found if esc is not None]
+
     def find(self, code: str) -> Escalation | None:
         wanted = code.strip().upper()
-        return next((esc for esc in self.all() if esc.code == wanted), None)
+        owner = self._owner_of.get(wanted)
+        if owner is None:
+            return None
+        record = self._vault.get(_KIND, owner, wanted)
+        return None if record is None else Escalation.from_record(record)
 
     def by_notice_event(self, event_id: str) -> Escalation | None:
-        return next((esc for esc in self.all() if event_id in esc.notice_events), None)
+        code = self._by_notice.get(event_id)
+        return None if code is None else self.find(code)
 
     def open_for(self, participant: str) -> list[Escalation]:
-        return [esc for esc in self.all() if esc.participant == participant and esc.is_open]
+        return [esc for esc in self.active() if esc.participant == participant and esc.is_open]

@@ -56,6 +56,7 @@ class Stack:
     rasa_server: ManagedProcess | None = None
     gateway: ManagedProcess | None = None
     ports: dict[str, int] = field(default_factory=dict)
+    ack_seconds: dict[str, float] | None = None
 
     @property
     def homeserver_url(self) -> str:
@@ -109,7 +110,8 @@ class Stack:
             on_call=[user_id(DEMO_ON_CALL)],
             supervisors=[user_id(DEMO_SUPERVISOR)],
             rasa_url=self.rasa_url,
-            ack_seconds=TEST_ACK_SECONDS if self.for_tests else PRODUCTION_ACK_SECONDS,
+            ack_seconds=self.ack_seconds
+            or (TEST_ACK_SECONDS if self.for_tests else PRODUCTION_ACK_SECONDS),
             # Tests must not depend on the time of day they run at.
             quiet_hours=None if self.for_tests else "22:00-07:00",
         )

@@ -8,6 +8,7 @@ crash is deduplicated by the homeserver instead of reaching the reader twice.
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 
 from nio import AsyncClient, RoomSendResponse
@@ -33,6 +34,8 @@ def notice_content(text: str, mentions: tuple[str, ...] = ()) -> dict[str, objec
 class Sender:
     def __init__(self, client: AsyncClient) -> None:
         self._client = client
+        # Key queries and claims are per client, not per room: one at a time.
+        self._keys_lock = asyncio.Lock()
 
     def trust_expected_devices(self, room_id: str, expected: frozenset[str]) -> None:
         room = self._client.rooms.get(room_id)
@@ -79,8 +82,9 @@ class Sender:
     ) -> str:
         room = self._client.rooms.get(room_id)
         if room is not None and room.encrypted:
-            await self.prepare(room_id)
-            self.trust_expected_devices(room_id, expected)
+            async with self._keys_lock:
+                await self.prepare(room_id)
+                self.trust_expected_devices(room_id, expected)
         response = checked(
             "room_send",
             await self._client.room_send(

@@ -1,27 +1,47 @@
-"""The turn ledger: exactly-once answers across restarts and crashes.
+"""The turn ledger: a durable inbox that makes answers exactly-once.
 
-A turn moves ``planned`` (replies computed and stored, encrypted) to
-``answered``. After a crash, a planned turn is re-sent with the same
-transaction ids, which the homeserver deduplicates; an answered turn is never
-handled again.
+A turn moves ``received`` (screened, escalated if needed, stored encrypted
+before the sync position moves on) → ``planned`` (replies and effects
+computed and stored) → ``answered``. After a crash, received turns are
+answered, planned turns are re-sent with the same transaction ids (which the
+homeserver deduplicates), and answered turns are never handled again.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 
 from bot.core.model import TurnPlan
-from bot.ids import EventId, ParticipantId
+from bot.ids import EventId, MatrixUserId, ParticipantId, RoomId
 from safety.vault import Vault
 
 _KIND = "turn"
+_INBOX = "inbox"
+
+RECEIVED = "received"
+PLANNED = "planned"
+ANSWERED = "answered"
+
+
+@dataclass(frozen=True)
+class PendingTurn:
+    """Everything needed to answer a turn, kept until it is answered."""
+
+    owner: ParticipantId
+    event_id: EventId
+    sender: MatrixUserId
+    room_id: RoomId
+    text: str
+    timestamp_ms: int
+    language: str
+    level: str
 
 
 @dataclass(frozen=True)
 class StoredTurn:
     state: str
-    replies: tuple[str, ...]
-    effects: tuple[dict[str, object], ...]
+    replies: tuple[str, ...] = ()
+    effects: tuple[dict[str, object], ...] = ()
 
 
 class TurnLedger:
@@ -34,14 +54,37 @@ class TurnLedger:
             return None
         return StoredTurn(
             state=record["state"],
-            replies=tuple(record["replies"]),
-            effects=tuple(record["effects"]),
+            replies=tuple(record.get("replies", ())),
+            effects=tuple(record.get("effects", ())),
         )
+
+    def received(self, turn: PendingTurn) -> None:
+        """Persist the turn before the sync position moves past it."""
+        self._vault.put(_KIND, turn.owner, turn.event_id, {"state": RECEIVED})
+        self._vault.put(_INBOX, turn.owner, turn.event_id, asdict(turn))
 
     def planned(self, owner: ParticipantId, event_id: EventId, plan: TurnPlan) -> None:
         """Record the replies and effects before any of them is carried out."""
-        record = {"state": "planned", "replies": list(plan.replies), "effects": list(plan.effects)}
+        record = {"state": PLANNED, "replies": list(plan.replies), "effects": list(plan.effects)}
         self._vault.put(_KIND, owner, event_id, record)
 
     def answered(self, owner: ParticipantId, event_id: EventId) -> None:
-        self._vault.put(_KIND, owner, event_id, {"state": "answered", "replies": [], "effects": []})
+        self._vault.put(_KIND, owner, event_id, {"state": ANSWERED})
+        self._vault.delete(_INBOX, owner, event_id)
+
+    def pending(self) -> list[PendingTurn]:
+        """Turns received but not yet answered, oldest first (for a restart)."""
+        turns = [
+            PendingTurn(
+                owner=ParticipantId(r["owner"]),
+                event_id=EventId(r["event_id"]),
+                sender=MatrixUserId(r["sender"]),
+                room_id=RoomId(r["room_id"]),
+                text=r["text"],
+                timestamp_ms=int(r["timestamp_ms"]),
+                language=r["language"],
+                level=r["level"],
+            )
+            for _, r in self._vault.items(_INBOX)
+        ]
+        return sorted(turns, key=lambda turn: turn.timestamp_ms)

@@ -39,7 +39,10 @@ _SPLIT_WORD = re.compile(
 )
 _SPLIT_SEP = re.compile(r" |[.\-_*·•~^|+/]")
 _INNER_PUNCT = re.compile(r"(?<=[^\W\d_])[*_·•~^|:](?=[^\W\d_])")
-_LEET_TOKEN = re.compile(r"[^\s]*[013457@$!][^\s]*")
+# Whole tokens, checked for leet characters in `_unleet`: a pattern that looks for
+# the leet character itself backtracks quadratically on a long token.
+_LEET_TOKEN = re.compile(r"\S+")
+_LEET_CHARS = frozenset("013457@$!")
 _NUMBER_WITH_UNIT = re.compile(r"\d+[^\W\d_]{0,3}")
 _LEET = str.maketrans({"0": "o", "1": "i", "3": "e", "4": "a", "5": "s", "7": "t",
                        "@": "a", "$": "s", "!": "i"})  # fmt: skip
@@ -62,6 +65,8 @@ def _join_split(match: re.Match[str]) -> str:
 
 def _unleet(match: re.Match[str]) -> str:
     token = match.group(0)
+    if _LEET_CHARS.isdisjoint(token):
+        return token
     core = token.strip(".,!?;:")
     if not any(c.isalpha() for c in core) or _NUMBER_WITH_UNIT.fullmatch(core):
         return token

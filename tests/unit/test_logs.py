@@ -27,3 +27,12 @@ def test_samtal_events_are_structured() -> None:
     assert line["event"] == "turn_answered"
     assert line["participant"] == "pabc"
     assert line["ms"] == 12.5
+
+
+def test_fields_cannot_overwrite_the_record_keys() -> None:
+    stream = io.StringIO()
+    logs.configure(stream)
+    logs.event("escalation_created", level="imminent", event="spoofed")
+    line = json.loads(stream.getvalue().strip())
+    assert line["level"] == "info"
+    assert line["event"] == "escalation_created"

@@ -76,3 +76,14 @@ def test_main_reads_stdin_and_writes_stdout(monkeypatch: pytest.MonkeyPatch) -> 
     lines = out.getvalue().splitlines()
     assert json.loads(lines[0]) == {"id": 1, "level": "none", "signals": []}
     assert json.loads(lines[1]) == {"id": None, "error": "invalid json"}
+
+
+def test_very_long_adversarial_messages_are_assessed() -> None:
+    """Long single tokens once made normalisation backtrack quadratically."""
+    from safety.risk.assess import assess
+    from safety.risk.context import RiskContext
+
+    padded_threat = "jag ska döda henne ikväll med kniven " + "x" * 100_000
+    assert assess(padded_threat, RiskContext(language="sv")).level.value == "imminent"
+    for filler in ("x" * 100_000, "x!" * 50_000, "a." * 50_000, "1" * 100_000):
+        assert assess(filler, RiskContext(language="sv")).level.value == "none"
