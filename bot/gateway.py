@@ -4,16 +4,19 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import os
 from collections.abc import Awaitable
 from pathlib import Path
 
 from nio import AsyncClient
 
 from bot import logs
+from bot.accountability import Accountability
 from bot.config import GatewayConfig
 from bot.core.effects import EffectValidator
 from bot.core.model import Inbound
 from bot.core.screen import SafetyScreen
+from bot.deletion import Deletion, ForgetRequests
 from bot.errors import SamtalError
 from bot.escalation.engine import EscalationEngine
 from bot.escalation.staff_room import StaffRoom
@@ -32,6 +35,7 @@ from bot.state.gateway_state import GatewayState
 from bot.state.participants import ParticipantRegistry
 from bot.state.turns import TurnLedger
 from bot.turn_handler import TurnHandler
+from safety.escalation.record import Escalation
 from safety.vault import Vault, load_or_create_key_file
 
 MAX_TURN_ATTEMPTS = 3
@@ -54,12 +58,15 @@ class Gateway:
         self.undecryptable = UndecryptableQueue(self.client, self.vault)
         self.invites = InviteHandler(self.client, config, self.registry, self.sender)
         self.staff_room = StaffRoom(self.client, self.vault, config.staff)
+        self.accountability = Accountability(self.vault, schema_path.parent / "consent")
+        self.deletion = Deletion(self.client, self.vault, self.accountability)
         self.escalations = EscalationEngine(
             config.escalation,
             EscalationStore(self.vault),
             self.staff_room,
             self.sender,
             {p.pseudonym: p.mediator for p in self.registry.all()},
+            self._audit_escalation,
         )
         handoff = Handoff(
             self.client,
@@ -67,6 +74,7 @@ class Gateway:
             self.sender,
             RasaControl(self.rasa),
             config.matrix.bot_user_id,
+            self.accountability,
         )
         self.staff = StaffDesk(self.staff_room, self.escalations, handoff, self.sender)
         self.ledger = TurnLedger(self.vault)
@@ -79,6 +87,8 @@ class Gateway:
             EffectValidator(schema_path),
             screen,
             self.escalations,
+            self.accountability,
+            self.deletion,
         )
         self._failures: dict[str, int] = {}
         self.workers = RoomWorkers(self.turns.complete)
@@ -140,6 +150,31 @@ class Gateway:
             logs.warning(f"{what}_failed", error=type(exc).__name__)
             return False
 
+    def _audit_escalation(self, esc: Escalation, change: str, by: str) -> None:
+        actor = "system" if by == "system" else self.accountability.staff(by)
+        self.accountability.record(
+            "escalation", actor, esc.participant, f"{change} {esc.code} {esc.level}"
+        )
+
+    async def _serve_forget_requests(self) -> None:
+        """Carry out `samtal forget` requests left in the vault, once a second."""
+        requests = ForgetRequests(self.vault)
+        while True:
+            for request in requests.pending():
+                participant = self.registry.get(request["participant"])
+                room = participant.room_id if participant else None
+                await self._guard(
+                    "forget",
+                    self.deletion.forget(
+                        request["participant"],
+                        room,
+                        actor=request["actor"],
+                        reason=request["reason"],
+                    ),
+                )
+                requests.done(request["participant"])
+            await asyncio.sleep(1.0)
+
     async def _resume_pending(self) -> None:
         """Turns taken in before a restart but not answered: answer them once rooms are
         known again."""
@@ -153,10 +188,15 @@ class Gateway:
         logs.event("gateway_started")
         escalations = asyncio.create_task(self.escalations.run())
         resume = asyncio.create_task(self._resume_pending())
+        forgetting = asyncio.create_task(self._serve_forget_requests())
+        pid_file = self.config.home / "gateway" / "gateway.pid"
+        pid_file.write_text(str(os.getpid()))
         try:
             await self.sync.run()
         finally:
+            pid_file.unlink(missing_ok=True)
             resume.cancel()
+            forgetting.cancel()
             await self.workers.stop()
             escalations.cancel()
             with contextlib.suppress(asyncio.CancelledError):

@@ -13,6 +13,7 @@ from dataclasses import replace
 from nio import AsyncClient
 
 from bot import logs
+from bot.accountability import Accountability
 from bot.core.texts import text
 from bot.errors import RasaUnavailable
 from bot.ids import ParticipantId, participant_code
@@ -30,12 +31,14 @@ class Handoff:
         sender: Sender,
         control: RasaControl,
         bot_user_id: str,
+        accountability: Accountability,
     ) -> None:
         self._client = client
         self._registry = registry
         self._sender = sender
         self._control = control
         self._bot = bot_user_id
+        self._accountability = accountability
 
     async def take(self, code: str, mediator: str, command_event: str) -> str:
         participant = self._registry.by_code(code)
@@ -56,10 +59,13 @@ class Handoff:
             transaction_id(command_event, 0),
             expected,
         )
+        self._accountability.record(
+            "handoff", self._accountability.staff(mediator), participant.pseudonym, "taken"
+        )
         logs.event("handoff_started", participant=participant.pseudonym)
         return f"{code}: you are invited into their chat. Type !release {code} when done."
 
-    async def release(self, code: str, command_event: str) -> str:
+    async def release(self, code: str, mediator: str, command_event: str) -> str:
         participant = self._registry.by_code(code)
         if participant is None or participant.handoff_by is None or participant.room_id is None:
             return f"{code}: no handoff in progress."
@@ -71,6 +77,9 @@ class Handoff:
             text("handoff_ended", participant.language),
             transaction_id(command_event, 0),
             expected,
+        )
+        self._accountability.record(
+            "handoff", self._accountability.staff(mediator), participant.pseudonym, "released"
         )
         logs.event("handoff_ended", participant=participant.pseudonym)
         code = participant_code(participant.pseudonym)

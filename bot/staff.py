@@ -48,7 +48,7 @@ class StaffDesk:
         if command.verb == "take":
             return await self._handoff.take(command.code, inbound.sender, inbound.event_id)
         if command.verb == "release":
-            return await self._handoff.release(command.code, inbound.event_id)
+            return await self._handoff.release(command.code, inbound.sender, inbound.event_id)
         return HELP
 
     def on_reaction(self, room_id: str, sender: str, reacts_to: str, key: str) -> None:

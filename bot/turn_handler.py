@@ -13,6 +13,7 @@ from collections.abc import Awaitable
 from dataclasses import replace
 
 from bot import logs
+from bot.accountability import Accountability
 from bot.config import GatewayConfig
 from bot.core.decide import Refuse, Skip, decide
 from bot.core.effects import EffectValidator, apply_effects
@@ -21,6 +22,7 @@ from bot.core.model import Inbound, Participant, TurnPlan
 from bot.core.replies import plan_replies
 from bot.core.screen import SafetyScreen
 from bot.core.texts import text
+from bot.deletion import Deletion
 from bot.errors import MatrixCallError, RasaUnavailable
 from bot.escalation.engine import EscalationEngine
 from bot.matrix.sender import Sender, transaction_id
@@ -47,6 +49,8 @@ class TurnHandler:
         validator: EffectValidator,
         screen: SafetyScreen,
         escalations: EscalationEngine,
+        accountability: Accountability,
+        deletion: Deletion,
     ) -> None:
         self._config = config
         self._registry = registry
@@ -57,6 +61,8 @@ class TurnHandler:
         self._validate = validator
         self._screen = screen
         self._escalations = escalations
+        self._accountability = accountability
+        self._deletion = deletion
 
     async def intake(self, inbound: Inbound) -> PendingTurn | None:
         """The fast part, before the sync position moves on: decide, screen, escalate,
@@ -109,17 +115,22 @@ class TurnHandler:
         participant = self._registry.find(turn.sender)
         if stored is None or stored.state == ANSWERED or participant is None:
             return
-        if stored.state == PLANNED:
+        fresh = stored.state != PLANNED
+        if not fresh:
             plan = TurnPlan(replies=stored.replies, effects=stored.effects)
             logs.event("turn_resumed", participant=participant.pseudonym)
         else:
             plan = await self._plan(turn, participant)
             self._ledger.planned(turn.owner, turn.event_id, plan)
-        self._apply(participant, plan, turn)
+        self._apply(participant, plan, turn, fresh=fresh)
         await self._answer(turn.room_id, turn.event_id, participant, plan.replies)
         self._ledger.answered(turn.owner, turn.event_id)
         if plan.replies:
             await self._courtesy(self._sender.typing(turn.room_id, False))
+        if any(effect["type"] == "deletion_requested" for effect in plan.effects):
+            await self._deletion.forget(
+                participant.pseudonym, turn.room_id, actor="participant", reason="participant asked"
+            )
         logs.event(
             "turn_answered",
             participant=participant.pseudonym,
@@ -177,12 +188,24 @@ class TurnHandler:
             validate_effects=self._validate,
         )
 
-    def _apply(self, participant: Participant, plan: TurnPlan, turn: PendingTurn) -> None:
+    def _apply(
+        self, participant: Participant, plan: TurnPlan, turn: PendingTurn, *, fresh: bool
+    ) -> None:
         updated = apply_effects(participant, plan.effects, time.time())
         if updated.room_id != turn.room_id:
             updated = replace(updated, room_id=turn.room_id)
         if updated != participant:
             self._registry.save(updated)
+        # A replayed turn re-applies its effects; the ledger records a decision once.
+        consent_changed = updated.consent_version != participant.consent_version
+        if fresh or consent_changed:
+            for effect in plan.effects:
+                self._accountability.consent_effect(
+                    participant.pseudonym,
+                    dict(effect),
+                    self._config.dialogue.consent_version,
+                    turn.language,
+                )
         for effect in plan.effects:
             if effect["type"] == "handoff_requested" and not self._escalations.has_open(
                 participant.pseudonym, "handoff"

@@ -6,6 +6,7 @@ import argparse
 import asyncio
 import sys
 from collections.abc import Sequence
+from pathlib import Path
 
 from bot.errors import SamtalError
 
@@ -20,6 +21,17 @@ def _parser() -> argparse.ArgumentParser:
     enroll.add_argument("--lang", required=True, choices=["sv", "en"])
     enroll.add_argument("--mediator", default=None)
     commands.add_parser("chat", help="chat with the bot as the demo participant, over E2EE")
+    forget = commands.add_parser("forget", help="crypto-shred a participant's data")
+    forget.add_argument("code", help="the participant code, e.g. P-ABC234")
+    forget.add_argument("--reason", default="participant asked")
+    export = commands.add_parser("export", help="write a participant's data as JSON")
+    export.add_argument("code")
+    export.add_argument("--out", type=Path, required=True)
+    export.add_argument("--reason", default="access request")
+    audit = commands.add_parser("audit", help="the audit trail")
+    audit.add_argument("action", choices=["verify"])
+    keys = commands.add_parser("keys", help="the vault's key-encryption key")
+    keys.add_argument("action", choices=["rotate"])
     commands.add_parser(
         "screen", help="risk-screen JSON lines from stdin ({id, text, lang}), one result per line"
     )
@@ -45,6 +57,16 @@ def main(argv: Sequence[str] | None = None) -> int:
             from safety.risk.screen import main as screen_main
 
             return screen_main()
+        if args.command in ("forget", "export", "audit", "keys"):
+            from bot.cli import operator
+
+            if args.command == "forget":
+                return operator.run_forget(args.code.upper(), args.reason)
+            if args.command == "export":
+                return operator.run_export(args.code.upper(), args.out, args.reason)
+            if args.command == "audit":
+                return operator.run_audit_verify()
+            return operator.run_keys_rotate()
         if args.command == "chat":
             from bot.cli.chat import run_chat
 

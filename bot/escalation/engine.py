@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import time
+from collections.abc import Callable
 
 from bot import logs
 from bot.config import EscalationConfig
@@ -43,12 +44,14 @@ class EscalationEngine:
         room: StaffRoom,
         sender: Sender,
         assigned_of: dict[str, str | None] | None = None,
+        on_change: Callable[[Escalation, str, str], None] | None = None,
     ) -> None:
         self._config = config
         self._store = store
         self._room = room
         self._sender = sender
         self._assigned: dict[str, str | None] = assigned_of or {}
+        self._on_change = on_change or (lambda esc, change, by: None)
         self._lock = asyncio.Lock()
         self._wake = asyncio.Event()
 
@@ -69,6 +72,7 @@ class EscalationEngine:
         )
         self._assigned[participant.pseudonym] = participant.mediator
         self._store.save(esc)
+        self._on_change(esc, "created", "system")
         logs.event(
             "escalation_created", code=esc.code, risk=level, participant=participant.pseudonym
         )
@@ -127,6 +131,7 @@ class EscalationEngine:
                 if is_due(esc, now):
                     esc = reescalate(esc, now, self._config.policy)
                     self._store.save(esc)
+                    self._on_change(esc, "reescalated", "system")
                     logs.event("escalation_reescalated", code=esc.code)
                 if esc.unsent():
                     waiting.append(esc)
@@ -155,6 +160,7 @@ class EscalationEngine:
         updated = resolve(esc, by, time.time()) if close else acknowledge(esc, by, time.time())
         if updated != esc:
             self._store.save(updated)
+            self._on_change(updated, "resolved" if close else "acknowledged", by)
             logs.event("escalation_resolved" if close else "escalation_acknowledged", code=esc.code)
             self._wake.set()
         return updated

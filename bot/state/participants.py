@@ -50,6 +50,10 @@ class ParticipantRegistry:
     def save(self, participant: Participant) -> None:
         self._vault.put(_KIND, participant.pseudonym, _KEY, dataclasses.asdict(participant))
 
+    def get(self, pseudonym_: str) -> Participant | None:
+        record = self._vault.get(_KIND, pseudonym_, _KEY)
+        return None if record is None else _from_record(record)
+
     def by_code(self, code: str) -> Participant | None:
         wanted = code.strip().upper()
         return next((p for p in self.all() if participant_code(p.pseudonym) == wanted), None)

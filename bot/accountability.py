@@ -1,0 +1,61 @@
+"""What the gateway writes to the audit trail and the consent ledger.
+
+Audit entries name staff by pseudonym and participants by their pseudonym
+(stored as a tag), never by Matrix id, and carry short reasons, never content.
+"""
+
+from __future__ import annotations
+
+from functools import cache
+from pathlib import Path
+
+from bot import logs
+from bot.ids import pseudonym
+from safety.audit.log import AuditLog
+from safety.consent import ConsentLedger, ConsentText
+from safety.vault import Vault
+
+_CONSENT_DECISIONS = {
+    "consent_given": "given",
+    "consent_withdrawn": "withdrawn",
+    "consent_declined": "declined",
+}
+
+
+class Accountability:
+    def __init__(self, vault: Vault, consent_dir: Path) -> None:
+        self.audit = AuditLog(vault)
+        self.consent = ConsentLedger(vault, self.audit)
+        self._consent_dir = consent_dir
+        self._staff_key = vault.derived_key("samtal:staff-pseudonym:v1")
+
+    def staff(self, matrix_id: str) -> str:
+        """A stable, non-reversible actor name for a staff member."""
+        return "staff:" + pseudonym(self._staff_key, "matrix", matrix_id)[1:13]
+
+    @cache  # noqa: B019 - one gateway, a handful of consent texts
+    def consent_text(self, version: str, language: str) -> ConsentText:
+        path = self._consent_dir / version / f"{language}.md"
+        body = path.read_text(encoding="utf-8") if path.exists() else ""
+        return ConsentText(version=version, language=language, text=body)
+
+    def consent_effect(
+        self, participant: str, effect: dict[str, object], version: str, language: str
+    ) -> None:
+        decision = _CONSENT_DECISIONS.get(str(effect["type"]))
+        if decision is None:
+            return
+        used = str(effect.get("version", version))
+        self.consent.record(participant, decision, self.consent_text(used, language))
+
+    def record(
+        self, action: str, actor: str, subject: str | None, reason: str, *, required: bool = False
+    ) -> None:
+        """Append to the audit trail. A failure is always logged; it stops the caller
+        only where the entry is the condition for going on (access to content)."""
+        try:
+            self.audit.append(action, actor, subject, reason)
+        except Exception as exc:
+            logs.warning("audit_append_failed", action=action, error=type(exc).__name__)
+            if required:
+                raise

@@ -1,0 +1,125 @@
+"""Operator commands: forget, export, audit verify, keys rotate."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import time
+from pathlib import Path
+
+from bot.config import GatewayConfig, load_config, samtal_home
+from bot.deletion import ForgetRequests
+from bot.errors import ConfigError
+from bot.ids import ParticipantId, participant_code
+from bot.state.participants import ParticipantRegistry
+from safety.audit import verify_audit
+from safety.audit.log import AuditLog
+from safety.participant_data import export, forget
+from safety.vault import Vault, load_or_create_key_file
+from safety.vault.rotation import rotate_keys
+
+FORGET_WAIT_SECONDS = 60.0
+
+
+def _config() -> GatewayConfig:
+    home = samtal_home()
+    return load_config(home / "samtal.yaml", home)
+
+
+def _vault_url(config: GatewayConfig) -> str:
+    return f"sqlite:///{config.vault_path}"
+
+
+def _open(config: GatewayConfig) -> Vault:
+    return Vault(config.vault_path, load_or_create_key_file(config.kek_file, create=False))
+
+
+def _gateway_running(config: GatewayConfig) -> bool:
+    pid_file = config.home / "gateway" / "gateway.pid"
+    try:
+        os.kill(int(pid_file.read_text().strip()), 0)
+    except (OSError, ValueError):
+        return False
+    return True
+
+
+def _participant(vault: Vault, code: str) -> ParticipantId:
+    participant = ParticipantRegistry(vault).by_code(code)
+    if participant is None:
+        raise ConfigError(f"no participant with code {code}")
+    return participant.pseudonym
+
+
+def run_forget(code: str, reason: str) -> int:
+    config = _config()
+    vault = _open(config)
+    try:
+        pseudonym = _participant(vault, code)
+        if not _gateway_running(config):
+            forget(vault, AuditLog(vault), pseudonym, actor="operator", reason=reason)
+            print(f"{code}: data key destroyed; their records can no longer be read.")
+            return 0
+        requests = ForgetRequests(vault)
+        requests.submit(pseudonym, "operator", reason)
+    finally:
+        vault.close()
+    deadline = time.monotonic() + FORGET_WAIT_SECONDS
+    while time.monotonic() < deadline:
+        vault = _open(config)
+        try:
+            if not ForgetRequests(vault).is_pending(pseudonym):
+                print(f"{code}: the gateway left their room and destroyed their data key.")
+                return 0
+        finally:
+            vault.close()
+        time.sleep(0.5)
+    print(f"{code}: the request is queued; the gateway has not carried it out yet.")
+    return 1
+
+
+def run_export(code: str, out: Path, reason: str) -> int:
+    config = _config()
+    vault = _open(config)
+    try:
+        pseudonym = _participant(vault, code)
+        data = export(vault, pseudonym, AuditLog(vault), actor="operator", reason=reason)
+    finally:
+        vault.close()
+    fd = os.open(out, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w", encoding="utf-8") as handle:
+        json.dump(
+            {"participant_code": participant_code(pseudonym), **data},
+            handle,
+            ensure_ascii=False,
+            indent=2,
+        )
+    print(f"{code}: exported to {out} (mode 600); the export is in the audit trail.")
+    return 0
+
+
+def run_audit_verify() -> int:
+    config = _config()
+    report = verify_audit(
+        _vault_url(config), load_or_create_key_file(config.kek_file, create=False)
+    )
+    if report.ok:
+        print(f"audit trail intact: {report.entries} entries")
+        return 0
+    print(f"audit trail BROKEN at entry {report.first_bad}: {report.problem}")
+    return 1
+
+
+def run_keys_rotate() -> int:
+    config = _config()
+    old = load_or_create_key_file(config.kek_file, create=False)
+    staged = config.kek_file.with_name(config.kek_file.name + ".new")
+    new = load_or_create_key_file(staged, create=True)  # kept if a rotation is resumed
+    report = rotate_keys(_vault_url(config), old, new)
+    retired = config.kek_file.with_name(f"{config.kek_file.name}.retired-{int(time.time())}")
+    shutil.move(config.kek_file, retired)
+    shutil.move(staged, config.kek_file)
+    print(f"re-wrapped {report.rewrapped} data keys under the new key ({report.new_kek_id}).")
+    print(f"The old key is at {retired}: destroy it once no backup older than now is kept.")
+    print("Restart the gateway and Rasa so they load the new key.")
+    return 0

@@ -1,0 +1,96 @@
+"""The participant owns their data: export, crypto-shredding, and the audit trail."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from nio import RoomGetStateEventResponse
+
+from bot.config import load_config
+from bot.state.participants import ParticipantRegistry
+from safety.audit.log import AuditLog
+from safety.vault import Vault, load_or_create_key_file
+from tests.conftest import PROJECT, RunningStack
+
+pytestmark = pytest.mark.integration
+
+
+def samtal(stack: RunningStack, *args: str) -> subprocess.CompletedProcess[str]:
+    env = {**os.environ, "SAMTAL_HOME": str(stack.stack.layout.home)}
+    return subprocess.run(
+        [sys.executable, "-m", "bot.cli.main", *args],
+        cwd=PROJECT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+
+
+def open_vault(stack: RunningStack) -> Vault:
+    home = stack.stack.layout.home
+    config = load_config(home / "samtal.yaml", home)
+    return Vault(config.vault_path, load_or_create_key_file(config.kek_file, create=False))
+
+
+async def test_export_then_forget_while_the_gateway_runs(
+    running_stack: RunningStack, tmp_path: Path
+) -> None:
+    client = await running_stack.new_client("owner", enroll_language="sv")
+    room = await client.open_chat(running_stack.bot_user_id)
+    for text in ("hej", "ja"):
+        await client.send(room, text)
+        await client.replies(room, 1, timeout=30)
+        await client.quiet_for(room, 2)
+    code = running_stack.participant_code(str(client.client.user_id))
+
+    out = tmp_path / "export.json"
+    exported = await asyncio.to_thread(samtal, running_stack, "export", code, "--out", str(out))
+    assert exported.returncode == 0, exported.stderr
+    data = json.loads(out.read_text())
+    assert data["participant_code"] == code
+    assert data["records"]["participant"][0]["consent_version"] == "v1"
+    assert oct(out.stat().st_mode & 0o777) == "0o600"
+
+    forgotten = await asyncio.to_thread(samtal, running_stack, "forget", code)
+    assert forgotten.returncode == 0, forgotten.stdout + forgotten.stderr
+    # The bot redacted what it said and left the room.
+    state = await client.client.room_get_state_event(
+        room, "m.room.member", running_stack.bot_user_id
+    )
+    assert isinstance(state, RoomGetStateEventResponse)
+    assert state.content["membership"] == "leave"
+
+    vault = open_vault(running_stack)
+    try:
+        registry = ParticipantRegistry(vault)
+        pseudonym = registry.pseudonym_of(str(client.client.user_id))
+        assert registry.find(str(client.client.user_id)) is None
+        assert list(vault.records_of(pseudonym)) == []
+        actions = [entry.action for entry in AuditLog(vault).entries()]
+        assert "export" in actions and "deletion" in actions and "consent_change" in actions
+    finally:
+        vault.close()
+
+    verified = await asyncio.to_thread(samtal, running_stack, "audit", "verify")
+    assert verified.returncode == 0, verified.stdout
+    assert "intact" in verified.stdout
+
+    # Nothing about them is kept: a new message gets no answer.
+    await client.quiet_for(room, 1)
+    await client.send(room, "hallå?")
+    assert await client.quiet_for(room, 4) == []
+    await client.stop()
+
+
+async def test_unknown_code_is_a_clear_error(running_stack: RunningStack) -> None:
+    result = await asyncio.to_thread(samtal, running_stack, "forget", "P-ZZZZZZ")
+    assert result.returncode == 2
+    assert "no participant with code P-ZZZZZZ" in result.stderr
