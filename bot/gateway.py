@@ -24,6 +24,7 @@ from bot.escalation.store import EscalationStore
 from bot.handoff import Handoff
 from bot.invites import InviteHandler
 from bot.matrix.intake import Intake, to_inbound
+from bot.matrix.sealed_store import SealedSnapshots, snapshot
 from bot.matrix.sender import Sender
 from bot.matrix.session import login, new_client
 from bot.matrix.sync_loop import SyncLoop
@@ -51,7 +52,11 @@ class Gateway:
         self.vault = Vault(config.vault_path, load_or_create_key_file(config.kek_file, create=True))
         self.state = GatewayState(self.vault)
         self.registry = ParticipantRegistry(self.vault)
-        self.client: AsyncClient = new_client(config)
+        self.crypto_snapshots = SealedSnapshots(
+            config.nio_store_dir / "bot-crypto.sealed",
+            self.vault.derived_key("samtal:nio-store:v1"),
+        )
+        self.client: AsyncClient = new_client(config, self.crypto_snapshots)
         self.rasa = RasaClient(config.rasa.url, config.rasa.token, config.rasa.timeout_seconds)
         self.sender = Sender(self.client)
         self.intake = Intake(self.client, config.matrix.bot_user_id)
@@ -92,7 +97,9 @@ class Gateway:
         )
         self._failures: dict[str, int] = {}
         self.workers = RoomWorkers(self.turns.complete)
-        self.sync = SyncLoop(self.client, self.state, self.handle_batch)
+        self.sync = SyncLoop(
+            self.client, self.state, self.handle_batch, before_position_saved=self.seal_crypto_store
+        )
 
     async def handle_batch(self) -> None:
         batch = self.intake.batch
@@ -150,6 +157,10 @@ class Gateway:
             logs.warning(f"{what}_failed", error=type(exc).__name__)
             return False
 
+    def seal_crypto_store(self) -> None:
+        if self.client.store is not None:
+            snapshot(self.client.store, self.crypto_snapshots)
+
     def _audit_escalation(self, esc: Escalation, change: str, by: str) -> None:
         actor = "system" if by == "system" else self.accountability.staff(by)
         self.accountability.record(
@@ -202,5 +213,6 @@ class Gateway:
             with contextlib.suppress(asyncio.CancelledError):
                 await escalations
             await self.rasa.close()
+            self.seal_crypto_store()
             await self.client.close()
             self.vault.close()

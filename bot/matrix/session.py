@@ -8,17 +8,17 @@ store and the device the participants' clients trust stay the same.
 from __future__ import annotations
 
 from nio import AsyncClient, AsyncClientConfig, LoginResponse
-from nio.store import SqliteStore
 
 from bot.config import GatewayConfig, read_secret
 from bot.matrix.calls import checked
+from bot.matrix.sealed_store import SealedSnapshots, sealed_store_class
 from bot.state.gateway_state import GatewayState, Login
 
 
-def new_client(config: GatewayConfig) -> AsyncClient:
+def new_client(config: GatewayConfig, snapshots: SealedSnapshots) -> AsyncClient:
     config.nio_store_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
     client_config = AsyncClientConfig(
-        store=SqliteStore,
+        store=sealed_store_class(snapshots),
         store_name="bot-crypto.db",
         pickle_key=config.pickle_key,
         encryption_enabled=True,

@@ -27,11 +27,13 @@ class SyncLoop:
         state: GatewayState,
         handle_batch: Callable[[], Awaitable[None]],
         *,
+        before_position_saved: Callable[[], None] = lambda: None,
         long_poll_ms: int = 30_000,
     ) -> None:
         self._client = client
         self._state = state
         self._handle_batch = handle_batch
+        self._before_position_saved = before_position_saved
         self._long_poll_ms = long_poll_ms
         self.first_sync_done = asyncio.Event()
 
@@ -59,6 +61,7 @@ class SyncLoop:
         assert isinstance(response, SyncResponse)
         await self._keys()
         await self._handle_batch()
+        self._before_position_saved()
         self._state.save_sync_token(response.next_batch)
 
     async def run(self) -> None:
