@@ -61,6 +61,7 @@ class GatewayConfig:
     rasa: RasaConfig
     dialogue: DialogueConfig
     escalation: EscalationConfig
+    retention_seconds: float
     kek_file: Path
     pickle_key: str
 
@@ -163,6 +164,15 @@ def _escalation(section: dict[str, Any]) -> EscalationConfig:
     )
 
 
+def _retention(section: Any) -> float:
+    if not isinstance(section, dict):
+        raise ConfigError("retention must be a mapping")
+    days = float(section.get("days_after_leaving", 90))
+    if days <= 0:
+        raise ConfigError("retention.days_after_leaving must be positive")
+    return days * 86_400
+
+
 def parse_config(raw: dict[str, Any], home: Path) -> GatewayConfig:
     matrix = _section(raw, "matrix")
     crypto = _section(raw, "crypto")
@@ -179,6 +189,7 @@ def parse_config(raw: dict[str, Any], home: Path) -> GatewayConfig:
         rasa=_rasa(home, _section(raw, "rasa")),
         dialogue=_dialogue(_section(raw, "dialogue")),
         escalation=_escalation(_section(raw, "escalation")),
+        retention_seconds=_retention(raw.get("retention", {})),
         kek_file=home / _text(crypto, "kek_file", "crypto"),
         pickle_key=_pickle_key(home, crypto),
     )

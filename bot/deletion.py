@@ -48,7 +48,13 @@ class Deletion:
         return redacted
 
     async def forget(
-        self, participant: str, room_id: str | None, *, actor: str, reason: str
+        self,
+        participant: str,
+        room_id: str | None,
+        *,
+        actor: str,
+        reason: str,
+        action: str = "deletion",
     ) -> None:
         if room_id is not None and room_id in self._client.rooms:
             try:
@@ -58,7 +64,14 @@ class Deletion:
             except Exception as exc:
                 # The shred below still happens: the vault is what samtal controls.
                 logs.warning("room_clear_failed", participant=participant, error=type(exc).__name__)
-        forget(self._vault, self._accountability.audit, participant, actor=actor, reason=reason)
+        forget(
+            self._vault,
+            self._accountability.audit,
+            participant,
+            actor=actor,
+            reason=reason,
+            action=action,
+        )
         logs.event("participant_forgotten", participant=participant)
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import os
+import time
 from collections.abc import Awaitable
 from pathlib import Path
 
@@ -15,6 +16,7 @@ from bot.accountability import Accountability
 from bot.config import GatewayConfig
 from bot.core.effects import EffectValidator
 from bot.core.model import Inbound
+from bot.core.retention import due_for_shredding
 from bot.core.screen import SafetyScreen
 from bot.deletion import Deletion, ForgetRequests
 from bot.errors import SamtalError
@@ -40,6 +42,7 @@ from safety.escalation.record import Escalation
 from safety.vault import Vault, load_or_create_key_file
 
 MAX_TURN_ATTEMPTS = 3
+RETENTION_EVERY_TICKS = 10
 
 
 class BatchIncomplete(SamtalError):
@@ -168,9 +171,14 @@ class Gateway:
         )
 
     async def _serve_forget_requests(self) -> None:
-        """Carry out `samtal forget` requests left in the vault, once a second."""
+        """Carry out `samtal forget` requests left in the vault, once a second, and
+        shred whoever passed the retention limit, every ten seconds."""
         requests = ForgetRequests(self.vault)
+        ticks = 0
         while True:
+            ticks += 1
+            if ticks % RETENTION_EVERY_TICKS == 1:
+                await self._guard("retention", self._apply_retention())
             for request in requests.pending():
                 participant = self.registry.get(request["participant"])
                 room = participant.room_id if participant else None
@@ -185,6 +193,18 @@ class Gateway:
                 )
                 requests.done(request["participant"])
             await asyncio.sleep(1.0)
+
+    async def _apply_retention(self) -> None:
+        now = time.time()
+        for participant in self.registry.all():
+            if due_for_shredding(participant, now, self.config.retention_seconds):
+                await self.deletion.forget(
+                    participant.pseudonym,
+                    participant.room_id,
+                    actor="system",
+                    reason="retention limit reached",
+                    action="retention",
+                )
 
     async def _resume_pending(self) -> None:
         """Turns taken in before a restart but not answered: answer them once rooms are

@@ -40,8 +40,18 @@ def apply_effects(
     for effect in effects:
         kind = effect["type"]
         if kind == "consent_given":
-            participant = replace(participant, consent_version=effect["version"], consent_at=now)
-        elif kind in ("consent_withdrawn", "consent_declined"):
+            participant = replace(
+                participant, consent_version=effect["version"], consent_at=now, left_at=None
+            )
+        elif kind == "consent_withdrawn":
+            # Withdrawing is leaving the programme's chat: the retention clock starts.
+            participant = replace(
+                participant,
+                consent_version=None,
+                consent_at=None,
+                left_at=participant.left_at or now,
+            )
+        elif kind == "consent_declined":
             participant = replace(participant, consent_version=None, consent_at=None)
         elif kind == "paused":
             participant = replace(participant, paused=True)

@@ -34,6 +34,7 @@ class Participant:
     paused: bool = False
     enrolled_at: float = 0.0
     handoff_by: str | None = None
+    left_at: float | None = None
 
     def companions(self) -> frozenset[str]:
         """Staff who may share the participant's room: assigned mediator, and during a

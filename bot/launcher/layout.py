@@ -68,6 +68,7 @@ def write_gateway_config(
     rasa_url: str,
     ack_seconds: dict[str, float],
     quiet_hours: str | None,
+    retention_days: float = 90,
 ) -> Path:
     """The gateway config for the embedded stack; secrets are referenced, not copied."""
     config: dict[str, Any] = {
@@ -81,6 +82,7 @@ def write_gateway_config(
         "rasa": {"url": rasa_url, "token_file": "secrets/rasa.token", "timeout_seconds": 15},
         "crypto": {"kek_file": "secrets/kek.hex", "pickle_key_file": "secrets/pickle.key"},
         "dialogue": {"consent_version": "v1", "default_language": "sv", "languages": ["sv", "en"]},
+        "retention": {"days_after_leaving": retention_days},
         "escalation": {
             "on_call": on_call,
             "supervisors": supervisors,

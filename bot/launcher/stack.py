@@ -37,6 +37,7 @@ STAFF_SECRETS = {
     DEMO_SUPERVISOR: "supervisor.password",
 }
 PRODUCTION_ACK_SECONDS = {"imminent": 300.0, "high": 3600.0, "handoff": 3600.0}
+TEST_RETENTION_DAYS = 15 / 86_400  # fifteen seconds
 TEST_ACK_SECONDS = {"imminent": 6.0, "high": 6.0, "handoff": 6.0}
 SERVER_NAME = "localhost"
 
@@ -114,6 +115,8 @@ class Stack:
             or (TEST_ACK_SECONDS if self.for_tests else PRODUCTION_ACK_SECONDS),
             # Tests must not depend on the time of day they run at.
             quiet_hours=None if self.for_tests else "22:00-07:00",
+            # Tests watch retention act within seconds.
+            retention_days=TEST_RETENTION_DAYS if self.for_tests else 90,
         )
         await self.enroll(user_id(DEMO_PARTICIPANT), "sv", user_id(DEMO_MEDIATOR))
 

@@ -75,4 +75,5 @@ def _from_record(record: dict[str, Any]) -> Participant:
         paused=bool(record.get("paused", False)),
         enrolled_at=float(record.get("enrolled_at", 0.0)),
         handoff_by=record.get("handoff_by"),
+        left_at=record.get("left_at"),
     )

@@ -116,3 +116,14 @@ def test_malformed_quiet_hours_are_refused(home: Path) -> None:
 def test_staff_is_everyone_who_may_act(home: Path) -> None:
     config = parse_config(raw(), home)
     assert config.staff == {"@m:localhost", "@oncall:localhost", "@boss:localhost"}
+
+
+def test_retention_defaults_to_ninety_days(home: Path) -> None:
+    assert parse_config(raw(), home).retention_seconds == 90 * 86_400
+
+
+def test_retention_must_be_positive(home: Path) -> None:
+    broken = raw()
+    broken["retention"] = {"days_after_leaving": 0}
+    with pytest.raises(ConfigError, match="retention"):
+        parse_config(broken, home)
