@@ -24,6 +24,7 @@ from bot.escalation.engine import EscalationEngine
 from bot.escalation.staff_room import StaffRoom
 from bot.escalation.store import EscalationStore
 from bot.handoff import Handoff
+from bot.ids import participant_code
 from bot.invites import InviteHandler
 from bot.matrix.intake import Intake, to_inbound
 from bot.matrix.sealed_store import SealedSnapshots, snapshot
@@ -112,6 +113,7 @@ class Gateway:
         reactions = list(batch.reactions)
         batch.clear()
         await self._guard("room_check", self.invites.check_joined_rooms())
+        await self._guard("device_report", self.report_new_devices())
         for invite in invites:
             await self._guard("invite", self.invites.handle(invite))
         for event in undecryptable:
@@ -159,6 +161,21 @@ class Gateway:
         except Exception as exc:
             logs.warning(f"{what}_failed", error=type(exc).__name__)
             return False
+
+    async def report_new_devices(self) -> None:
+        """Tell staff when a participant's account gains a device after the first."""
+        while self.sender.new_devices:
+            participant = self.registry.find(self.sender.new_devices.pop())
+            if participant is None or self.staff_room.room_id is None:
+                continue
+            code = participant_code(participant.pseudonym)
+            await self.sender.notice(
+                self.staff_room.room_id,
+                f"🔑 {code} has a new device in their account: a new phone, or someone else "
+                "using it. Keep it in mind when you next talk to them.",
+                f"samtal-device-{code}-{int(time.time())}",
+                self.staff_room.members(),
+            )
 
     def seal_crypto_store(self) -> None:
         if self.client.store is not None:

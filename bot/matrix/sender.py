@@ -36,6 +36,9 @@ class Sender:
         self._client = client
         # Key queries and claims are per client, not per room: one at a time.
         self._keys_lock = asyncio.Lock()
+        # Users who added a device after their first one was trusted: a new phone,
+        # or someone else in the account. The gateway tells their mediator.
+        self.new_devices: list[str] = []
 
     def trust_expected_devices(self, room_id: str, expected: frozenset[str]) -> None:
         room = self._client.rooms.get(room_id)
@@ -45,10 +48,14 @@ class Sender:
         if strangers:
             raise MatrixCallError("room_send", "unexpected_members", f"{len(strangers)} others")
         for user_id in room.users:
-            for device in self._client.device_store.active_user_devices(user_id):
+            devices = list(self._client.device_store.active_user_devices(user_id))
+            known_before = any(device.verified for device in devices)
+            for device in devices:
                 if not device.verified and not device.blacklisted:
                     self._client.verify_device(device)
-                    logs.event("device_trusted_on_first_use")
+                    logs.event("device_trusted_on_first_use", added_later=known_before)
+                    if known_before and user_id != self._client.user_id:
+                        self.new_devices.append(user_id)
 
     async def prepare(self, room_id: str) -> None:
         """Make sure every member's devices are known and have an Olm session."""
