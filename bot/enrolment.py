@@ -9,6 +9,7 @@ from bot.config import load_config
 from bot.core.model import Participant
 from bot.errors import ConfigError
 from bot.state.participants import ParticipantRegistry
+from safety.audit.log import AuditLog
 from safety.vault import Vault, load_or_create_key_file
 
 _MATRIX_ID = re.compile(r"^@[a-z0-9._=\-/+]+:[A-Za-z0-9.\-]+(:\d+)?$")
@@ -29,6 +30,10 @@ def enroll(home: Path, matrix_id: str, language: str, mediator: str | None) -> P
         validate_matrix_id(mediator)
     vault = Vault(config.vault_path, load_or_create_key_file(config.kek_file, create=True))
     try:
-        return ParticipantRegistry(vault).enroll(matrix_id, language, mediator)
+        participant = ParticipantRegistry(vault).enroll(matrix_id, language, mediator)
+        AuditLog(vault).append(
+            "enrolment", "operator", participant.pseudonym, f"language {language}"
+        )
+        return participant
     finally:
         vault.close()

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import os
+import secrets
 import time
 from collections.abc import Awaitable
 from pathlib import Path
@@ -39,11 +40,13 @@ from bot.state.gateway_state import GatewayState
 from bot.state.participants import ParticipantRegistry
 from bot.state.turns import TurnLedger
 from bot.turn_handler import TurnHandler
+from safety.audit import head_to_json
 from safety.escalation.record import Escalation
 from safety.vault import Vault, load_or_create_key_file
 
 MAX_TURN_ATTEMPTS = 3
 RETENTION_EVERY_TICKS = 10
+AUDIT_HEAD_EVERY_TICKS = 3600
 
 
 class BatchIncomplete(SamtalError):
@@ -100,6 +103,8 @@ class Gateway:
             self.deletion,
         )
         self._failures: dict[str, int] = {}
+        self._published_head = -1
+        self._process_nonce = secrets.token_hex(4)
         self.workers = RoomWorkers(self.turns.complete)
         self.sync = SyncLoop(
             self.client, self.state, self.handle_batch, before_position_saved=self.seal_crypto_store
@@ -190,12 +195,15 @@ class Gateway:
     async def _serve_forget_requests(self) -> None:
         """Carry out `samtal forget` requests left in the vault, once a second, and
         shred whoever passed the retention limit, every ten seconds."""
+        await self.sync.first_sync_done.wait()
         requests = ForgetRequests(self.vault)
         ticks = 0
         while True:
             ticks += 1
             if ticks % RETENTION_EVERY_TICKS == 1:
                 await self._guard("retention", self._apply_retention())
+            if ticks % AUDIT_HEAD_EVERY_TICKS == 1:
+                await self._guard("audit_head", self.publish_audit_head())
             for request in requests.pending():
                 participant = self.registry.get(request["participant"])
                 room = participant.room_id if participant else None
@@ -210,6 +218,28 @@ class Gateway:
                 )
                 requests.done(request["participant"])
             await asyncio.sleep(1.0)
+
+    async def publish_audit_head(self) -> None:
+        """Post the audit chain's signed head where this process cannot rewrite it.
+
+        A chain kept by one process could be rewritten whole; a head published
+        to the staff room lets `samtal audit verify` catch that later.
+        """
+        head = self.accountability.audit.head()
+        room_id = self.staff_room.room_id
+        if head is None or room_id is None or head.seq == self._published_head:
+            logs.event("audit_head_unchanged", has_head=head is not None)
+            return
+        await self.sender.notice(
+            room_id,
+            f"🧾 audit head {head_to_json(head)}",
+            # Each process publishes afresh: the same head may be needed again by
+            # staff who joined after it was first posted.
+            f"samtal-audit-head-{head.seq}-{self._process_nonce}",
+            self.staff_room.members(),
+        )
+        self._published_head = head.seq
+        logs.event("audit_head_published", seq=head.seq)
 
     async def _apply_retention(self) -> None:
         now = time.time()

@@ -30,6 +30,7 @@ def _parser() -> argparse.ArgumentParser:
     export.add_argument("--reason", default="access request")
     audit = commands.add_parser("audit", help="the audit trail")
     audit.add_argument("action", choices=["verify"])
+    audit.add_argument("--head", default=None, help="an audit head published earlier (JSON)")
     keys = commands.add_parser("keys", help="the vault's key-encryption key")
     keys.add_argument("action", choices=["rotate"])
     commands.add_parser(
@@ -65,7 +66,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             if args.command == "export":
                 return operator.run_export(args.code.upper(), args.out, args.reason)
             if args.command == "audit":
-                return operator.run_audit_verify()
+                return operator.run_audit_verify(args.head)
             return operator.run_keys_rotate()
         if args.command == "chat":
             from bot.cli.chat import run_chat

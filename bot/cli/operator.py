@@ -13,7 +13,7 @@ from bot.deletion import ForgetRequests
 from bot.errors import ConfigError
 from bot.ids import ParticipantId, participant_code
 from bot.state.participants import ParticipantRegistry
-from safety.audit import verify_audit
+from safety.audit import head_from_json, verify_audit
 from safety.audit.log import AuditLog
 from safety.participant_data import export, forget
 from safety.vault import Vault, load_or_create_key_file
@@ -98,10 +98,15 @@ def run_export(code: str, out: Path, reason: str) -> int:
     return 0
 
 
-def run_audit_verify() -> int:
+def run_audit_verify(published_head: str | None) -> int:
+    """Verify the chain; with a head published earlier, also catch a rolled-back
+    or rewritten chain."""
     config = _config()
+    published = head_from_json(published_head) if published_head else None
     report = verify_audit(
-        _vault_url(config), load_or_create_key_file(config.kek_file, create=False)
+        _vault_url(config),
+        load_or_create_key_file(config.kek_file, create=False),
+        published=published,
     )
     if report.ok:
         print(f"audit trail intact: {report.entries} entries")
