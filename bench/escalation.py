@@ -8,6 +8,7 @@ floor any Matrix bot has here (the load generator shares the 2 cores).
 from __future__ import annotations
 
 import asyncio
+import os
 import secrets
 import tempfile
 import time
@@ -174,7 +175,7 @@ async def run() -> None:
         echo_id, echo_password = await new_user(stack, shared, "echo")
         echo = await client_for(stack, home, echo_id, echo_password, EchoBot)
         await asyncio.sleep(3)  # the mediator joins the staff room
-        for count in (1, 20):
+        for count in [int(n) for n in os.environ.get("SAMTAL_BENCH_COUNTS", "1,20").split(",")]:
             floor = await measure_echo(stack, shared, home, echo_id, count)
             escalation = await measure_escalations(stack, shared, home, mediator, count)
             ratio = percentile(escalation, 0.99) / percentile(floor, 0.99)

@@ -137,6 +137,8 @@ class Gateway:
                 await self._guard("staff_command", self.staff.on_message(inbound))
             elif not await self._take_in(inbound):
                 complete = False
+        # Every escalation of the batch is raised by now: one page carries them all.
+        await asyncio.sleep(0)
         if not complete:
             # The sync position stays put, so the batch is replayed; turns already
             # taken in are skipped by the ledger, failed ones get another try.

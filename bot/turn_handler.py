@@ -36,6 +36,7 @@ _REFUSAL_TEXT = {
     Refuse.OTHERS_IN_ROOM: "others_in_room",
 }
 _PAGED = (RiskLevel.HIGH, RiskLevel.IMMINENT)
+PAGES_FIRST_SECONDS = 3.0
 
 
 class TurnHandler:
@@ -143,6 +144,8 @@ class TurnHandler:
     async def _plan(self, turn: PendingTurn, participant: Participant) -> TurnPlan:
         if participant.handoff_by is not None:
             return TurnPlan(replies=())  # a person is talking with them; the bot is silent
+        # Pages go out before the homeserver is busy with replies, receipts and typing.
+        await self._escalations.settled(timeout=PAGES_FIRST_SECONDS)
         await self._courtesy(self._sender.read_up_to(turn.room_id, turn.event_id))
         await self._courtesy(self._sender.typing(turn.room_id, True))
         if RiskLevel(turn.level) in _PAGED:

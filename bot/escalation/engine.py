@@ -34,6 +34,7 @@ from safety.escalation.record import (
 )
 
 TICK_SECONDS = 1.0
+MAX_PER_MESSAGE = 25
 
 
 class EscalationEngine:
@@ -54,6 +55,8 @@ class EscalationEngine:
         self._on_change = on_change or (lambda esc, change, by: None)
         self._lock = asyncio.Lock()
         self._wake = asyncio.Event()
+        self._settled = asyncio.Event()
+        self._settled.set()
 
     def raise_for(
         self, participant: Participant, level: str, signals: tuple[str, ...], text: str | None
@@ -72,6 +75,7 @@ class EscalationEngine:
         )
         self._assigned[participant.pseudonym] = participant.mediator
         self._store.save(esc)
+        self._settled.clear()
         self._on_change(esc, "created", "system")
         logs.event(
             "escalation_created", code=esc.code, risk=level, participant=participant.pseudonym
@@ -91,63 +95,75 @@ class EscalationEngine:
                 found += self._config.supervisors
         return tuple(dict.fromkeys(found))
 
-    async def _send(self, esc: Escalation, notice: Notice) -> Escalation:
-        room_id = self._room.room_id
-        if room_id is None:
-            room_id = await self._room.ensure()
-        people = self.people(esc, notice.roles)
-        body = notice_body(esc, notice, people)
-        event_id = await self._sender.notice(
-            room_id,
-            body,
-            transaction_id(esc.code, notice.seq),
-            self._room.members(),
-            mentions=people,
-        )
-        # Re-read: an acknowledgement may have landed while the notice was in flight.
-        latest = self._store.find(esc.code) or esc
-        updated = notice_sent(latest, notice.seq, event_id, time.time())
-        self._store.save(updated)
-        logs.event(
-            "escalation_notice_sent",
-            code=esc.code,
-            notice=notice.kind,
-            paged=len(people),
-            ms_since_created=round((time.time() - esc.created_at) * 1000, 1),
-        )
-        return updated
+    async def _send_batch(self, pending: list[tuple[Escalation, Notice]]) -> None:
+        """Send every waiting notice as one message.
 
-    async def flush(self, esc: Escalation) -> Escalation:
-        for notice in esc.unsent():
-            esc = await self._send(esc, notice)
-        return esc
+        The homeserver persists the events of one room one after another, so
+        twenty pages sent at once arrive one by one; a single message with all
+        of them arrives in the time of one. A ✅ on it acknowledges each page it
+        holds.
+        """
+        room_id = self._room.room_id or await self._room.ensure()
+        parts: list[str] = []
+        people: list[str] = []
+        for esc, notice in pending:
+            paged = self.people(esc, notice.roles)
+            people += paged
+            parts.append(notice_body(esc, notice, paged))
+        body = parts[0]
+        if len(parts) > 1:
+            body = f"{len(parts)} updates. A ✅ on this message acknowledges every page in it.\n\n"
+            body += "\n\n".join(parts)
+        txn = transaction_id("|".join(f"{esc.code}:{notice.seq}" for esc, notice in pending), 0)
+        mentions = tuple(dict.fromkeys(people))
+        event_id = await self._sender.notice(
+            room_id, body, txn, self._room.members(), mentions=mentions
+        )
+        now = time.time()
+        for esc, notice in pending:
+            # Re-read: an acknowledgement may have landed while the notice was in flight.
+            latest = self._store.find(esc.code) or esc
+            self._store.save(notice_sent(latest, notice.seq, event_id, now))
+            logs.event(
+                "escalation_notice_sent",
+                code=esc.code,
+                notice=notice.kind,
+                batched=len(pending),
+                ms_since_created=round((now - esc.created_at) * 1000, 1),
+                ms_keys=self._sender.last_timing_ms[0],
+                ms_send=self._sender.last_timing_ms[1],
+            )
 
     async def tick(self) -> None:
         """Re-escalate what is overdue, then send every notice not yet sent."""
         async with self._lock:
             now = time.time()
-            waiting = []
+            pending: list[tuple[Escalation, Notice]] = []
             for esc in self._store.active():
                 if is_due(esc, now):
                     esc = reescalate(esc, now, self._config.policy)
                     self._store.save(esc)
                     self._on_change(esc, "reescalated", "system")
                     logs.event("escalation_reescalated", code=esc.code)
-                if esc.unsent():
-                    waiting.append(esc)
-            # Pages go out side by side: one slow send must not hold up the others.
-            await asyncio.gather(*(self._flush_logged(esc) for esc in waiting))
-
-    async def _flush_logged(self, esc: Escalation) -> None:
-        try:
-            await self.flush(esc)
-        except Exception as exc:  # retried on the next tick
-            logs.warning("escalation_send_failed", code=esc.code, error=type(exc).__name__)
+                pending += [(esc, notice) for notice in esc.unsent()]
+            failed = False
+            for start in range(0, len(pending), MAX_PER_MESSAGE):
+                chunk = pending[start : start + MAX_PER_MESSAGE]
+                try:
+                    await self._send_batch(chunk)
+                except Exception as exc:  # retried on the next tick
+                    failed = True
+                    logs.warning(
+                        "escalation_send_failed", error=type(exc).__name__, waiting=len(chunk)
+                    )
+            if not failed and not self._wake.is_set():
+                self._settled.set()
 
     async def run(self) -> None:
         while True:
-            await self.tick()
+            # Cleared before the tick, so a page raised during it wakes the next one.
             self._wake.clear()
+            await self.tick()
             try:
                 await asyncio.wait_for(self._wake.wait(), TICK_SECONDS)
             except asyncio.TimeoutError:
@@ -165,9 +181,19 @@ class EscalationEngine:
             self._wake.set()
         return updated
 
+    async def settled(self, timeout: float) -> None:
+        """Wait, at most ``timeout`` seconds, until no page is waiting to be sent."""
+        try:
+            await asyncio.wait_for(self._settled.wait(), timeout)
+        except asyncio.TimeoutError:
+            logs.warning("pages_still_pending")
+
     def has_open(self, participant: str, level: str) -> bool:
         return any(esc.level == level for esc in self._store.open_for(participant))
 
-    def acknowledge_notice(self, event_id: str, by: str) -> Escalation | None:
-        esc = self._store.by_notice_event(event_id)
-        return None if esc is None else self.change(esc.code, by, close=False)
+    def acknowledge_notice(self, event_id: str, by: str) -> list[Escalation]:
+        """A reaction on a notice acknowledges every escalation paged in it."""
+        changed = (
+            self.change(esc.code, by, close=False) for esc in self._store.by_notice_event(event_id)
+        )
+        return [esc for esc in changed if esc is not None]

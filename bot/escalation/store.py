@@ -23,14 +23,14 @@ class EscalationStore:
         self._vault = vault
         self._owner_of: dict[str, str] = {}
         self._active: set[str] = set()
-        self._by_notice: dict[str, str] = {}
+        self._by_notice: dict[str, set[str]] = {}
         for esc in self.all():
             self._index(esc)
 
     def _index(self, esc: Escalation) -> None:
         self._owner_of[esc.code] = esc.participant
         for event_id in esc.notice_events:
-            self._by_notice[event_id] = esc.code
+            self._by_notice.setdefault(event_id, set()).add(esc.code)
         if esc.is_open or esc.unsent():
             self._active.add(esc.code)
         else:
@@ -55,9 +55,9 @@ class EscalationStore:
         record = self._vault.get(_KIND, owner, wanted)
         return None if record is None else Escalation.from_record(record)
 
-    def by_notice_event(self, event_id: str) -> Escalation | None:
-        code = self._by_notice.get(event_id)
-        return None if code is None else self.find(code)
+    def by_notice_event(self, event_id: str) -> list[Escalation]:
+        found = (self.find(code) for code in sorted(self._by_notice.get(event_id, ())))
+        return [esc for esc in found if esc is not None]
 
     def open_for(self, participant: str) -> list[Escalation]:
         return [esc for esc in self.active() if esc.participant == participant and esc.is_open]

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
+import time
 
 from nio import AsyncClient, RoomSendResponse
 
@@ -39,6 +40,8 @@ class Sender:
         # Users who added a device after their first one was trusted: a new phone,
         # or someone else in the account. The gateway tells their mediator.
         self.new_devices: list[str] = []
+        # (waiting for keys, encrypting and sending) of the last notice, for the logs.
+        self.last_timing_ms: tuple[float, float] = (0.0, 0.0)
 
     def trust_expected_devices(self, room_id: str, expected: frozenset[str]) -> None:
         room = self._client.rooms.get(room_id)
@@ -87,11 +90,13 @@ class Sender:
         *,
         mentions: tuple[str, ...] = (),
     ) -> str:
+        started = time.perf_counter()
         room = self._client.rooms.get(room_id)
         if room is not None and room.encrypted:
             async with self._keys_lock:
                 await self.prepare(room_id)
                 self.trust_expected_devices(room_id, expected)
+        prepared = time.perf_counter()
         response = checked(
             "room_send",
             await self._client.room_send(
@@ -99,4 +104,8 @@ class Sender:
             ),
         )
         assert isinstance(response, RoomSendResponse)
+        self.last_timing_ms = (
+            round((prepared - started) * 1000, 1),
+            round((time.perf_counter() - prepared) * 1000, 1),
+        )
         return str(response.event_id)
