@@ -44,6 +44,7 @@ class DialogueConfig:
     consent_version: str
     default_language: str
     languages: tuple[str, ...]
+    utc_offset_minutes: int = 60
 
 
 @dataclass(frozen=True)
@@ -136,6 +137,7 @@ def _dialogue(section: dict[str, Any]) -> DialogueConfig:
         consent_version=_text(section, "consent_version", "dialogue"),
         default_language=default,
         languages=languages,
+        utc_offset_minutes=int(section.get("utc_offset_minutes", 60)),
     )
 
 

@@ -7,6 +7,7 @@ from pathlib import Path
 
 from bot.config import load_config
 from bot.core.model import Participant
+from bot.core.schedule import Schedule
 from bot.errors import ConfigError
 from bot.state.participants import ParticipantRegistry
 from safety.audit.log import AuditLog
@@ -21,16 +22,20 @@ def validate_matrix_id(value: str) -> str:
     return value
 
 
-def enroll(home: Path, matrix_id: str, language: str, mediator: str | None) -> Participant:
+def enroll(
+    home: Path, matrix_id: str, language: str, mediator: str | None, schedule: str | None = None
+) -> Participant:
     config = load_config(home / "samtal.yaml", home)
     if language not in config.dialogue.languages:
         raise ConfigError(f"language must be one of {', '.join(config.dialogue.languages)}")
     validate_matrix_id(matrix_id)
     if mediator is not None:
         validate_matrix_id(mediator)
+    if schedule is not None:
+        schedule = Schedule.parse(schedule).spec()
     vault = Vault(config.vault_path, load_or_create_key_file(config.kek_file, create=True))
     try:
-        participant = ParticipantRegistry(vault).enroll(matrix_id, language, mediator)
+        participant = ParticipantRegistry(vault).enroll(matrix_id, language, mediator, schedule)
         AuditLog(vault).append(
             "enrolment", "operator", participant.pseudonym, f"language {language}"
         )

@@ -20,6 +20,7 @@ from bot.core.effects import EffectValidator, apply_effects
 from bot.core.language import detect
 from bot.core.model import Inbound, Participant, TurnPlan
 from bot.core.replies import plan_replies
+from bot.core.schedule import Schedule, describe
 from bot.core.screen import SafetyScreen
 from bot.core.texts import text
 from bot.deletion import Deletion
@@ -170,11 +171,16 @@ class TurnHandler:
     async def _dialogue(self, turn: PendingTurn, participant: Participant) -> TurnPlan:
         version = self._config.dialogue.consent_version
         language = turn.language
-        metadata = {
+        metadata: dict[str, object] = {
             "language": language,
             "consented": participant.has_consented(version),
             "consent_version": version,
         }
+        if participant.schedule:
+            upcoming = Schedule.parse(participant.schedule).next_after(
+                time.time(), self._config.dialogue.utc_offset_minutes
+            )
+            metadata["next_checkin"] = describe(upcoming, language)
         try:
             messages = await self._rasa.message(participant.pseudonym, turn.text, metadata)
         except RasaUnavailable as exc:

@@ -7,8 +7,9 @@ from bot.enrolment import enroll
 from bot.ids import participant_code
 
 
-def run_enroll(matrix_id: str, language: str, mediator: str | None) -> int:
-    participant = enroll(samtal_home(), matrix_id, language, mediator)
-    print(f"enrolled {participant_code(participant.pseudonym)} (language {language})")
+def run_enroll(matrix_id: str, language: str, mediator: str | None, schedule: str | None) -> int:
+    participant = enroll(samtal_home(), matrix_id, language, mediator, schedule)
+    when = f", check-ins {participant.schedule}" if participant.schedule else ""
+    print(f"enrolled {participant_code(participant.pseudonym)} (language {language}{when})")
     print("They can now start an encrypted chat with the bot.")
     return 0

@@ -20,6 +20,7 @@ def _parser() -> argparse.ArgumentParser:
     enroll.add_argument("matrix_id")
     enroll.add_argument("--lang", required=True, choices=["sv", "en"])
     enroll.add_argument("--mediator", default=None)
+    enroll.add_argument("--schedule", default=None, help="check-in times, e.g. mon,thu@18:00")
     commands.add_parser("chat", help="chat with the bot as the demo participant, over E2EE")
     forget = commands.add_parser("forget", help="crypto-shred a participant's data")
     forget.add_argument("code", help="the participant code, e.g. P-ABC234")
@@ -53,7 +54,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.command == "enroll":
             from bot.cli.enroll import run_enroll
 
-            return run_enroll(args.matrix_id, args.lang, args.mediator)
+            return run_enroll(args.matrix_id, args.lang, args.mediator, args.schedule)
         if args.command == "screen":
             from safety.risk.screen import main as screen_main
 

@@ -35,6 +35,7 @@ class Participant:
     enrolled_at: float = 0.0
     handoff_by: str | None = None
     left_at: float | None = None
+    schedule: str | None = None
 
     def companions(self) -> frozenset[str]:
         """Staff who may share the participant's room: assigned mediator, and during a

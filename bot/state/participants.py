@@ -31,11 +31,15 @@ class ParticipantRegistry:
         record = self._vault.get(_KIND, self.pseudonym_of(matrix_id), _KEY)
         return None if record is None else _from_record(record)
 
-    def enroll(self, matrix_id: str, language: str, mediator: str | None) -> Participant:
+    def enroll(
+        self, matrix_id: str, language: str, mediator: str | None, schedule: str | None = None
+    ) -> Participant:
         """Enrol or update someone; consent already on record is kept."""
         existing = self.find(matrix_id)
         if existing is not None:
-            updated = dataclasses.replace(existing, language=language, mediator=mediator)
+            updated = dataclasses.replace(
+                existing, language=language, mediator=mediator, schedule=schedule
+            )
         else:
             updated = Participant(
                 pseudonym=self.pseudonym_of(matrix_id),
@@ -43,6 +47,7 @@ class ParticipantRegistry:
                 language=language,
                 mediator=mediator,
                 enrolled_at=time.time(),
+                schedule=schedule,
             )
         self.save(updated)
         return updated
@@ -76,4 +81,5 @@ def _from_record(record: dict[str, Any]) -> Participant:
         enrolled_at=float(record.get("enrolled_at", 0.0)),
         handoff_by=record.get("handoff_by"),
         left_at=record.get("left_at"),
+        schedule=record.get("schedule"),
     )

@@ -94,3 +94,20 @@ async def test_unknown_code_is_a_clear_error(running_stack: RunningStack) -> Non
     result = await asyncio.to_thread(samtal, running_stack, "forget", "P-ZZZZZZ")
     assert result.returncode == 2
     assert "no participant with code P-ZZZZZZ" in result.stderr
+
+
+async def test_enroll_with_a_schedule(running_stack: RunningStack) -> None:
+    matrix_id, _ = await running_stack.register("scheduled")
+    good = await asyncio.to_thread(
+        samtal, running_stack, "enroll", matrix_id, "--lang", "en", "--schedule", "thu,mon@18:00"
+    )
+    assert good.returncode == 0, good.stderr
+    assert "check-ins mon,thu@18:00" in good.stdout
+    bad = await asyncio.to_thread(
+        samtal, running_stack, "enroll", matrix_id, "--lang", "en", "--schedule", "sometimes"
+    )
+    assert bad.returncode == 2
+    assert "a schedule looks like" in bad.stderr
+    not_an_id = await asyncio.to_thread(samtal, running_stack, "enroll", "bob", "--lang", "sv")
+    assert not_an_id.returncode == 2
+    assert "not a Matrix user id" in not_an_id.stderr
