@@ -7,7 +7,7 @@ RASA_DATA := --data dialogues nlu_data --domain dialogues --config config.yml
 MODEL_HASH = $(shell $(VENV)/bin/python -c "from pathlib import Path; from bot.launcher.rasa import training_data_hash; print(training_data_hash(Path('.')))")
 MODEL_CACHE := $(or $(SAMTAL_CACHE),$(HOME)/.cache/samtal)/models
 
-.PHONY: setup postgres-setup run test lint typecheck unit integration rasa-validate rasa-test model bench clean
+.PHONY: setup postgres-setup redis-setup run test lint typecheck unit integration rasa-validate rasa-test model bench clean
 
 setup: $(VENV)/.installed $(RASA_VENV)/.installed
 
@@ -34,7 +34,14 @@ postgres-setup:
 		if [ "$$(id -u)" != 0 ]; then echo "PostgreSQL is missing: apt-get install postgresql" >&2; exit 1; fi; \
 		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql >/dev/null; }
 
-test: setup postgres-setup lint rasa-validate model
+# Two Rasa servers share conversations through Redis (RedisLockStore); the tests
+# start their own redis-server from Debian's package.
+redis-setup:
+	@command -v redis-server >/dev/null 2>&1 || { \
+		if [ "$$(id -u)" != 0 ]; then echo "Redis is missing: apt-get install redis-server" >&2; exit 1; fi; \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq redis-server >/dev/null; }
+
+test: setup postgres-setup redis-setup lint rasa-validate model
 	$(VENV)/bin/python -m pytest -q
 	$(MAKE) rasa-test
 

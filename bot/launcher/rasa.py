@@ -115,13 +115,45 @@ def ensure_model(paths: RasaPaths, home: Path) -> tuple[Path, float]:
     return model, time.monotonic() - started
 
 
-def write_endpoints(home: Path, action_port: int) -> Path:
+def write_endpoints(
+    home: Path,
+    action_port: int,
+    *,
+    vault_url: str | None = None,
+    lock_store: dict[str, object] | None = None,
+) -> Path:
+    """Rasa's endpoints.yml: actions, and trackers sealed in the gateway's vault.
+
+    The tracker store shares the gateway's vault (SQLite in WAL mode by default,
+    or ``vault_url``) and its KEK file, so shredding a participant in the
+    gateway also makes their Rasa tracker unreadable. ``lock_store`` (for
+    example ``{"type": "redis", "url": "127.0.0.1", "port": 6379}``) lets
+    several Rasa servers share one conversation.
+    """
+    import yaml
+
+    from safety.vault import load_or_create_key_file
+
     path = home / "rasa" / "endpoints.yml"
     path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
-    path.write_text(
-        f"action_endpoint:\n  url: http://127.0.0.1:{action_port}/webhook\n"
-        "tracker_store:\n  type: InMemoryTrackerStore\n"
-    )
+    kek = home / "secrets" / "kek.hex"
+    load_or_create_key_file(kek, create=True)  # the gateway's KEK; 0600, made once
+    endpoints: dict[str, object] = {
+        "action_endpoint": {"url": f"http://127.0.0.1:{action_port}/webhook"},
+        "tracker_store": {
+            "type": "safety.tracker_store.EncryptedTrackerStore",
+            "url": vault_url or f"sqlite:///{home / 'gateway' / 'vault.db'}",
+            "key_file": str(kek),
+        },
+    }
+    if lock_store is not None:
+        endpoints["lock_store"] = dict(lock_store)
+    # 0600 from the start: a PostgreSQL URL can carry a password.
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w") as handle:
+        handle.write("# Written by samtal's launcher.\n")
+        handle.write(yaml.safe_dump(endpoints, sort_keys=False))
+    os.chmod(path, 0o600)
     return path
 
 

@@ -83,3 +83,33 @@ class RasaControl:
     async def set_paused(self, sender: ParticipantId, paused: bool) -> None:
         event = {"event": "pause" if paused else "resume"}
         await self._client.post_json(f"/conversations/{sender}/tracker/events", event)
+
+    async def start_session(self, sender: ParticipantId, metadata: Mapping[str, Any]) -> None:
+        """Begin a new Rasa conversation session; every check-in starts with one.
+
+        Appends, in one request and so under Rasa's conversation lock, what Rasa's
+        own ``action_session_start`` yields with ``carry_over_slots_to_new_session:
+        false``, plus ``metadata`` in Rasa's ``session_started_metadata`` slot.
+        Rasa then loads only this session per turn, so a turn's cost stops growing
+        with the participant's history, and the encrypted tracker store seals the
+        previous session as one record. No NLU, policy or action runs, so nothing
+        in the old session (an active check-in form) is touched. A session start
+        also ends a pause, so do not call this during a human handoff.
+        """
+        events = [
+            {"event": "action", "name": "action_session_start"},
+            {"event": "session_started"},
+            {"event": "slot", "name": "session_started_metadata", "value": dict(metadata)},
+            {"event": "action", "name": "action_listen"},
+        ]
+        # post_json sends one JSON object; a list of events needs the raw session.
+        client = self._client
+        url = f"{client._base_url}/conversations/{sender}/tracker/events"
+        try:
+            async with client._http().post(
+                url, json=events, params={"token": client._token}
+            ) as response:
+                if response.status != 200:
+                    raise RasaUnavailable(f"rasa answered HTTP {response.status}")
+        except (aiohttp.ClientError, asyncio.TimeoutError) as exc:
+            raise RasaUnavailable(f"rasa unreachable: {type(exc).__name__}") from exc
