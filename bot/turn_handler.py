@@ -129,6 +129,8 @@ class TurnHandler:
         self._ledger.answered(turn.owner, turn.event_id)
         if plan.replies:
             await self._courtesy(self._sender.typing(turn.room_id, False))
+        if any(effect["type"] == "checkin_completed" for effect in plan.effects):
+            await self._new_session(participant)
         if any(effect["type"] == "deletion_requested" for effect in plan.effects):
             await self._deletion.forget(
                 participant.pseudonym, turn.room_id, actor="participant", reason="participant asked"
@@ -220,6 +222,15 @@ class TurnHandler:
                 participant.pseudonym, "handoff"
             ):
                 self._escalations.raise_for(participant, "handoff", ("participant_asked",), None)
+
+    async def _new_session(self, participant: Participant) -> None:
+        """Each check-in ends its Rasa session, so the next one starts fresh: Rasa's
+        turn cost grows with the events of the session it has to replay."""
+        try:
+            await self._control.start_session(participant.pseudonym, {"after": "checkin"})
+            logs.event("rasa_session_started", participant=participant.pseudonym)
+        except RasaUnavailable as exc:
+            logs.warning("rasa_session_start_failed", error=str(exc))
 
     async def _courtesy(self, call: Awaitable[None]) -> None:
         """Receipts and typing are nice to have; their failure never blocks a turn."""

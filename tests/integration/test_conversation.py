@@ -40,6 +40,10 @@ async def test_consent_then_checkin_in_each_language(
         assert QUESTIONS[language][0] in after_yes
         assert QUESTIONS[language][1] in (await say(client, room, "3")).lower()
         assert QUESTIONS[language][2] in (await say(client, room, "ok")).lower()
+        offset = running_stack.gateway_log.stat().st_size
+        await say(client, room, "min bror" if language == "sv" else "my brother")
+        # The finished check-in closes its Rasa session; the next one starts fresh.
+        assert running_stack.gateway_events("rasa_session_started", offset)
     finally:
         await client.stop()
 
