@@ -6,8 +6,9 @@ RASA := RASA_TELEMETRY_ENABLED=false TF_CPP_MIN_LOG_LEVEL=3 $(RASA_VENV)/bin/pyt
 RASA_DATA := --data dialogues nlu_data --domain dialogues --config config.yml
 MODEL_HASH = $(shell $(VENV)/bin/python -c "from pathlib import Path; from bot.launcher.rasa import training_data_hash; print(training_data_hash(Path('.')))")
 MODEL_CACHE := $(or $(SAMTAL_CACHE),$(HOME)/.cache/samtal)/models
+NLU_LANGS := $(notdir $(patsubst %/,%,$(wildcard nlu_data/*/)))
 
-.PHONY: setup postgres-setup redis-setup run test lint typecheck unit integration rasa-validate rasa-test model bench clean
+.PHONY: setup postgres-setup redis-setup run test lint typecheck unit integration rasa-validate rasa-test rasa-nlu-test rasa-nlu-cv rasa-audit model bench clean
 
 setup: $(VENV)/.installed $(RASA_VENV)/.installed
 
@@ -44,6 +45,7 @@ redis-setup:
 test: setup postgres-setup redis-setup lint rasa-validate model
 	$(VENV)/bin/python -m pytest -q
 	$(MAKE) rasa-test
+	$(MAKE) rasa-nlu-test rasa-audit
 
 lint: setup
 	$(VENV)/bin/ruff check bot safety tests rasa_runtime dialogues/actions bench
@@ -53,9 +55,34 @@ lint: setup
 rasa-validate: setup
 	$(RASA) data validate $(RASA_DATA) --fail-on-warnings --quiet
 
+# Conversation tests, end to end: the NLU must also get every user message right.
 rasa-test: model
 	$(RASA) test core --stories tests/rasa --model $(MODEL_CACHE)/samtal-$(MODEL_HASH).tar.gz \
-		--fail-on-prediction-errors --out var/rasa-test-results --quiet
+		--fail-on-prediction-errors --e2e --out var/rasa-test-results --quiet
+
+# Held-out NLU sets (never trained on): macro F1 per language, floor 0.90.
+rasa-nlu-test: model
+	@mkdir -p var
+	@for lang in $(NLU_LANGS); do \
+		$(RASA) test nlu --nlu tests/nlu_heldout/$$lang.yml --model $(MODEL_CACHE)/samtal-$(MODEL_HASH).tar.gz \
+			--out var/nlu-heldout/$$lang --successes --quiet >var/nlu-heldout-$$lang.log 2>&1 \
+			|| { tail -20 var/nlu-heldout-$$lang.log; exit 1; }; \
+	done
+	$(VENV)/bin/python -m safety.flow_audit.nlu_scores $(addprefix var/nlu-heldout/,$(NLU_LANGS)) --min-f1 0.90
+
+# Cross-validation per language (5 folds; a few minutes, not part of `make test`).
+rasa-nlu-cv: setup
+	@mkdir -p var
+	@for lang in $(NLU_LANGS); do \
+		$(RASA) test nlu --nlu nlu_data/$$lang --domain dialogues --config config.yml --cross-validation \
+			--folds 5 --out var/nlu-cv/$$lang --quiet >var/nlu-cv-$$lang.log 2>&1 \
+			|| { tail -20 var/nlu-cv-$$lang.log; exit 1; }; \
+	done
+	$(VENV)/bin/python -m safety.flow_audit.nlu_scores $(addprefix var/nlu-cv/,$(NLU_LANGS))
+
+# The dialogue safety properties over rules, stories, forms and actions.
+rasa-audit: setup
+	$(VENV)/bin/python -m bot.cli.audit_dialogues --static
 
 bench: setup
 	$(VENV)/bin/python -m bench

@@ -9,7 +9,7 @@ the dialogue, and a slow dialogue never holds up the next sync.
 from __future__ import annotations
 
 import time
-from collections.abc import Awaitable
+from collections.abc import Awaitable, Mapping
 from dataclasses import replace
 
 from bot import logs
@@ -184,7 +184,10 @@ class TurnHandler:
             )
             metadata["next_checkin"] = describe(upcoming, language)
         try:
-            messages = await self._rasa.message(participant.pseudonym, turn.text, metadata)
+            # Rasa reads text starting with "/" as an intent: a participant must not be
+            # able to type "/EXTERNAL_risk_detected" or any other intent by hand.
+            text_for_rasa = turn.text.lstrip().lstrip("/") or turn.text
+            messages = await self._rasa.message(participant.pseudonym, text_for_rasa, metadata)
         except RasaUnavailable as exc:
             logs.warning("dialogue_unavailable", participant=participant.pseudonym, error=str(exc))
             return TurnPlan(replies=(text("dialogue_unavailable", language),))
@@ -222,6 +225,24 @@ class TurnHandler:
                 participant.pseudonym, "handoff"
             ):
                 self._escalations.raise_for(participant, "handoff", ("participant_asked",), None)
+            if effect["type"] == "risk_flag":
+                self._fuse_dialogue_risk(participant, effect, turn)
+
+    def _fuse_dialogue_risk(
+        self, participant: Participant, effect: Mapping[str, object], turn: PendingTurn
+    ) -> None:
+        """The dialogue's own risk intents are a second signal; the higher level wins.
+
+        A flag the dialogue raised because the gateway's screen told it to
+        (signal ``safety_screen``) is already escalated.
+        """
+        signals = tuple(str(s) for s in effect.get("signals", ()))  # type: ignore[attr-defined]
+        level = str(effect.get("level"))
+        if "safety_screen" in signals or level not in ("high", "imminent"):
+            return
+        if RiskLevel(level).rank <= RiskLevel(turn.level).rank:
+            return  # the screen already paged at this level or higher
+        self._escalations.raise_for(participant, level, tuple(sorted(signals)), turn.text)
 
     async def _new_session(self, participant: Participant) -> None:
         """Each check-in ends its Rasa session, so the next one starts fresh: Rasa's

@@ -5,13 +5,18 @@ Started from the project root with::
     rasa run actions --actions dialogues.actions
 
 Modules:
-    effects        build, schema-check and send effects payloads
-    gateway        read the gateway's per-turn metadata
-    slot_mappings  action_validate_slot_mappings (language, consented)
-    consent        show the versioned consent text, record yes or no
-    checkin        action_ask_<slot>, validate_checkin_form,
-                   action_checkin_completed
-    pause          action_pause, action_resume
+    effects             build, schema-check and send effects payloads
+    gateway             read the gateway's per-turn metadata
+    content             per-language texts from data files (checkin/, resources/)
+    slot_mappings       action_validate_slot_mappings (language, consent,
+                        next check-in time, risk level)
+    session             action_session_start (a new session keeps the metadata)
+    consent             show the versioned consent text, record yes, no, withdrawal
+    checkin             action_ask_<slot> for every question, action_start_checkin
+    checkin_validation  validate_checkin_form
+    closing             action_checkin_completed (reflection, next time, resources)
+    ways_out            pause, resume, deletion, handoffs, language switch
+    safety              action_flag_risk
 
-Nothing here logs message text or answers; only action names.
+Nothing here logs message text or answers; only action and slot names.
 """

@@ -1,4 +1,4 @@
-"""Show the versioned consent text and record the answer.
+"""Show the versioned consent text, record the answer, record a withdrawal.
 
 The text lives in ``dialogues/consent/<version>/<language>.md``; the version
 string is the folder name. Each paragraph is sent as one short message;
@@ -18,6 +18,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
 from dialogues.actions import effects, gateway
+from dialogues.actions.checkin import clear_answers
 
 logger = logging.getLogger(__name__)
 
@@ -95,3 +96,17 @@ class ActionRecordDecline(Action):
         logger.debug("running %s", self.name())
         effects.emit(dispatcher, effects.consent_declined())
         return [SlotSet("consented", False)]
+
+
+class ActionWithdrawConsent(Action):
+    """Runs only after the participant confirmed. No penalty, no more questions."""
+
+    def name(self) -> str:
+        return "action_withdraw_consent"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> list[dict[str, Any]]:
+        logger.debug("running %s", self.name())
+        effects.emit(dispatcher, effects.consent_withdrawn())
+        return [SlotSet("consented", False), *clear_answers()]

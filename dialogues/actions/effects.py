@@ -45,6 +45,10 @@ def consent_declined() -> Effect:
     return {"type": "consent_declined"}
 
 
+def consent_withdrawn() -> Effect:
+    return {"type": "consent_withdrawn"}
+
+
 def checkin_answer(question: str, value: str | int) -> Effect:
     return {"type": "checkin_answer", "question": question, "value": value}
 
@@ -59,6 +63,23 @@ def paused() -> Effect:
 
 def resumed() -> Effect:
     return {"type": "resumed"}
+
+
+def risk_flag(level: str, signals: list[str]) -> Effect:
+    """Signals are category names (``self_harm_thoughts``), never message text."""
+    return {"type": "risk_flag", "level": level, "signals": list(signals)}
+
+
+def handoff_requested(reason: str) -> Effect:
+    return {"type": "handoff_requested", "reason": reason}
+
+
+def deletion_requested() -> Effect:
+    return {"type": "deletion_requested"}
+
+
+def language_changed(language: str) -> Effect:
+    return {"type": "language_changed", "language": language}
 
 
 def payload(effects: list[Effect]) -> dict[str, Any]:
@@ -80,7 +101,11 @@ def validate(effects_payload: dict[str, Any]) -> None:
 
 
 def emit(dispatcher: CollectingDispatcher, *effects: Effect) -> None:
-    """Validate and send one effects payload holding ``effects``."""
+    """Validate and send one effects payload holding ``effects``.
+
+    Raises EffectsSchemaError (and sends nothing) if the payload breaks the
+    schema: a broken effect never reaches the gateway.
+    """
     effects_payload = payload(list(effects))
     validate(effects_payload)
     dispatcher.utter_message(json_message={"samtal": effects_payload})

@@ -15,6 +15,14 @@ QUESTIONS = {
 }
 
 
+# Answers to the questions after the first three: agreements, conflict, substances,
+# stress, thoughts of harm, support, wanting the mediator.
+REST_OF_CHECKIN = {
+    "sv": ("ja", "nej", "nej", "jobbet", "nej", "min bror", "nej"),
+    "en": ("yes", "no", "no", "work", "no", "my brother", "no"),
+}
+
+
 async def say(client: ChatClient, room: str, text: str, quiet: float = 2.0) -> str:
     """Send ``text``; return everything the bot answered, joined."""
     await client.send(room, text)
@@ -41,7 +49,8 @@ async def test_consent_then_checkin_in_each_language(
         assert QUESTIONS[language][1] in (await say(client, room, "3")).lower()
         assert QUESTIONS[language][2] in (await say(client, room, "ok")).lower()
         offset = running_stack.gateway_log.stat().st_size
-        await say(client, room, "min bror" if language == "sv" else "my brother")
+        for answer in REST_OF_CHECKIN[language]:
+            await say(client, room, answer)
         # The finished check-in closes its Rasa session; the next one starts fresh.
         assert running_stack.gateway_events("rasa_session_started", offset)
     finally:
