@@ -44,6 +44,8 @@ class StaffDesk:
             esc = self._engine.change(command.code, inbound.sender, close=command.verb == "resolve")
             if esc is None:
                 return f"{command.code}: no such escalation."
+            if command.note:
+                self._engine.add_note(esc, inbound.sender, command.note)
             return f"{esc.code} is {esc.state}."
         if command.verb == "take":
             return await self._handoff.take(command.code, inbound.sender, inbound.event_id)

@@ -22,6 +22,11 @@ def _parser() -> argparse.ArgumentParser:
     enroll.add_argument("--mediator", default=None)
     enroll.add_argument("--schedule", default=None, help="check-in times, e.g. mon,thu@18:00")
     commands.add_parser("chat", help="chat with the bot as the demo participant, over E2EE")
+    commands.add_parser(
+        "audit-dialogues",
+        add_help=False,
+        help="check the dialogue safety properties (see --help of the command itself)",
+    )
     forget = commands.add_parser("forget", help="crypto-shred a participant's data")
     forget.add_argument("code", help="the participant code, e.g. P-ABC234")
     forget.add_argument("--reason", default="participant asked")
@@ -41,7 +46,12 @@ def _parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    args = _parser().parse_args(argv)
+    raw = list(sys.argv[1:] if argv is None else argv)
+    if raw[:1] == ["audit-dialogues"]:
+        from bot.cli.audit_dialogues import main as audit_main
+
+        return audit_main(raw[1:])
+    args = _parser().parse_args(raw)
     try:
         if args.command == "run":
             from bot.cli.run import run_stack

@@ -188,6 +188,10 @@ class EscalationEngine:
         except asyncio.TimeoutError:
             logs.warning("pages_still_pending")
 
+    def add_note(self, esc: Escalation, by: str, note: str) -> None:
+        """A mediator's note on an escalation, sealed with the participant's records."""
+        self._store.add_note(esc, by, note)
+
     def has_open(self, participant: str, level: str) -> bool:
         return any(esc.level == level for esc in self._store.open_for(participant))
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import secrets
+import time
 
 from safety.escalation.record import Escalation
 from safety.vault import Vault
@@ -39,6 +40,13 @@ class EscalationStore:
     def save(self, esc: Escalation) -> None:
         self._vault.put(_KIND, esc.participant, esc.code, esc.to_record())
         self._index(esc)
+
+    def add_note(self, esc: Escalation, by: str, note: str) -> None:
+        key = f"{esc.code}:{time.time_ns()}"
+        self._vault.put("note", esc.participant, key, {"code": esc.code, "by": by, "note": note})
+
+    def notes(self, participant: str) -> list[dict[str, str]]:
+        return [dict(record) for _, record in self._vault.items("note", participant)]
 
     def all(self) -> list[Escalation]:
         return [Escalation.from_record(record) for _, record in self._vault.items(_KIND)]

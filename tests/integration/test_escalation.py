@@ -11,7 +11,11 @@ import re
 import pytest
 
 from bot.chatclient import ChatClient
+from bot.config import load_config
+from bot.escalation.store import EscalationStore
 from bot.launcher.stack import DEMO_MEDIATOR, user_id
+from bot.state.participants import ParticipantRegistry
+from safety.vault import Vault, load_or_create_key_file
 from tests.conftest import RecordingChatClient, RunningStack, Staff
 
 pytestmark = pytest.mark.integration
@@ -93,6 +97,15 @@ async def test_unacknowledged_high_goes_up_the_chain(
         await page_for(staff.supervisor, staff.room_id, code.group(), "Paged: @handledare")
         await staff.supervisor.send(staff.room_id, f"!resolve {code.group()} called them")
         await page_for(staff.supervisor, staff.room_id, f"{code.group()} is resolved")
+        home = running_stack.stack.layout.home
+        config = load_config(home / "samtal.yaml", home)
+        vault = Vault(config.vault_path, load_or_create_key_file(config.kek_file, create=False))
+        try:
+            pseudonym = ParticipantRegistry(vault).pseudonym_of(str(client.client.user_id))
+            notes = EscalationStore(vault).notes(pseudonym)
+        finally:
+            vault.close()
+        assert [(n["code"], n["note"]) for n in notes] == [(code.group(), "called them")]
     finally:
         await client.stop()
 
