@@ -36,8 +36,13 @@ class TimedClient(ChatClient):
         self.arrivals: list[tuple[float, str]] = []
 
     async def _on_message(self, room: MatrixRoom, event: RoomMessageText) -> None:
-        self.arrivals.append((time.perf_counter(), event.body))
+        # A client's own message also comes back through its sync; only others count.
+        if event.sender != self.client.user_id:
+            self.arrivals.append((time.perf_counter(), event.body))
         await super()._on_message(room, event)
+
+    def last_arrival(self) -> float:
+        return self.arrivals[-1][0] if self.arrivals else 0.0
 
     async def arrival_of(self, marker: str, after: float, timeout: float = 30) -> float:
         async with asyncio.timeout(timeout):
@@ -65,6 +70,16 @@ class EchoBot(ChatClient):
         )
 
 
+async def until_quiet(clients: list[TimedClient], quiet_s: float = 1.0) -> None:
+    """Wait until nothing has arrived for ``quiet_s``: the warm-up is not measured."""
+    async with asyncio.timeout(60):
+        while True:
+            silent_for = time.perf_counter() - max(c.last_arrival() for c in clients)
+            if silent_for >= quiet_s:
+                return
+            await asyncio.sleep(quiet_s - silent_for)
+
+
 async def new_user(stack: Stack, shared: str, prefix: str) -> tuple[str, str]:
     localpart = f"{prefix}-{secrets.token_hex(3)}"
     password = secrets.token_urlsafe(12)
@@ -88,29 +103,37 @@ async def client_for(
 
 async def measure_escalations(
     stack: Stack, shared: str, home: Path, mediator: TimedClient, count: int
-) -> list[float]:
-    participants = []
+) -> tuple[list[float], list[float]]:
+    """Milliseconds until the mediator reads each page, and until the participant
+    reads the bot's first answer (replies wait while pages go out first)."""
+    participants: list[tuple[TimedClient, str, str]] = []
     for _ in range(count):
         matrix_id, password = await new_user(stack, shared, "p")
         await stack.enroll(matrix_id, "sv", user_id(DEMO_MEDIATOR))
         client = await client_for(stack, home, matrix_id, password)
         room = await client.open_chat(user_id("samtal"))
+        assert isinstance(client, TimedClient)
         participants.append((client, room, code_of(stack, matrix_id)))
     await asyncio.gather(*(c.send(r, "hej") for c, r, _ in participants))
-    await asyncio.sleep(3)
-    samples: list[float] = []
+    await until_quiet([c for c, _, _ in participants])
+    pages: list[float] = []
+    replies: list[float] = []
     for _ in range(ROUNDS[count]):
 
-        async def one(client: ChatClient, room: str, code: str) -> float:
+        async def one(client: TimedClient, room: str, code: str) -> tuple[float, float]:
             sent = time.perf_counter()
             await client.send(room, RISK_TEXT)
-            return (await mediator.arrival_of(f"participant {code}", sent) - sent) * 1000
+            paged = await mediator.arrival_of(f"participant {code}", sent)
+            answered = await client.arrival_of("", sent)
+            return (paged - sent) * 1000, (answered - sent) * 1000
 
-        samples += await asyncio.gather(*(one(c, r, code) for c, r, code in participants))
+        for page, reply in await asyncio.gather(*(one(c, r, code) for c, r, code in participants)):
+            pages.append(page)
+            replies.append(reply)
         await asyncio.sleep(1.5)
     for client, _, _ in participants:
         await client.stop()
-    return samples
+    return pages, replies
 
 
 async def measure_echo(
@@ -177,10 +200,11 @@ async def run() -> None:
         await asyncio.sleep(3)  # the mediator joins the staff room
         for count in [int(n) for n in os.environ.get("SAMTAL_BENCH_COUNTS", "1,20").split(",")]:
             floor = await measure_echo(stack, shared, home, echo_id, count)
-            escalation = await measure_escalations(stack, shared, home, mediator, count)
+            escalation, replies = await measure_escalations(stack, shared, home, mediator, count)
             ratio = percentile(escalation, 0.99) / percentile(floor, 0.99)
             print(f"{count:>2} participant(s): escalation {summary(escalation)}")
-            print(f"{'':>17}  echo floor {summary(floor)}  → p99 ratio {ratio:.2f}", flush=True)
+            print(f"{'':>17}  echo floor {summary(floor)}  → p99 ratio {ratio:.2f}")
+            print(f"{'':>17}  first reply {summary(replies)}", flush=True)
         await echo.stop()
         await mediator.stop()
     finally:

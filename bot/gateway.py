@@ -32,6 +32,7 @@ from bot.matrix.sealed_store import SealedSnapshots, snapshot
 from bot.matrix.sender import Sender
 from bot.matrix.session import login, new_client
 from bot.matrix.sync_loop import SyncLoop
+from bot.matrix.traffic import Traffic
 from bot.matrix.undecryptable import UndecryptableQueue
 from bot.rasa.client import RasaClient, RasaControl
 from bot.room_workers import RoomWorkers
@@ -66,6 +67,7 @@ class Gateway:
         self.client: AsyncClient = new_client(config, self.crypto_snapshots)
         self.rasa = RasaClient(config.rasa.url, config.rasa.token, config.rasa.timeout_seconds)
         self.sender = Sender(self.client)
+        self.traffic = Traffic()
         self.intake = Intake(self.client, config.matrix.bot_user_id)
         self.undecryptable = UndecryptableQueue(self.client, self.vault)
         self.invites = InviteHandler(self.client, config, self.registry, self.sender)
@@ -77,6 +79,7 @@ class Gateway:
             EscalationStore(self.vault),
             self.staff_room,
             self.sender,
+            self.traffic,
             {p.pseudonym: p.mediator for p in self.registry.all()},
             self._audit_escalation,
         )
@@ -101,6 +104,7 @@ class Gateway:
             self.escalations,
             self.accountability,
             self.deletion,
+            self.traffic,
         )
         self._failures: dict[str, int] = {}
         self._published_head = -1

@@ -9,7 +9,7 @@ the dialogue, and a slow dialogue never holds up the next sync.
 from __future__ import annotations
 
 import time
-from collections.abc import Awaitable, Mapping
+from collections.abc import Mapping
 from dataclasses import replace
 
 from bot import logs
@@ -24,9 +24,11 @@ from bot.core.schedule import Schedule, describe
 from bot.core.screen import SafetyScreen
 from bot.core.texts import text
 from bot.deletion import Deletion
-from bot.errors import MatrixCallError, RasaUnavailable
+from bot.errors import RasaUnavailable
 from bot.escalation.engine import EscalationEngine
 from bot.matrix.sender import Sender, transaction_id
+from bot.matrix.traffic import Traffic
+from bot.matrix.typing_indicator import typing_while_slow
 from bot.rasa.client import RasaClient, RasaControl
 from bot.state.participants import ParticipantRegistry
 from bot.state.turns import ANSWERED, PLANNED, PendingTurn, TurnLedger
@@ -37,7 +39,6 @@ _REFUSAL_TEXT = {
     Refuse.OTHERS_IN_ROOM: "others_in_room",
 }
 _PAGED = (RiskLevel.HIGH, RiskLevel.IMMINENT)
-PAGES_FIRST_SECONDS = 3.0
 
 
 class TurnHandler:
@@ -53,6 +54,7 @@ class TurnHandler:
         escalations: EscalationEngine,
         accountability: Accountability,
         deletion: Deletion,
+        traffic: Traffic,
     ) -> None:
         self._config = config
         self._registry = registry
@@ -65,6 +67,7 @@ class TurnHandler:
         self._escalations = escalations
         self._accountability = accountability
         self._deletion = deletion
+        self._traffic = traffic
 
     async def intake(self, inbound: Inbound) -> PendingTurn | None:
         """The fast part, before the sync position moves on: decide, screen, escalate,
@@ -89,7 +92,9 @@ class TurnHandler:
         assert participant is not None
         if isinstance(decision, Refuse):
             refusal = (text(_REFUSAL_TEXT[decision], language),)
-            await self._answer(inbound.room_id, inbound.event_id, participant, refusal)
+            await self._answer(
+                inbound.room_id, inbound.event_id, participant, refusal, after_pages=False
+            )
             self._ledger.answered(participant.pseudonym, inbound.event_id)
             logs.event("turn_refused", participant=participant.pseudonym, reason=decision.value)
             return None
@@ -118,17 +123,16 @@ class TurnHandler:
         if stored is None or stored.state == ANSWERED or participant is None:
             return
         fresh = stored.state != PLANNED
-        if not fresh:
-            plan = TurnPlan(replies=stored.replies, effects=stored.effects)
-            logs.event("turn_resumed", participant=participant.pseudonym)
-        else:
-            plan = await self._plan(turn, participant)
-            self._ledger.planned(turn.owner, turn.event_id, plan)
-        self._apply(participant, plan, turn, fresh=fresh)
-        await self._answer(turn.room_id, turn.event_id, participant, plan.replies)
+        async with typing_while_slow(self._sender, self._traffic, turn.room_id):
+            if not fresh:
+                plan = TurnPlan(replies=stored.replies, effects=stored.effects)
+                logs.event("turn_resumed", participant=participant.pseudonym)
+            else:
+                plan = await self._plan(turn, participant)
+                self._ledger.planned(turn.owner, turn.event_id, plan)
+            self._apply(participant, plan, turn, fresh=fresh)
+            await self._answer(turn.room_id, turn.event_id, participant, plan.replies)
         self._ledger.answered(turn.owner, turn.event_id)
-        if plan.replies:
-            await self._courtesy(self._sender.typing(turn.room_id, False))
         if any(effect["type"] == "checkin_completed" for effect in plan.effects):
             await self._new_session(participant)
         if any(effect["type"] == "deletion_requested" for effect in plan.effects):
@@ -147,10 +151,8 @@ class TurnHandler:
     async def _plan(self, turn: PendingTurn, participant: Participant) -> TurnPlan:
         if participant.handoff_by is not None:
             return TurnPlan(replies=())  # a person is talking with them; the bot is silent
-        # Pages go out before the homeserver is busy with replies, receipts and typing.
-        await self._escalations.settled(timeout=PAGES_FIRST_SECONDS)
-        await self._courtesy(self._sender.read_up_to(turn.room_id, turn.event_id))
-        await self._courtesy(self._sender.typing(turn.room_id, True))
+        # Pages go out before Rasa and the homeserver are busy with this turn.
+        await self._traffic.pages_first()
         if RiskLevel(turn.level) in _PAGED:
             return await self._safety_flow(participant, turn.level, turn.language)
         return await self._dialogue(turn, participant)
@@ -253,17 +255,22 @@ class TurnHandler:
         except RasaUnavailable as exc:
             logs.warning("rasa_session_start_failed", error=str(exc))
 
-    async def _courtesy(self, call: Awaitable[None]) -> None:
-        """Receipts and typing are nice to have; their failure never blocks a turn."""
-        try:
-            await call
-        except MatrixCallError as exc:
-            logs.warning("courtesy_call_failed", call=exc.call)
-
     async def _answer(
-        self, room_id: str, answering: str, participant: Participant, replies: tuple[str, ...]
+        self,
+        room_id: str,
+        answering: str,
+        participant: Participant,
+        replies: tuple[str, ...],
+        *,
+        after_pages: bool = True,
     ) -> None:
+        """Send the replies; ``after_pages=False`` only where waiting would hold up the sync."""
         expected = frozenset({self._config.matrix.bot_user_id, participant.matrix_id})
         expected |= participant.companions()
         for index, reply in enumerate(replies):
-            await self._sender.notice(room_id, reply, transaction_id(answering, index), expected)
+            txn = transaction_id(answering, index)
+            if not after_pages:
+                await self._sender.notice(room_id, reply, txn, expected)
+                continue
+            async with self._traffic.reply_slot():
+                await self._sender.notice(room_id, reply, txn, expected)

@@ -21,6 +21,7 @@ from bot.escalation.store import EscalationStore, new_code
 from bot.escalation.texts import notice_body
 from bot.ids import participant_code
 from bot.matrix.sender import Sender, transaction_id
+from bot.matrix.traffic import Traffic
 from safety.escalation.policy import ASSIGNED, ON_CALL, SUPERVISOR
 from safety.escalation.record import (
     Escalation,
@@ -44,6 +45,7 @@ class EscalationEngine:
         store: EscalationStore,
         room: StaffRoom,
         sender: Sender,
+        traffic: Traffic,
         assigned_of: dict[str, str | None] | None = None,
         on_change: Callable[[Escalation, str, str], None] | None = None,
     ) -> None:
@@ -55,8 +57,7 @@ class EscalationEngine:
         self._on_change = on_change or (lambda esc, change, by: None)
         self._lock = asyncio.Lock()
         self._wake = asyncio.Event()
-        self._settled = asyncio.Event()
-        self._settled.set()
+        self._traffic = traffic
 
     def raise_for(
         self, participant: Participant, level: str, signals: tuple[str, ...], text: str | None
@@ -75,7 +76,7 @@ class EscalationEngine:
         )
         self._assigned[participant.pseudonym] = participant.mediator
         self._store.save(esc)
-        self._settled.clear()
+        self._traffic.page_waiting()
         self._on_change(esc, "created", "system")
         logs.event(
             "escalation_created", code=esc.code, risk=level, participant=participant.pseudonym
@@ -157,7 +158,7 @@ class EscalationEngine:
                         "escalation_send_failed", error=type(exc).__name__, waiting=len(chunk)
                     )
             if not failed and not self._wake.is_set():
-                self._settled.set()
+                self._traffic.pages_sent()
 
     async def run(self) -> None:
         while True:
@@ -180,13 +181,6 @@ class EscalationEngine:
             logs.event("escalation_resolved" if close else "escalation_acknowledged", code=esc.code)
             self._wake.set()
         return updated
-
-    async def settled(self, timeout: float) -> None:
-        """Wait, at most ``timeout`` seconds, until no page is waiting to be sent."""
-        try:
-            await asyncio.wait_for(self._settled.wait(), timeout)
-        except asyncio.TimeoutError:
-            logs.warning("pages_still_pending")
 
     def add_note(self, esc: Escalation, by: str, note: str) -> None:
         """A mediator's note on an escalation, sealed with the participant's records."""

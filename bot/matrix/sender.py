@@ -75,12 +75,6 @@ class Sender:
         """Show that an answer is coming; typing expires by itself after 15 s."""
         checked("room_typing", await self._client.room_typing(room_id, active, timeout=15_000))
 
-    async def read_up_to(self, room_id: str, event_id: str) -> None:
-        checked(
-            "room_read_markers",
-            await self._client.room_read_markers(room_id, event_id, event_id),
-        )
-
     async def notice(
         self,
         room_id: str,

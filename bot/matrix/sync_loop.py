@@ -19,6 +19,18 @@ from bot.state.gateway_state import GatewayState
 
 MAX_BACKOFF_SECONDS = 30.0
 
+# The gateway acts on timeline events, room state, invites and to-device keys
+# only. Typing, receipts and presence would wake every long poll for nothing:
+# an Element client sends typing on each keystroke and a receipt on each read.
+SYNC_FILTER: dict[str, object] = {
+    "presence": {"not_types": ["*"]},
+    "account_data": {"not_types": ["*"]},
+    "room": {
+        "ephemeral": {"not_types": ["*"]},
+        "account_data": {"not_types": ["*"]},
+    },
+}
+
 
 class SyncLoop:
     def __init__(
@@ -54,6 +66,7 @@ class SyncLoop:
             "sync",
             await self._client.sync(
                 timeout=0 if first else self._long_poll_ms,
+                sync_filter=SYNC_FILTER,
                 since=since,
                 full_state=True if first else None,
             ),

@@ -1,0 +1,61 @@
+"""Pages first: what the gateway sends to the homeserver, in order of urgency.
+
+The homeserver persists one room's events one after another, and on SQLite
+every write of every room goes through a single connection. Whatever the
+gateway has in flight when a page is raised sits ahead of that page in the
+homeserver's queue. So replies to participants wait while a page is waiting,
+only a few of them are in flight at a time, and courtesy calls (typing) are
+skipped while pages wait.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from bot import logs
+
+REPLIES_IN_FLIGHT = 2
+# A staff room that cannot be reached must not silence participants for long.
+PAGE_WAIT_SECONDS = 3.0
+
+
+class Traffic:
+    def __init__(
+        self, replies_in_flight: int = REPLIES_IN_FLIGHT, page_wait_s: float = PAGE_WAIT_SECONDS
+    ) -> None:
+        self._pages_sent = asyncio.Event()
+        self._pages_sent.set()
+        self._reply_slots = asyncio.Semaphore(replies_in_flight)
+        self._page_wait_s = page_wait_s
+
+    def page_waiting(self) -> None:
+        self._pages_sent.clear()
+
+    def pages_sent(self) -> None:
+        self._pages_sent.set()
+
+    @property
+    def pages_waiting(self) -> bool:
+        return not self._pages_sent.is_set()
+
+    async def pages_first(self, timeout: float | None = None) -> bool:
+        """Wait until no page is waiting; False if one still was after the timeout."""
+        if self._pages_sent.is_set():
+            return True
+        try:
+            await asyncio.wait_for(self._pages_sent.wait(), timeout or self._page_wait_s)
+            return True
+        except asyncio.TimeoutError:
+            logs.warning("pages_still_pending")
+            return False
+
+    @asynccontextmanager
+    async def reply_slot(self) -> AsyncIterator[None]:
+        """Hold one of the few slots for an ordinary message, after any waiting page."""
+        await self.pages_first()
+        async with self._reply_slots:
+            # A page raised while this reply queued for its slot still goes first.
+            await self.pages_first()
+            yield

@@ -1,0 +1,80 @@
+"""Pages first: replies wait for waiting pages, and only a few are in flight."""
+
+from __future__ import annotations
+
+import asyncio
+
+from bot.matrix.traffic import Traffic
+
+
+async def test_a_reply_waits_while_a_page_is_waiting() -> None:
+    traffic = Traffic(replies_in_flight=2, page_wait_s=5.0)
+    traffic.page_waiting()
+    order: list[str] = []
+
+    async def reply() -> None:
+        async with traffic.reply_slot():
+            order.append("reply")
+
+    task = asyncio.create_task(reply())
+    await asyncio.sleep(0.05)
+    assert order == []
+    order.append("page")
+    traffic.pages_sent()
+    await task
+    assert order == ["page", "reply"]
+
+
+async def test_no_more_than_the_allowed_replies_are_in_flight() -> None:
+    traffic = Traffic(replies_in_flight=2)
+    in_flight = 0
+    most = 0
+
+    async def reply() -> None:
+        nonlocal in_flight, most
+        async with traffic.reply_slot():
+            in_flight += 1
+            most = max(most, in_flight)
+            await asyncio.sleep(0.01)
+            in_flight -= 1
+
+    await asyncio.gather(*(reply() for _ in range(7)))
+    assert most == 2
+
+
+async def test_a_page_raised_while_a_reply_queues_for_its_slot_still_goes_first() -> None:
+    traffic = Traffic(replies_in_flight=1, page_wait_s=5.0)
+    order: list[str] = []
+    release_first = asyncio.Event()
+
+    async def first() -> None:
+        async with traffic.reply_slot():
+            await release_first.wait()
+            order.append("first reply")
+
+    async def second() -> None:
+        async with traffic.reply_slot():
+            order.append("second reply")
+
+    tasks = [asyncio.create_task(first()), asyncio.create_task(second())]
+    await asyncio.sleep(0.02)
+    traffic.page_waiting()
+    release_first.set()
+    await asyncio.sleep(0.05)
+    assert order == ["first reply"]
+    order.append("page")
+    traffic.pages_sent()
+    await asyncio.gather(*tasks)
+    assert order == ["first reply", "page", "second reply"]
+
+
+async def test_a_stuck_page_holds_replies_back_only_for_the_page_wait() -> None:
+    traffic = Traffic(page_wait_s=0.05)
+    traffic.page_waiting()
+    assert traffic.pages_waiting
+    assert await traffic.pages_first() is False
+    async with asyncio.timeout(1):
+        async with traffic.reply_slot():
+            pass
+    traffic.pages_sent()
+    assert await traffic.pages_first() is True
