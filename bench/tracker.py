@@ -143,7 +143,8 @@ async def drive(
             text = next(texts)
             if (turn - 1) % FRESH_EVERY == 0:
                 fresh_sender = ParticipantId(f"bench-{secrets.token_hex(6)}")
-            new_session = bool(session_every) and turn > 1 and (turn - 1) % session_every == 0
+            every = session_every or 0
+            new_session = every > 0 and turn > 1 and (turn - 1) % every == 0
             order = list(servers) if turn % 2 else list(reversed(servers))
             for name in order:
                 client = clients[name]
