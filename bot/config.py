@@ -9,13 +9,14 @@ from __future__ import annotations
 
 import os
 import stat
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlparse
 
 import yaml
 
+from bot.core.checkins import CheckinTiming
 from bot.errors import ConfigError
 from safety.escalation.policy import EscalationPolicy, QuietHours
 
@@ -56,6 +57,12 @@ class EscalationConfig:
 
 
 @dataclass(frozen=True)
+class CheckinConfig:
+    tick_seconds: float = 30.0
+    timing: CheckinTiming = field(default_factory=CheckinTiming)
+
+
+@dataclass(frozen=True)
 class GatewayConfig:
     home: Path
     matrix: MatrixConfig
@@ -65,6 +72,7 @@ class GatewayConfig:
     retention_seconds: float
     kek_file: Path
     pickle_key: str
+    checkins: CheckinConfig = field(default_factory=CheckinConfig)
 
     @property
     def staff(self) -> frozenset[str]:
@@ -166,6 +174,25 @@ def _escalation(section: dict[str, Any]) -> EscalationConfig:
     )
 
 
+def _checkins(section: Any) -> CheckinConfig:
+    if not isinstance(section, dict):
+        raise ConfigError("checkins must be a mapping")
+    values = {
+        "tick_seconds": float(section.get("tick_seconds", 30)),
+        "start_window": float(section.get("start_window_minutes", 60)) * 60,
+        "quiet_before": float(section.get("quiet_before_minutes", 10)) * 60,
+        "remind_after": float(section.get("remind_after_minutes", 120)) * 60,
+        "missed_after": float(section.get("missed_after_hours", 24)) * 3600,
+        "high_window": float(section.get("high_risk_window_days", 7)) * 86_400,
+    }
+    if any(value < 0 for value in values.values()) or values["tick_seconds"] <= 0:
+        raise ConfigError("checkins: every duration must be positive")
+    if values["remind_after"] >= values["missed_after"]:
+        raise ConfigError("checkins.remind_after_minutes must come before missed_after_hours")
+    tick = values.pop("tick_seconds")
+    return CheckinConfig(tick_seconds=tick, timing=CheckinTiming(**values))
+
+
 def _retention(section: Any) -> float:
     if not isinstance(section, dict):
         raise ConfigError("retention must be a mapping")
@@ -194,6 +221,7 @@ def parse_config(raw: dict[str, Any], home: Path) -> GatewayConfig:
         retention_seconds=_retention(raw.get("retention", {})),
         kek_file=home / _text(crypto, "kek_file", "crypto"),
         pickle_key=_pickle_key(home, crypto),
+        checkins=_checkins(raw.get("checkins", {})),
     )
 
 

@@ -14,6 +14,7 @@ from nio import AsyncClient
 
 from bot import logs
 from bot.accountability import Accountability
+from bot.checkin_scheduler import CheckinScheduler
 from bot.config import GatewayConfig
 from bot.core.effects import EffectValidator
 from bot.core.model import Inbound
@@ -37,6 +38,7 @@ from bot.matrix.undecryptable import UndecryptableQueue
 from bot.rasa.client import RasaClient, RasaControl
 from bot.room_workers import RoomWorkers
 from bot.staff import StaffDesk
+from bot.state.checkins import CheckinStore
 from bot.state.gateway_state import GatewayState
 from bot.state.participants import ParticipantRegistry
 from bot.state.turns import TurnLedger
@@ -93,23 +95,37 @@ class Gateway:
         )
         self.staff = StaffDesk(self.staff_room, self.escalations, handoff, self.sender)
         self.ledger = TurnLedger(self.vault)
+        checkins = CheckinStore(self.vault)
+        validator = EffectValidator(schema_path)
         self.turns = TurnHandler(
             config,
             self.registry,
             self.ledger,
             self.sender,
             self.rasa,
-            EffectValidator(schema_path),
+            validator,
             screen,
             self.escalations,
             self.accountability,
             self.deletion,
             self.traffic,
+            checkins,
         )
         self._failures: dict[str, int] = {}
         self._published_head = -1
         self._process_nonce = secrets.token_hex(4)
         self.workers = RoomWorkers(self.turns.complete)
+        self.checkins = CheckinScheduler(
+            config,
+            self.registry,
+            checkins,
+            self.rasa,
+            validator,
+            self.sender,
+            self.traffic,
+            self.escalations,
+            self.workers,
+        )
         self.sync = SyncLoop(
             self.client, self.state, self.handle_batch, before_position_saved=self.seal_crypto_store
         )
@@ -259,6 +275,10 @@ class Gateway:
                     action="retention",
                 )
 
+    async def _run_checkins(self) -> None:
+        await self.sync.first_sync_done.wait()  # rooms must be known before anything is sent
+        await self.checkins.run()
+
     async def _resume_pending(self) -> None:
         """Turns taken in before a restart but not answered: answer them once rooms are
         known again."""
@@ -273,6 +293,7 @@ class Gateway:
         escalations = asyncio.create_task(self.escalations.run())
         resume = asyncio.create_task(self._resume_pending())
         forgetting = asyncio.create_task(self._serve_forget_requests())
+        checkins = asyncio.create_task(self._run_checkins())
         pid_file = self.config.home / "gateway" / "gateway.pid"
         pid_file.write_text(str(os.getpid()))
         try:
@@ -281,6 +302,7 @@ class Gateway:
             pid_file.unlink(missing_ok=True)
             resume.cancel()
             forgetting.cancel()
+            checkins.cancel()
             await self.workers.stop()
             escalations.cancel()
             with contextlib.suppress(asyncio.CancelledError):

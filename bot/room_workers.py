@@ -2,7 +2,8 @@
 
 Turns are already persisted when they reach a worker, so a failure here loses
 nothing: the worker retries with backoff, and a restart picks the turn up from
-the ledger again.
+the ledger again. Scheduled check-ins queue behind the room's turns, so a
+check-in never interleaves with an answer.
 """
 
 from __future__ import annotations
@@ -10,44 +11,49 @@ from __future__ import annotations
 import asyncio
 import contextlib
 from collections.abc import Awaitable, Callable
+from functools import partial
 
 from bot import logs
 from bot.state.turns import PendingTurn
 
 RETRY_DELAYS = (1.0, 3.0, 10.0)
+Job = Callable[[], Awaitable[None]]
 
 
 class RoomWorkers:
     def __init__(self, complete: Callable[[PendingTurn], Awaitable[None]]) -> None:
         self._complete = complete
-        self._queues: dict[str, asyncio.Queue[PendingTurn]] = {}
+        self._queues: dict[str, asyncio.Queue[Job]] = {}
         self._tasks: dict[str, asyncio.Task[None]] = {}
 
     def submit(self, turn: PendingTurn) -> None:
-        queue = self._queues.get(turn.room_id)
-        if queue is None:
-            queue = self._queues[turn.room_id] = asyncio.Queue()
-            self._tasks[turn.room_id] = asyncio.create_task(self._work(queue))
-        queue.put_nowait(turn)
+        self.submit_job(turn.room_id, partial(self._complete, turn))
 
-    async def _work(self, queue: asyncio.Queue[PendingTurn]) -> None:
+    def submit_job(self, room_id: str, job: Job) -> None:
+        queue = self._queues.get(room_id)
+        if queue is None:
+            queue = self._queues[room_id] = asyncio.Queue()
+            self._tasks[room_id] = asyncio.create_task(self._work(queue))
+        queue.put_nowait(job)
+
+    async def _work(self, queue: asyncio.Queue[Job]) -> None:
         while True:
-            turn = await queue.get()
-            await self._complete_with_retries(turn)
+            job = await queue.get()
+            await self._run_with_retries(job)
             queue.task_done()
 
-    async def _complete_with_retries(self, turn: PendingTurn) -> None:
+    async def _run_with_retries(self, job: Job) -> None:
         for attempt, delay in enumerate((0.0, *RETRY_DELAYS)):
             if delay:
                 await asyncio.sleep(delay)
             try:
-                await self._complete(turn)
+                await job()
                 return
             except asyncio.CancelledError:
                 raise
             except Exception as exc:
                 logs.warning("turn_failed", attempt=attempt + 1, error=type(exc).__name__)
-        logs.warning("turn_deferred_until_restart", participant=turn.owner)
+        logs.warning("room_job_deferred_until_restart")
 
     async def idle(self) -> None:
         """Wait until every queued turn has been worked on (used by tests and shutdown)."""

@@ -15,12 +15,14 @@ from dataclasses import replace
 from bot import logs
 from bot.accountability import Accountability
 from bot.config import GatewayConfig
+from bot.core.checkins import completed as checkin_completed
+from bot.core.checkins import high_risk_seen, message_seen
 from bot.core.decide import Refuse, Skip, decide
+from bot.core.dialogue_metadata import dialogue_metadata
 from bot.core.effects import EffectValidator, apply_effects
 from bot.core.language import detect
 from bot.core.model import Inbound, Participant, TurnPlan
 from bot.core.replies import plan_replies
-from bot.core.schedule import Schedule, describe
 from bot.core.screen import SafetyScreen
 from bot.core.texts import text
 from bot.deletion import Deletion
@@ -30,6 +32,7 @@ from bot.matrix.sender import Sender, transaction_id
 from bot.matrix.traffic import Traffic
 from bot.matrix.typing_indicator import typing_while_slow
 from bot.rasa.client import RasaClient, RasaControl
+from bot.state.checkins import CheckinStore
 from bot.state.participants import ParticipantRegistry
 from bot.state.turns import ANSWERED, PLANNED, PendingTurn, TurnLedger
 from safety.risk.levels import RiskLevel
@@ -55,6 +58,7 @@ class TurnHandler:
         accountability: Accountability,
         deletion: Deletion,
         traffic: Traffic,
+        checkins: CheckinStore,
     ) -> None:
         self._config = config
         self._registry = registry
@@ -68,6 +72,7 @@ class TurnHandler:
         self._accountability = accountability
         self._deletion = deletion
         self._traffic = traffic
+        self._checkins = checkins
 
     async def intake(self, inbound: Inbound) -> PendingTurn | None:
         """The fast part, before the sync position moves on: decide, screen, escalate,
@@ -102,6 +107,7 @@ class TurnHandler:
         if assessment.level in _PAGED:
             signals = tuple(sorted({s.category for s in assessment.signals}))
             self._escalations.raise_for(participant, assessment.level.value, signals, inbound.text)
+        self._note_for_checkins(participant, paged=assessment.level in _PAGED)
         turn = PendingTurn(
             owner=participant.pseudonym,
             event_id=inbound.event_id,
@@ -173,18 +179,15 @@ class TurnHandler:
         return plan if plan.replies else fallback
 
     async def _dialogue(self, turn: PendingTurn, participant: Participant) -> TurnPlan:
-        version = self._config.dialogue.consent_version
+        dialogue = self._config.dialogue
+        metadata = dialogue_metadata(
+            participant,
+            turn.language,
+            time.time(),
+            consent_version=dialogue.consent_version,
+            utc_offset_minutes=dialogue.utc_offset_minutes,
+        )
         language = turn.language
-        metadata: dict[str, object] = {
-            "language": language,
-            "consented": participant.has_consented(version),
-            "consent_version": version,
-        }
-        if participant.schedule:
-            upcoming = Schedule.parse(participant.schedule).next_after(
-                time.time(), self._config.dialogue.utc_offset_minutes
-            )
-            metadata["next_checkin"] = describe(upcoming, language)
         try:
             # Rasa reads text starting with "/" as an intent: a participant must not be
             # able to type "/EXTERNAL_risk_detected" or any other intent by hand.
@@ -229,6 +232,21 @@ class TurnHandler:
                 self._escalations.raise_for(participant, "handoff", ("participant_asked",), None)
             if effect["type"] == "risk_flag":
                 self._fuse_dialogue_risk(participant, effect, turn)
+        if fresh and any(effect["type"] == "checkin_completed" for effect in plan.effects):
+            self._note_for_checkins(participant, completed_now=True)
+
+    def _note_for_checkins(
+        self, participant: Participant, *, paged: bool = False, completed_now: bool = False
+    ) -> None:
+        """What the check-in clock needs: a conversation under way, high risk, a finish."""
+        now = time.time()
+        state, _ = self._checkins.get(participant.pseudonym)
+        state = message_seen(state, now)
+        if paged:
+            state = high_risk_seen(state, now)
+        if completed_now:
+            state = checkin_completed(state, now)
+        self._checkins.update(participant.pseudonym, state)
 
     def _fuse_dialogue_risk(
         self, participant: Participant, effect: Mapping[str, object], turn: PendingTurn
@@ -245,6 +263,7 @@ class TurnHandler:
         if RiskLevel(level).rank <= RiskLevel(turn.level).rank:
             return  # the screen already paged at this level or higher
         self._escalations.raise_for(participant, level, tuple(sorted(signals)), turn.text)
+        self._note_for_checkins(participant, paged=True)
 
     async def _new_session(self, participant: Participant) -> None:
         """Each check-in ends its Rasa session, so the next one starts fresh: Rasa's

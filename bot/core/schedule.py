@@ -1,7 +1,8 @@
 """Check-in schedules: "mon,thu@18:00" or "daily@09:30", in local time.
 
-Pure parsing and arithmetic; the gateway tells the dialogue when the next
-check-in is, so the closing message can say it.
+Pure parsing and arithmetic. The gateway starts a check-in at each scheduled
+time and tells the dialogue when the next one is, so the closing message can
+say it.
 """
 
 from __future__ import annotations
@@ -58,6 +59,17 @@ class Schedule:
             if candidate.weekday() in self.weekdays and candidate > local:
                 return candidate
         raise AssertionError("a weekly schedule always has a next occurrence")
+
+    def last_at_or_before(self, now: float, utc_offset_minutes: int) -> datetime:
+        """The latest check-in time at or before ``now``, as an aware local datetime."""
+        zone = timezone(timedelta(minutes=utc_offset_minutes))
+        local = datetime.fromtimestamp(now, zone)
+        for back in range(8):
+            day = local.date() - timedelta(days=back)
+            candidate = datetime.combine(day, self.at, zone)
+            if candidate.weekday() in self.weekdays and candidate <= local:
+                return candidate
+        raise AssertionError("a weekly schedule always has a past occurrence")
 
 
 def describe(moment: datetime, language: str) -> str:

@@ -69,6 +69,7 @@ def write_gateway_config(
     ack_seconds: dict[str, float],
     quiet_hours: str | None,
     retention_days: float = 90,
+    checkins: dict[str, float] | None = None,
 ) -> Path:
     """The gateway config for the embedded stack; secrets are referenced, not copied."""
     config: dict[str, Any] = {
@@ -92,6 +93,8 @@ def write_gateway_config(
             "utc_offset_minutes": 60,
         },
     }
+    if checkins is not None:
+        config["checkins"] = checkins
     layout.gateway_config.write_text(
         "# Written by samtal run for the embedded stack. See samtal.example.yaml.\n"
         + yaml.safe_dump(config, sort_keys=False)

@@ -39,6 +39,13 @@ STAFF_SECRETS = {
 PRODUCTION_ACK_SECONDS = {"imminent": 300.0, "high": 3600.0, "handoff": 3600.0}
 TEST_RETENTION_DAYS = 15 / 86_400  # fifteen seconds
 TEST_ACK_SECONDS = {"imminent": 6.0, "high": 6.0, "handoff": 6.0}
+# Tests watch a check-in start, be reminded and be missed within a minute.
+TEST_CHECKINS = {
+    "tick_seconds": 1.0,
+    "quiet_before_minutes": 3 / 60,
+    "remind_after_minutes": 15 / 60,
+    "missed_after_hours": 30 / 3600,
+}
 SERVER_NAME = "localhost"
 
 
@@ -117,6 +124,7 @@ class Stack:
             quiet_hours=None if self.for_tests else "22:00-07:00",
             # Tests watch retention act within seconds.
             retention_days=TEST_RETENTION_DAYS if self.for_tests else 90,
+            checkins=TEST_CHECKINS if self.for_tests else None,
         )
         await self.enroll(user_id(DEMO_PARTICIPANT), "sv", user_id(DEMO_MEDIATOR))
 

@@ -127,3 +127,19 @@ def test_retention_must_be_positive(home: Path) -> None:
     broken["retention"] = {"days_after_leaving": 0}
     with pytest.raises(ConfigError, match="retention"):
         parse_config(broken, home)
+
+
+def test_checkin_timing_defaults_and_overrides(home: Path) -> None:
+    assert parse_config(raw(), home).checkins.timing.remind_after == 2 * 3600
+    changed = raw()
+    changed["checkins"] = {"remind_after_minutes": 30, "tick_seconds": 5}
+    config = parse_config(changed, home)
+    assert config.checkins.timing.remind_after == 1800
+    assert config.checkins.tick_seconds == 5
+
+
+def test_a_reminder_after_the_miss_is_refused(home: Path) -> None:
+    broken = raw()
+    broken["checkins"] = {"remind_after_minutes": 2000, "missed_after_hours": 24}
+    with pytest.raises(ConfigError, match="remind_after"):
+        parse_config(broken, home)

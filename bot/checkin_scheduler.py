@@ -1,0 +1,181 @@
+"""The check-in clock at work: start check-ins, remind once, act on misses.
+
+Decisions come from ``bot.core.checkins``; this module carries them out. Each
+step runs in the participant's room worker, behind any turn of theirs, and
+its new state and messages are sealed in the vault before anything is sent
+(transaction ids derive from participant, slot and step, so a resend after a
+crash reaches the participant once).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from functools import partial
+
+from bot import logs
+from bot.config import GatewayConfig
+from bot.core.checkins import CheckinState, Missed, Remind, Step, after, eligible, next_step
+from bot.core.dialogue_metadata import dialogue_metadata
+from bot.core.effects import EffectValidator
+from bot.core.model import Participant
+from bot.core.replies import plan_replies
+from bot.core.texts import text
+from bot.errors import RasaUnavailable
+from bot.escalation.engine import EscalationEngine
+from bot.matrix.sender import Sender, transaction_id
+from bot.matrix.traffic import Traffic
+from bot.rasa.client import RasaClient, RasaControl
+from bot.room_workers import RoomWorkers
+from bot.state.checkins import CheckinStore, Outbox
+from bot.state.participants import ParticipantRegistry
+
+SESSION_START = "/session_start"
+CHECKIN_DUE = "EXTERNAL_checkin_due"
+
+
+class CheckinScheduler:
+    def __init__(
+        self,
+        config: GatewayConfig,
+        registry: ParticipantRegistry,
+        store: CheckinStore,
+        rasa: RasaClient,
+        validator: EffectValidator,
+        sender: Sender,
+        traffic: Traffic,
+        escalations: EscalationEngine,
+        workers: RoomWorkers,
+    ) -> None:
+        self._config = config
+        self._registry = registry
+        self._store = store
+        self._rasa = rasa
+        self._control = RasaControl(rasa)
+        self._validate = validator
+        self._sender = sender
+        self._traffic = traffic
+        self._escalations = escalations
+        self._workers = workers
+        self._queued: set[str] = set()
+
+    def _next(self, participant: Participant, state: CheckinState, now: float) -> Step | None:
+        return next_step(
+            participant,
+            state,
+            now,
+            consent_version=self._config.dialogue.consent_version,
+            utc_offset_minutes=self._config.dialogue.utc_offset_minutes,
+            timing=self._config.checkins.timing,
+        )
+
+    def tick(self) -> None:
+        """Queue the due step of every participant into their room's worker."""
+        now = time.time()
+        version = self._config.dialogue.consent_version
+        for participant in self._registry.all():
+            room_id = participant.room_id
+            if room_id is None or participant.pseudonym in self._queued:
+                continue
+            if not eligible(participant, version):
+                continue  # cheap, and spares a vault read for most participants
+            state, outbox = self._store.get(participant.pseudonym)
+            if outbox is None and self._next(participant, state, now) is None:
+                continue
+            self._queued.add(participant.pseudonym)
+            self._workers.submit_job(room_id, partial(self._work, participant.pseudonym))
+
+    async def _work(self, pseudonym: str) -> None:
+        try:
+            participant = self._registry.get(pseudonym)
+            if participant is None or participant.room_id is None:
+                return
+            await self._flush(participant)
+            state, _ = self._store.get(pseudonym)
+            now = time.time()
+            step = self._next(participant, state, now)  # again: a turn may have changed things
+            if step is not None:
+                await self._carry_out(participant, step, now)
+                await self._flush(participant)
+        finally:
+            self._queued.discard(pseudonym)
+
+    async def _carry_out(self, participant: Participant, step: Step, now: float) -> None:
+        who = participant.pseudonym
+        if isinstance(step, Missed):
+            state, _ = self._store.get(who)
+            self._store.update(who, after(state, step, now))
+            logs.event("checkin_missed", participant=who, after_high=step.after_high)
+            if step.after_high:
+                self._escalations.raise_for(
+                    participant, "high", ("missed_checkin_after_high",), None
+                )
+            return
+        if isinstance(step, Remind):
+            replies: tuple[str, ...] = (text("checkin_reminder", participant.language),)
+        else:
+            started = await self._start_in_dialogue(participant, now)
+            if started is None:
+                return  # Rasa could not answer; the next tick tries again
+            replies = started
+        outbox = Outbox(f"checkin|{who}|{step.slot}|{type(step).__name__}", replies)
+        state, _ = self._store.get(who)  # re-read: the turn pipeline writes to it too
+        self._store.save(who, after(state, step, now), outbox)
+        logs.event("checkin_" + type(step).__name__.lower(), participant=who)
+
+    async def _start_in_dialogue(
+        self, participant: Participant, now: float
+    ) -> tuple[str, ...] | None:
+        """A fresh Rasa session told the participant's language and consent, then the
+        dialogue's own check-in opening."""
+        dialogue = self._config.dialogue
+        metadata = dialogue_metadata(
+            participant,
+            participant.language,
+            now,
+            consent_version=dialogue.consent_version,
+            utc_offset_minutes=dialogue.utc_offset_minutes,
+        )
+        try:
+            await self._rasa.message(participant.pseudonym, SESSION_START, metadata)
+            messages = await self._control.trigger_intent(participant.pseudonym, CHECKIN_DUE, {})
+        except RasaUnavailable as exc:
+            logs.warning("checkin_start_failed", participant=participant.pseudonym, error=str(exc))
+            return None
+        plan = plan_replies(
+            messages,
+            consented=participant.has_consented(dialogue.consent_version),
+            consent_version=dialogue.consent_version,
+            validate_effects=self._validate,
+        )
+        if not plan.replies:
+            logs.warning("checkin_start_empty", participant=participant.pseudonym)
+            return None
+        return plan.replies
+
+    async def _flush(self, participant: Participant) -> None:
+        state, outbox = self._store.get(participant.pseudonym)
+        if outbox is None or participant.room_id is None:
+            return
+        if not eligible(participant, self._config.dialogue.consent_version):
+            # Paused, withdrawn or handed over since: the check-in is no longer wanted.
+            self._store.save(participant.pseudonym, state, None)
+            logs.event("checkin_messages_dropped", participant=participant.pseudonym)
+            return
+        expected = frozenset({self._config.matrix.bot_user_id, participant.matrix_id})
+        expected |= participant.companions()
+        for index, reply in enumerate(outbox.replies):
+            async with self._traffic.reply_slot():
+                await self._sender.notice(
+                    participant.room_id, reply, transaction_id(outbox.key, index), expected
+                )
+        state, _ = self._store.get(participant.pseudonym)
+        self._store.save(participant.pseudonym, state, None)
+
+    async def run(self) -> None:
+        while True:
+            try:
+                self.tick()
+            except Exception as exc:  # one bad record must not stop every check-in
+                logs.warning("checkin_tick_failed", error=type(exc).__name__)
+            await asyncio.sleep(self._config.checkins.tick_seconds)
