@@ -14,8 +14,18 @@ import time
 from functools import partial
 
 from bot import logs
+from bot.checkin_delivery import CheckinDelivery
 from bot.config import GatewayConfig
-from bot.core.checkins import CheckinState, Missed, Remind, Step, after, eligible, next_step
+from bot.core.checkins import (
+    Cancelled,
+    CheckinState,
+    Missed,
+    Remind,
+    Start,
+    Step,
+    after,
+    next_step,
+)
 from bot.core.dialogue_metadata import dialogue_metadata
 from bot.core.effects import EffectValidator
 from bot.core.model import Participant
@@ -23,12 +33,13 @@ from bot.core.replies import plan_replies
 from bot.core.texts import text
 from bot.errors import RasaUnavailable
 from bot.escalation.engine import EscalationEngine
-from bot.matrix.sender import Sender, transaction_id
+from bot.matrix.sender import Sender
 from bot.matrix.traffic import Traffic
 from bot.rasa.client import RasaClient, RasaControl
 from bot.room_workers import RoomWorkers
 from bot.state.checkins import CheckinStore, Outbox
 from bot.state.participants import ParticipantRegistry
+from safety.risk.context import RiskContext, context_signals
 
 SESSION_START = "/session_start"
 CHECKIN_DUE = "EXTERNAL_checkin_due"
@@ -58,6 +69,7 @@ class CheckinScheduler:
         self._escalations = escalations
         self._workers = workers
         self._queued: set[str] = set()
+        self._delivery = CheckinDelivery(config, registry, store, sender, traffic)
 
     def _next(self, participant: Participant, state: CheckinState, now: float) -> Step | None:
         return next_step(
@@ -65,51 +77,73 @@ class CheckinScheduler:
             state,
             now,
             consent_version=self._config.dialogue.consent_version,
-            utc_offset_minutes=self._config.dialogue.utc_offset_minutes,
+            zone=self._config.dialogue.zone,
             timing=self._config.checkins.timing,
         )
 
     def tick(self) -> None:
         """Queue the due step of every participant into their room's worker."""
         now = time.time()
-        version = self._config.dialogue.consent_version
         for participant in self._registry.all():
-            room_id = participant.room_id
-            if room_id is None or participant.pseudonym in self._queued:
-                continue
-            if not eligible(participant, version):
-                continue  # cheap, and spares a vault read for most participants
-            state, outbox = self._store.get(participant.pseudonym)
-            if outbox is None and self._next(participant, state, now) is None:
-                continue
-            self._queued.add(participant.pseudonym)
-            self._workers.submit_job(room_id, partial(self._work, participant.pseudonym))
+            try:
+                self._consider(participant, now)
+            except Exception as exc:  # one bad record must not stop every check-in
+                logs.warning(
+                    "checkin_tick_failed",
+                    participant=participant.pseudonym,
+                    error=type(exc).__name__,
+                )
+
+    def _consider(self, participant: Participant, now: float) -> None:
+        room_id = participant.room_id
+        if room_id is None or participant.schedule is None:
+            return  # most participants: no vault read
+        if participant.pseudonym in self._queued:
+            return
+        state, outbox = self._store.get(participant.pseudonym)
+        if outbox is None and self._next(participant, state, now) is None:
+            return
+        self._queued.add(participant.pseudonym)
+        self._workers.submit_job(room_id, partial(self._work, participant.pseudonym))
 
     async def _work(self, pseudonym: str) -> None:
         try:
+            await self._delivery.flush(pseudonym)
             participant = self._registry.get(pseudonym)
-            if participant is None or participant.room_id is None:
+            if participant is None:
                 return
-            await self._flush(participant)
             state, _ = self._store.get(pseudonym)
             now = time.time()
             step = self._next(participant, state, now)  # again: a turn may have changed things
-            if step is not None:
-                await self._carry_out(participant, step, now)
-                await self._flush(participant)
+            if step is None:
+                return
+            if isinstance(step, Start) and self._risk_in_hand(participant):
+                return  # people are dealing with this participant; try again later
+            await self._carry_out(participant, step, now)
+            await self._delivery.flush(pseudonym)
         finally:
             self._queued.discard(pseudonym)
+
+    def _risk_in_hand(self, participant: Participant) -> bool:
+        return self._traffic.pages_waiting or self._escalations.any_open(participant.pseudonym)
 
     async def _carry_out(self, participant: Participant, step: Step, now: float) -> None:
         who = participant.pseudonym
         if isinstance(step, Missed):
+            if step.after_high:
+                # Paged before the miss is recorded: a failure here retries the page.
+                signals = context_signals(RiskContext(missed_checkin_after_high=True))
+                level = max((s.level for s in signals), key=lambda lv: lv.rank)
+                categories = tuple(s.category for s in signals)
+                self._escalations.raise_for(participant, level.value, categories, None)
             state, _ = self._store.get(who)
             self._store.update(who, after(state, step, now))
             logs.event("checkin_missed", participant=who, after_high=step.after_high)
-            if step.after_high:
-                self._escalations.raise_for(
-                    participant, "high", ("missed_checkin_after_high",), None
-                )
+            return
+        if isinstance(step, Cancelled):
+            state, _ = self._store.get(who)
+            self._store.update(who, after(state, step, now))
+            logs.event("checkin_cancelled", participant=who)
             return
         if isinstance(step, Remind):
             replies: tuple[str, ...] = (text("checkin_reminder", participant.language),)
@@ -118,8 +152,14 @@ class CheckinScheduler:
             if started is None:
                 return  # Rasa could not answer; the next tick tries again
             replies = started
-        outbox = Outbox(f"checkin|{who}|{step.slot}|{type(step).__name__}", replies)
-        state, _ = self._store.get(who)  # re-read: the turn pipeline writes to it too
+        # Re-read after the dialogue's answer: a message, a page or a handoff may
+        # have come in meanwhile, and the turn pipeline writes this record too.
+        fresh = self._registry.get(who)
+        state, _ = self._store.get(who)
+        if fresh is None or self._next(fresh, state, time.time()) != step:
+            logs.event("checkin_step_abandoned", participant=who)
+            return
+        outbox = Outbox(f"checkin|{who}|{step.slot}|{type(step).__name__}", replies, now)
         self._store.save(who, after(state, step, now), outbox)
         logs.event("checkin_" + type(step).__name__.lower(), participant=who)
 
@@ -134,7 +174,7 @@ class CheckinScheduler:
             participant.language,
             now,
             consent_version=dialogue.consent_version,
-            utc_offset_minutes=dialogue.utc_offset_minutes,
+            zone=dialogue.zone,
         )
         try:
             await self._rasa.message(participant.pseudonym, SESSION_START, metadata)
@@ -152,25 +192,6 @@ class CheckinScheduler:
             logs.warning("checkin_start_empty", participant=participant.pseudonym)
             return None
         return plan.replies
-
-    async def _flush(self, participant: Participant) -> None:
-        state, outbox = self._store.get(participant.pseudonym)
-        if outbox is None or participant.room_id is None:
-            return
-        if not eligible(participant, self._config.dialogue.consent_version):
-            # Paused, withdrawn or handed over since: the check-in is no longer wanted.
-            self._store.save(participant.pseudonym, state, None)
-            logs.event("checkin_messages_dropped", participant=participant.pseudonym)
-            return
-        expected = frozenset({self._config.matrix.bot_user_id, participant.matrix_id})
-        expected |= participant.companions()
-        for index, reply in enumerate(outbox.replies):
-            async with self._traffic.reply_slot():
-                await self._sender.notice(
-                    participant.room_id, reply, transaction_id(outbox.key, index), expected
-                )
-        state, _ = self._store.get(participant.pseudonym)
-        self._store.save(participant.pseudonym, state, None)
 
     async def run(self) -> None:
         while True:

@@ -10,9 +10,12 @@ from __future__ import annotations
 import os
 import stat
 from dataclasses import dataclass, field
+from datetime import time, timedelta, tzinfo
+from datetime import timezone as dt_timezone
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlparse
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import yaml
 
@@ -46,6 +49,15 @@ class DialogueConfig:
     default_language: str
     languages: tuple[str, ...]
     utc_offset_minutes: int = 60
+    # An IANA zone (Europe/Stockholm) follows daylight saving; without one the
+    # fixed offset above is used.
+    timezone: str | None = None
+
+    @property
+    def zone(self) -> tzinfo:
+        if self.timezone is not None:
+            return ZoneInfo(self.timezone)
+        return dt_timezone(timedelta(minutes=self.utc_offset_minutes))
 
 
 @dataclass(frozen=True)
@@ -73,6 +85,7 @@ class GatewayConfig:
     kek_file: Path
     pickle_key: str
     checkins: CheckinConfig = field(default_factory=CheckinConfig)
+    digest_at: time = time(8, 0)
 
     @property
     def staff(self) -> frozenset[str]:
@@ -146,7 +159,18 @@ def _dialogue(section: dict[str, Any]) -> DialogueConfig:
         default_language=default,
         languages=languages,
         utc_offset_minutes=int(section.get("utc_offset_minutes", 60)),
+        timezone=_zone_name(section.get("timezone")),
     )
+
+
+def _zone_name(value: Any) -> str | None:
+    if value is None:
+        return None
+    try:
+        ZoneInfo(str(value))
+    except (ZoneInfoNotFoundError, ValueError) as exc:
+        raise ConfigError(f"dialogue.timezone: no such time zone {value!r}") from exc
+    return str(value)
 
 
 def _ids(section: dict[str, Any], key: str, where: str) -> tuple[str, ...]:
@@ -193,6 +217,16 @@ def _checkins(section: Any) -> CheckinConfig:
     return CheckinConfig(tick_seconds=tick, timing=CheckinTiming(**values))
 
 
+def _digest_at(section: Any) -> time:
+    if not isinstance(section, dict):
+        raise ConfigError("digest must be a mapping")
+    value = str(section.get("at", "08:00"))
+    try:
+        return time.fromisoformat(value.zfill(5))
+    except ValueError as exc:
+        raise ConfigError(f"digest.at must look like 08:00, not {value!r}") from exc
+
+
 def _retention(section: Any) -> float:
     if not isinstance(section, dict):
         raise ConfigError("retention must be a mapping")
@@ -222,6 +256,7 @@ def parse_config(raw: dict[str, Any], home: Path) -> GatewayConfig:
         kek_file=home / _text(crypto, "kek_file", "crypto"),
         pickle_key=_pickle_key(home, crypto),
         checkins=_checkins(raw.get("checkins", {})),
+        digest_at=_digest_at(raw.get("digest", {})),
     )
 
 

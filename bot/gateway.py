@@ -21,6 +21,7 @@ from bot.core.model import Inbound
 from bot.core.retention import due_for_shredding
 from bot.core.screen import SafetyScreen
 from bot.deletion import Deletion, ForgetRequests
+from bot.digest_poster import DigestPoster
 from bot.errors import SamtalError
 from bot.escalation.engine import EscalationEngine
 from bot.escalation.staff_room import StaffRoom
@@ -36,9 +37,11 @@ from bot.matrix.sync_loop import SyncLoop
 from bot.matrix.traffic import Traffic
 from bot.matrix.undecryptable import UndecryptableQueue
 from bot.rasa.client import RasaClient, RasaControl
+from bot.risk_memory import RiskMemory
 from bot.room_workers import RoomWorkers
 from bot.staff import StaffDesk
 from bot.state.checkins import CheckinStore
+from bot.state.digest import DigestStore
 from bot.state.gateway_state import GatewayState
 from bot.state.participants import ParticipantRegistry
 from bot.state.turns import TurnLedger
@@ -74,6 +77,15 @@ class Gateway:
         self.undecryptable = UndecryptableQueue(self.client, self.vault)
         self.invites = InviteHandler(self.client, config, self.registry, self.sender)
         self.staff_room = StaffRoom(self.client, self.vault, config.staff)
+        digest = DigestStore(self.vault)
+        self.digest = DigestPoster(
+            digest,
+            self.registry,
+            self.staff_room,
+            self.sender,
+            at=config.digest_at,
+            zone=config.dialogue.zone,
+        )
         self.accountability = Accountability(self.vault, schema_path.parent / "consent")
         self.deletion = Deletion(self.client, self.vault, self.accountability)
         self.escalations = EscalationEngine(
@@ -93,7 +105,7 @@ class Gateway:
             config.matrix.bot_user_id,
             self.accountability,
         )
-        self.staff = StaffDesk(self.staff_room, self.escalations, handoff, self.sender)
+        self.staff = StaffDesk(self.staff_room, self.escalations, handoff, self.sender, self.digest)
         self.ledger = TurnLedger(self.vault)
         checkins = CheckinStore(self.vault)
         validator = EffectValidator(schema_path)
@@ -109,7 +121,7 @@ class Gateway:
             self.accountability,
             self.deletion,
             self.traffic,
-            checkins,
+            RiskMemory(checkins, digest),
         )
         self._failures: dict[str, int] = {}
         self._published_head = -1
@@ -224,6 +236,7 @@ class Gateway:
             ticks += 1
             if ticks % RETENTION_EVERY_TICKS == 1:
                 await self._guard("retention", self._apply_retention())
+                await self._guard("digest", self.digest.post_if_due())
             if ticks % AUDIT_HEAD_EVERY_TICKS == 1:
                 await self._guard("audit_head", self.publish_audit_head())
             for request in requests.pending():

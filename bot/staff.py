@@ -5,6 +5,7 @@ from __future__ import annotations
 from bot import logs
 from bot.core.commands import HELP, Command, parse_command
 from bot.core.model import Inbound
+from bot.digest_poster import DigestPoster
 from bot.escalation.engine import EscalationEngine
 from bot.escalation.staff_room import StaffRoom
 from bot.handoff import Handoff
@@ -15,9 +16,15 @@ ACK_REACTIONS = frozenset({"✅", "✔️", "☑️", "👍"})
 
 class StaffDesk:
     def __init__(
-        self, room: StaffRoom, engine: EscalationEngine, handoff: Handoff, sender: Sender
+        self,
+        room: StaffRoom,
+        engine: EscalationEngine,
+        handoff: Handoff,
+        sender: Sender,
+        digest: DigestPoster,
     ) -> None:
         self._room = room
+        self._digest = digest
         self._engine = engine
         self._handoff = handoff
         self._sender = sender
@@ -40,6 +47,8 @@ class StaffDesk:
     async def _run(self, command: Command, inbound: Inbound) -> str:
         if command.verb == "help":
             return HELP
+        if command.verb == "digest":
+            return self._digest.so_far()
         if command.verb in ("ack", "resolve"):
             esc = self._engine.change(command.code, inbound.sender, close=command.verb == "resolve")
             if esc is None:

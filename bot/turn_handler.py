@@ -15,8 +15,6 @@ from dataclasses import replace
 from bot import logs
 from bot.accountability import Accountability
 from bot.config import GatewayConfig
-from bot.core.checkins import completed as checkin_completed
-from bot.core.checkins import high_risk_seen, message_seen
 from bot.core.decide import Refuse, Skip, decide
 from bot.core.dialogue_metadata import dialogue_metadata
 from bot.core.effects import EffectValidator, apply_effects
@@ -32,7 +30,7 @@ from bot.matrix.sender import Sender, transaction_id
 from bot.matrix.traffic import Traffic
 from bot.matrix.typing_indicator import typing_while_slow
 from bot.rasa.client import RasaClient, RasaControl
-from bot.state.checkins import CheckinStore
+from bot.risk_memory import RiskMemory
 from bot.state.participants import ParticipantRegistry
 from bot.state.turns import ANSWERED, PLANNED, PendingTurn, TurnLedger
 from safety.risk.levels import RiskLevel
@@ -58,7 +56,7 @@ class TurnHandler:
         accountability: Accountability,
         deletion: Deletion,
         traffic: Traffic,
-        checkins: CheckinStore,
+        memory: RiskMemory,
     ) -> None:
         self._config = config
         self._registry = registry
@@ -72,7 +70,7 @@ class TurnHandler:
         self._accountability = accountability
         self._deletion = deletion
         self._traffic = traffic
-        self._checkins = checkins
+        self._memory = memory
 
     async def intake(self, inbound: Inbound) -> PendingTurn | None:
         """The fast part, before the sync position moves on: decide, screen, escalate,
@@ -107,7 +105,6 @@ class TurnHandler:
         if assessment.level in _PAGED:
             signals = tuple(sorted({s.category for s in assessment.signals}))
             self._escalations.raise_for(participant, assessment.level.value, signals, inbound.text)
-        self._note_for_checkins(participant, paged=assessment.level in _PAGED)
         turn = PendingTurn(
             owner=participant.pseudonym,
             event_id=inbound.event_id,
@@ -119,6 +116,9 @@ class TurnHandler:
             level=assessment.level.value,
         )
         self._ledger.received(turn)
+        self._memory.message(
+            participant, assessment.level, (s.category for s in assessment.signals)
+        )
         return turn
 
     async def complete(self, turn: PendingTurn) -> None:
@@ -185,7 +185,7 @@ class TurnHandler:
             turn.language,
             time.time(),
             consent_version=dialogue.consent_version,
-            utc_offset_minutes=dialogue.utc_offset_minutes,
+            zone=dialogue.zone,
         )
         language = turn.language
         try:
@@ -232,21 +232,8 @@ class TurnHandler:
                 self._escalations.raise_for(participant, "handoff", ("participant_asked",), None)
             if effect["type"] == "risk_flag":
                 self._fuse_dialogue_risk(participant, effect, turn)
-        if fresh and any(effect["type"] == "checkin_completed" for effect in plan.effects):
-            self._note_for_checkins(participant, completed_now=True)
-
-    def _note_for_checkins(
-        self, participant: Participant, *, paged: bool = False, completed_now: bool = False
-    ) -> None:
-        """What the check-in clock needs: a conversation under way, high risk, a finish."""
-        now = time.time()
-        state, _ = self._checkins.get(participant.pseudonym)
-        state = message_seen(state, now)
-        if paged:
-            state = high_risk_seen(state, now)
-        if completed_now:
-            state = checkin_completed(state, now)
-        self._checkins.update(participant.pseudonym, state)
+        # Also on a replayed turn: a finished check-in must not be counted as missed.
+        self._memory.effects(participant, plan.effects)
 
     def _fuse_dialogue_risk(
         self, participant: Participant, effect: Mapping[str, object], turn: PendingTurn
@@ -263,7 +250,7 @@ class TurnHandler:
         if RiskLevel(level).rank <= RiskLevel(turn.level).rank:
             return  # the screen already paged at this level or higher
         self._escalations.raise_for(participant, level, tuple(sorted(signals)), turn.text)
-        self._note_for_checkins(participant, paged=True)
+        self._memory.message(participant, RiskLevel(level))
 
     async def _new_session(self, participant: Participant) -> None:
         """Each check-in ends its Rasa session, so the next one starts fresh: Rasa's

@@ -66,7 +66,8 @@ def _with_token_from_file(argv: list[str]) -> list[str]:
     at = argv.index("--auth-token-file")
     with open(argv[at + 1], encoding="utf-8") as handle:
         token = handle.read().strip()
-    return [*argv[:at], "--auth-token", token, *argv[at + 2 :]]
+    # One argument: a token may begin with "-", which argparse would take for an option.
+    return [*argv[:at], f"--auth-token={token}", *argv[at + 2 :]]
 
 
 def main() -> None:

@@ -12,13 +12,17 @@ persists the new state before it sends anything.
   must be ``quiet_before`` old.
 * **remind**: once, ``remind_after`` after the start, if not finished.
 * **missed**: not finished within ``missed_after``, or the next scheduled time
-  came first. A check-in missed within ``high_window`` of a high or imminent
-  risk is a risk signal itself and pages the mediator (brief, section 6).
+  came first. A check-in missed while high or imminent risk is less than
+  ``high_window`` old is a risk signal itself and pages the mediator (brief,
+  section 6).
+* **cancelled**: an open check-in of someone who paused, withdrew or was taken
+  over by a person is closed without counting as missed.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
+from datetime import tzinfo
 
 from bot.core.model import Participant
 from bot.core.schedule import Schedule
@@ -43,6 +47,8 @@ class CheckinState:
     missed_in_row: int = 0
     last_high_at: float | None = None
     last_message_at: float | None = None
+    # 6 - mood (mood is 1-5) from the check-ins, oldest first: rising means worse.
+    stress_scores: tuple[int, ...] = ()
 
     @property
     def open(self) -> bool:
@@ -68,7 +74,12 @@ class Missed:
     after_high: bool
 
 
-Step = Start | Remind | Missed
+@dataclass(frozen=True)
+class Cancelled:
+    slot: float
+
+
+Step = Start | Remind | Missed | Cancelled
 
 
 def eligible(participant: Participant, consent_version: str) -> bool:
@@ -88,20 +99,21 @@ def next_step(
     now: float,
     *,
     consent_version: str,
-    utc_offset_minutes: int,
+    zone: tzinfo,
     timing: CheckinTiming,
 ) -> Step | None:
     if not eligible(participant, consent_version):
+        if state.open and state.slot is not None:
+            return Cancelled(state.slot)
         return None
     assert participant.schedule is not None
-    latest = Schedule.parse(participant.schedule).last_at_or_before(now, utc_offset_minutes)
+    latest = Schedule.parse(participant.schedule).last_at_or_before(now, zone)
     latest_slot = latest.timestamp()
     if state.open:
         assert state.started_at is not None and state.slot is not None
         if latest_slot > state.slot or now - state.started_at >= timing.missed_after:
             after_high = (
-                state.last_high_at is not None
-                and 0 <= state.started_at - state.last_high_at <= timing.high_window
+                state.last_high_at is not None and now - state.last_high_at <= timing.high_window
             )
             return Missed(state.slot, after_high)
         if not state.reminded and now - state.started_at >= timing.remind_after:
@@ -120,6 +132,8 @@ def after(state: CheckinState, step: Step, now: float) -> CheckinState:
         return replace(state, slot=step.slot, started_at=now, reminded=False, missed=False)
     if isinstance(step, Remind):
         return replace(state, reminded=True)
+    if isinstance(step, Cancelled):
+        return replace(state, started_at=None, reminded=False)
     return replace(state, missed=True, missed_in_row=state.missed_in_row + 1)
 
 
@@ -134,3 +148,16 @@ def high_risk_seen(state: CheckinState, now: float) -> CheckinState:
 
 def message_seen(state: CheckinState, now: float) -> CheckinState:
     return replace(state, last_message_at=now)
+
+
+MOOD_SCALE = (1, 5)
+KEEP_SCORES = 6
+
+
+def mood_answered(state: CheckinState, mood: int) -> CheckinState:
+    """A check-in's mood (1 bad, 5 good) as a stress score for the trend rule."""
+    low, high = MOOD_SCALE
+    if not low <= mood <= high:
+        return state
+    scores = (*state.stress_scores, high + 1 - mood)[-KEEP_SCORES:]
+    return replace(state, stress_scores=scores)

@@ -7,7 +7,8 @@ from dataclasses import dataclass
 
 _CODE = re.compile(r"^[EP]-[A-Z0-9]{6}$")
 HELP = (
-    "Commands: !ack E-CODE · !resolve E-CODE note · !take P-CODE · !release P-CODE · !help\n"
+    "Commands: !ack E-CODE · !resolve E-CODE note · !take P-CODE · !release P-CODE · "
+    "!digest (elevated risk since the last daily digest) · !help\n"
     "Acknowledge a page with a ✅ reaction, too."
 )
 
@@ -34,8 +35,8 @@ def parse_command(body: str) -> Command | Invalid | None:
         return None
     parts = text[1:].split(maxsplit=2)
     verb = parts[0].lower() if parts else ""
-    if verb == "help":
-        return Command("help")
+    if verb in ("help", "digest"):
+        return Command(verb)
     if verb not in _NEEDS:
         return Invalid(f"unknown command !{verb}. {HELP}")
     if len(parts) < 2 or not _CODE.match(parts[1].upper()):

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import tzinfo
+
 from bot.core.model import Participant
 from bot.core.schedule import Schedule, describe
 
@@ -12,7 +14,7 @@ def dialogue_metadata(
     now: float,
     *,
     consent_version: str,
-    utc_offset_minutes: int,
+    zone: tzinfo,
 ) -> dict[str, object]:
     metadata: dict[str, object] = {
         "language": language,
@@ -20,6 +22,6 @@ def dialogue_metadata(
         "consent_version": consent_version,
     }
     if participant.schedule:
-        upcoming = Schedule.parse(participant.schedule).next_after(now, utc_offset_minutes)
+        upcoming = Schedule.parse(participant.schedule).next_after(now, zone)
         metadata["next_checkin"] = describe(upcoming, language)
     return metadata

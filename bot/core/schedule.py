@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from datetime import datetime, time, timedelta, timezone
+from datetime import datetime, time, timedelta, tzinfo
 
 from bot.errors import ConfigError
 
@@ -49,25 +49,24 @@ class Schedule:
         days = "daily" if len(self.weekdays) == 7 else ",".join(DAYS[d] for d in self.weekdays)
         return f"{days}@{self.at.strftime('%H:%M')}"
 
-    def next_after(self, now: float, utc_offset_minutes: int) -> datetime:
+    def next_after(self, now: float, zone: tzinfo) -> datetime:
         """The next check-in after ``now``, as an aware local datetime."""
-        zone = timezone(timedelta(minutes=utc_offset_minutes))
         local = datetime.fromtimestamp(now, zone)
         for ahead in range(8):
             day = local.date() + timedelta(days=ahead)
             candidate = datetime.combine(day, self.at, zone)
-            if candidate.weekday() in self.weekdays and candidate > local:
+            # Timestamps, not wall times: around a daylight-saving change they differ.
+            if candidate.weekday() in self.weekdays and candidate.timestamp() > now:
                 return candidate
         raise AssertionError("a weekly schedule always has a next occurrence")
 
-    def last_at_or_before(self, now: float, utc_offset_minutes: int) -> datetime:
+    def last_at_or_before(self, now: float, zone: tzinfo) -> datetime:
         """The latest check-in time at or before ``now``, as an aware local datetime."""
-        zone = timezone(timedelta(minutes=utc_offset_minutes))
         local = datetime.fromtimestamp(now, zone)
         for back in range(8):
             day = local.date() - timedelta(days=back)
             candidate = datetime.combine(day, self.at, zone)
-            if candidate.weekday() in self.weekdays and candidate <= local:
+            if candidate.weekday() in self.weekdays and candidate.timestamp() <= now:
                 return candidate
         raise AssertionError("a weekly schedule always has a past occurrence")
 

@@ -164,7 +164,12 @@ class EscalationEngine:
         while True:
             # Cleared before the tick, so a page raised during it wakes the next one.
             self._wake.clear()
-            await self.tick()
+            try:
+                await self.tick()
+            except asyncio.CancelledError:
+                raise
+            except Exception as exc:  # the engine must outlive any one bad tick
+                logs.warning("escalation_tick_failed", error=type(exc).__name__)
             try:
                 await asyncio.wait_for(self._wake.wait(), TICK_SECONDS)
             except asyncio.TimeoutError:
@@ -185,6 +190,9 @@ class EscalationEngine:
     def add_note(self, esc: Escalation, by: str, note: str) -> None:
         """A mediator's note on an escalation, sealed with the participant's records."""
         self._store.add_note(esc, by, note)
+
+    def any_open(self, participant: str) -> bool:
+        return bool(self._store.open_for(participant))
 
     def has_open(self, participant: str, level: str) -> bool:
         return any(esc.level == level for esc in self._store.open_for(participant))

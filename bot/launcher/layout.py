@@ -70,6 +70,7 @@ def write_gateway_config(
     quiet_hours: str | None,
     retention_days: float = 90,
     checkins: dict[str, float] | None = None,
+    digest_at: str = "08:00",
 ) -> Path:
     """The gateway config for the embedded stack; secrets are referenced, not copied."""
     config: dict[str, Any] = {
@@ -93,6 +94,7 @@ def write_gateway_config(
             "utc_offset_minutes": 60,
         },
     }
+    config["digest"] = {"at": digest_at}
     if checkins is not None:
         config["checkins"] = checkins
     layout.gateway_config.write_text(

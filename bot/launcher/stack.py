@@ -125,6 +125,8 @@ class Stack:
             # Tests watch retention act within seconds.
             retention_days=TEST_RETENTION_DAYS if self.for_tests else 90,
             checkins=TEST_CHECKINS if self.for_tests else None,
+            # Tests see the day's digest posted as soon as the gateway starts.
+            digest_at="00:00" if self.for_tests else "08:00",
         )
         await self.enroll(user_id(DEMO_PARTICIPANT), "sv", user_id(DEMO_MEDIATOR))
 

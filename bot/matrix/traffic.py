@@ -29,8 +29,13 @@ class Traffic:
         self._pages_sent.set()
         self._reply_slots = asyncio.Semaphore(replies_in_flight)
         self._page_wait_s = page_wait_s
+        # Raised pages so far, and the count at which waiting last timed out: a page
+        # that keeps failing holds replies back once, not on every reply.
+        self._raised = 0
+        self._gave_up_at = -1
 
     def page_waiting(self) -> None:
+        self._raised += 1
         self._pages_sent.clear()
 
     def pages_sent(self) -> None:
@@ -40,14 +45,17 @@ class Traffic:
     def pages_waiting(self) -> bool:
         return not self._pages_sent.is_set()
 
-    async def pages_first(self, timeout: float | None = None) -> bool:
-        """Wait until no page is waiting; False if one still was after the timeout."""
+    async def pages_first(self) -> bool:
+        """Wait until no page is waiting; False if one still was after the wait."""
         if self._pages_sent.is_set():
             return True
+        if self._gave_up_at == self._raised:
+            return False  # these pages are failing; a new page makes replies wait again
         try:
-            await asyncio.wait_for(self._pages_sent.wait(), timeout or self._page_wait_s)
+            await asyncio.wait_for(self._pages_sent.wait(), self._page_wait_s)
             return True
         except asyncio.TimeoutError:
+            self._gave_up_at = self._raised
             logs.warning("pages_still_pending")
             return False
 

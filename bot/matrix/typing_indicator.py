@@ -42,6 +42,8 @@ async def typing_while_slow(
         nonlocal shown
         await asyncio.sleep(after_s)
         if not traffic.pages_waiting:
+            # Set first: a turn ending while this call is in flight still clears it.
+            shown = True
             shown = await courtesy(sender.typing(room_id, True), "typing")
 
     task = asyncio.create_task(show())

@@ -23,6 +23,7 @@ _KEY = "state"
 class Outbox:
     key: str  # what the transaction ids derive from: participant, slot and step
     replies: tuple[str, ...] = field(default_factory=tuple)
+    created_at: float = 0.0
 
 
 class CheckinStore:
@@ -34,15 +35,25 @@ class CheckinStore:
         if record is None:
             return CheckinState(), None
         names = {f.name for f in dataclasses.fields(CheckinState)}
-        state = CheckinState(**{k: v for k, v in record["state"].items() if k in names})
+        fields = {k: v for k, v in record["state"].items() if k in names}
+        fields["stress_scores"] = tuple(fields.get("stress_scores", ()))
+        state = CheckinState(**fields)
         raw = record.get("outbox")
-        outbox = None if raw is None else Outbox(raw["key"], tuple(raw["replies"]))
+        outbox = (
+            None
+            if raw is None
+            else Outbox(raw["key"], tuple(raw["replies"]), float(raw.get("created_at", 0.0)))
+        )
         return state, outbox
 
     def save(self, pseudonym: str, state: CheckinState, outbox: Outbox | None = None) -> None:
         record: dict[str, Any] = {"state": dataclasses.asdict(state)}
         if outbox is not None:
-            record["outbox"] = {"key": outbox.key, "replies": list(outbox.replies)}
+            record["outbox"] = {
+                "key": outbox.key,
+                "replies": list(outbox.replies),
+                "created_at": outbox.created_at,
+            }
         self._vault.put(_KIND, pseudonym, _KEY, record)
 
     def update(self, pseudonym: str, state: CheckinState) -> None:

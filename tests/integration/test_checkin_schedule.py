@@ -25,10 +25,14 @@ REMINDER = "Din incheckning väntar"
 HIGH_SV = "jag vet var hon bor nu och har ringt henne 40 gånger"
 
 
-def schedule_due_now() -> str:
-    """A daily schedule whose time is this minute, in the stack's local time (UTC+1)."""
+def schedule_due_now(
+    stack: RunningStack, client: RecordingChatClient, mediator: str | None
+) -> None:
+    """Re-enrol with a daily schedule whose time is this minute, in the stack's local
+    time (UTC+1)."""
     local = datetime.fromtimestamp(time.time(), timezone(timedelta(minutes=60)))
-    return f"daily@{local.strftime('%H:%M')}"
+    home = stack.stack.layout.home
+    enroll(home, str(client.client.user_id), "sv", mediator, f"daily@{local.strftime('%H:%M')}")
 
 
 async def consented_participant(stack: RunningStack) -> tuple[RecordingChatClient, str]:
@@ -60,13 +64,7 @@ async def test_scheduled_check_in_starts_reminds_and_a_miss_after_high_risk_page
         await client.quiet_for(room, 2.0)
         seen = len(client.received)
         offset = running_stack.gateway_log.stat().st_size
-        enroll(
-            running_stack.stack.layout.home,
-            str(client.client.user_id),
-            "sv",
-            user_id(DEMO_MEDIATOR),
-            schedule_due_now(),
-        )
+        schedule_due_now(running_stack, client, user_id(DEMO_MEDIATOR))
         # The gateway starts the check-in by itself: nobody wrote anything.
         await next_message_with(client, room, FIRST_QUESTION, seen)
         assert running_stack.gateway_events("checkin_start", offset)
@@ -94,13 +92,7 @@ async def test_no_check_in_starts_while_paused(running_stack: RunningStack) -> N
         await client.quiet_for(room, 1.0)
         seen = len(client.received)
         offset = running_stack.gateway_log.stat().st_size
-        enroll(
-            running_stack.stack.layout.home,
-            str(client.client.user_id),
-            "sv",
-            None,
-            schedule_due_now(),
-        )
+        schedule_due_now(running_stack, client, None)
         await asyncio.sleep(8)  # several ticks, past the quiet time
         assert not running_stack.gateway_events("checkin_start", offset)
         assert not [b for r, _, b, _ in client.received[seen:] if r == room]

@@ -6,6 +6,7 @@ from dataclasses import replace
 from datetime import datetime, timedelta, timezone
 
 from bot.core.checkins import (
+    Cancelled,
     CheckinState,
     CheckinTiming,
     Missed,
@@ -42,16 +43,14 @@ PARTICIPANT = Participant(
 
 
 def step(state: CheckinState, now: float, participant: Participant = PARTICIPANT):
-    return next_step(
-        participant, state, now, consent_version=CONSENT, utc_offset_minutes=OFFSET, timing=TIMING
-    )
+    return next_step(participant, state, now, consent_version=CONSENT, zone=ZONE, timing=TIMING)
 
 
 def test_the_last_scheduled_time_is_found_across_the_week() -> None:
     schedule = Schedule.parse("mon,thu@18:00")
-    assert schedule.last_at_or_before(THURSDAY_18, OFFSET).timestamp() == THURSDAY_18
+    assert schedule.last_at_or_before(THURSDAY_18, ZONE).timestamp() == THURSDAY_18
     monday = datetime(2026, 11, 16, 18, 0, tzinfo=ZONE).timestamp()
-    assert schedule.last_at_or_before(THURSDAY_18 - 1, OFFSET).timestamp() == monday
+    assert schedule.last_at_or_before(THURSDAY_18 - 1, ZONE).timestamp() == monday
 
 
 def test_a_check_in_starts_at_its_time_and_only_once() -> None:
@@ -110,14 +109,10 @@ def test_the_next_scheduled_time_ends_an_unfinished_one_first() -> None:
     timing = replace(TIMING, missed_after=48 * HOUR)
     started = after(CheckinState(), Start(THURSDAY_18), THURSDAY_18)
     next_day = THURSDAY_18 + 24 * HOUR + 60
-    found = next_step(
-        daily, started, next_day, consent_version=CONSENT, utc_offset_minutes=OFFSET, timing=timing
-    )
+    found = next_step(daily, started, next_day, consent_version=CONSENT, zone=ZONE, timing=timing)
     assert found == Missed(THURSDAY_18, after_high=False)
     state = after(started, found, next_day)
-    found = next_step(
-        daily, state, next_day, consent_version=CONSENT, utc_offset_minutes=OFFSET, timing=timing
-    )
+    found = next_step(daily, state, next_day, consent_version=CONSENT, zone=ZONE, timing=timing)
     assert found == Start(THURSDAY_18 + 24 * HOUR)
 
 
@@ -134,3 +129,20 @@ def test_a_check_in_waits_for_a_conversation_under_way_to_go_quiet() -> None:
     chatting = message_seen(CheckinState(), THURSDAY_18 - 60)
     assert step(chatting, THURSDAY_18 + 60) is None
     assert step(chatting, THURSDAY_18 + 600) == Start(THURSDAY_18)
+
+
+def test_high_risk_after_the_start_also_counts() -> None:
+    started = after(CheckinState(), Start(THURSDAY_18), THURSDAY_18)
+    risky = high_risk_seen(started, THURSDAY_18 + HOUR)
+    assert step(risky, THURSDAY_18 + 24 * HOUR) == Missed(THURSDAY_18, after_high=True)
+
+
+def test_a_pause_cancels_an_open_check_in_and_it_is_never_counted_missed() -> None:
+    started = after(high_risk_seen(CheckinState(), THURSDAY_18), Start(THURSDAY_18), THURSDAY_18)
+    paused = replace(PARTICIPANT, paused=True)
+    assert step(started, THURSDAY_18 + HOUR, paused) == Cancelled(THURSDAY_18)
+    cancelled = after(started, Cancelled(THURSDAY_18), THURSDAY_18 + HOUR)
+    assert not cancelled.open and cancelled.missed_in_row == 0
+    # Back three weeks later: no miss, no page over old risk; the next time starts.
+    later = THURSDAY_18 + 21 * 24 * HOUR + 60
+    assert step(cancelled, later) == Start(THURSDAY_18 + 21 * 24 * HOUR)

@@ -143,3 +143,21 @@ def test_a_reminder_after_the_miss_is_refused(home: Path) -> None:
     broken["checkins"] = {"remind_after_minutes": 2000, "missed_after_hours": 24}
     with pytest.raises(ConfigError, match="remind_after"):
         parse_config(broken, home)
+
+
+def test_an_unknown_time_zone_is_refused(home: Path) -> None:
+    broken = raw()
+    broken["dialogue"]["timezone"] = "Europe/Atlantis"
+    with pytest.raises(ConfigError, match="time zone"):
+        parse_config(broken, home)
+
+
+def test_a_time_zone_follows_daylight_saving(home: Path) -> None:
+    from datetime import datetime, timezone
+
+    zoned = raw()
+    zoned["dialogue"]["timezone"] = "Europe/Stockholm"
+    zone = parse_config(zoned, home).dialogue.zone
+    summer = datetime(2026, 7, 1, 12, tzinfo=timezone.utc).astimezone(zone)
+    assert summer.utcoffset() is not None and summer.utcoffset().total_seconds() == 7200
+    assert parse_config(raw(), home).dialogue.zone.utcoffset(None).total_seconds() == 3600

@@ -68,13 +68,25 @@ async def test_a_page_raised_while_a_reply_queues_for_its_slot_still_goes_first(
     assert order == ["first reply", "page", "second reply"]
 
 
-async def test_a_stuck_page_holds_replies_back_only_for_the_page_wait() -> None:
-    traffic = Traffic(page_wait_s=0.05)
+async def test_a_stuck_page_holds_replies_back_once_not_on_every_reply() -> None:
+    traffic = Traffic(page_wait_s=0.2)
     traffic.page_waiting()
     assert traffic.pages_waiting
+    loop = asyncio.get_running_loop()
+    started = loop.time()
     assert await traffic.pages_first() is False
-    async with asyncio.timeout(1):
+    waited_first = loop.time() - started
+    started = loop.time()
+    for _ in range(5):
         async with traffic.reply_slot():
             pass
+    waited_after = loop.time() - started
+    assert waited_first >= 0.2
+    assert waited_after < 0.2  # five replies did not wait five times more
+    # A new page is waited for again.
+    traffic.page_waiting()
+    started = loop.time()
+    assert await traffic.pages_first() is False
+    assert loop.time() - started >= 0.2
     traffic.pages_sent()
     assert await traffic.pages_first() is True
