@@ -39,6 +39,10 @@ def _parser() -> argparse.ArgumentParser:
     audit.add_argument("--head", default=None, help="an audit head published earlier (JSON)")
     keys = commands.add_parser("keys", help="the vault's key-encryption key")
     keys.add_argument("action", choices=["rotate"])
+    console = commands.add_parser(
+        "console", help="the supervisor's read-only web console, on 127.0.0.1 only"
+    )
+    console.add_argument("--port", type=int, default=0, help="default: any free port")
     commands.add_parser(
         "screen", help="risk-screen JSON lines from stdin ({id, text, lang}), one result per line"
     )
@@ -79,6 +83,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             if args.command == "audit":
                 return operator.run_audit_verify(args.head)
             return operator.run_keys_rotate()
+        if args.command == "console":
+            from bot.cli.console import run_console
+
+            return run_console(args.port)
         if args.command == "chat":
             from bot.cli.chat import run_chat
 

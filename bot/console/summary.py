@@ -1,0 +1,35 @@
+"""Everything one console page shows, gathered in one pass over the vault and
+the dialogue files."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Any
+
+from bot.console.audit_trail import AuditTrailView, read_audit_trail
+from bot.console.figures import EscalationFigures, escalation_figures
+from bot.console.flows import FlowAudit, audit_flows
+from bot.escalation.store import EscalationStore
+from safety.vault import Vault
+
+
+@dataclass(frozen=True)
+class Summary:
+    generated_at: float
+    escalations: EscalationFigures
+    audit: AuditTrailView
+    flows: FlowAudit
+
+
+def build_summary(vault: Vault, project: Path, now: float) -> Summary:
+    return Summary(
+        generated_at=now,
+        escalations=escalation_figures(EscalationStore(vault).all(), now),
+        audit=read_audit_trail(vault),
+        flows=audit_flows(project),
+    )
+
+
+def summary_json(summary: Summary) -> dict[str, Any]:
+    return asdict(summary)
