@@ -86,6 +86,9 @@ class GatewayConfig:
     pickle_key: str
     checkins: CheckinConfig = field(default_factory=CheckinConfig)
     digest_at: time = time(8, 0)
+    # A PostgreSQL vault for deployments beyond one machine; it carries a password,
+    # so it comes from SAMTAL_VAULT_URL or a 0600 file, never from this config.
+    vault_url_secret: str | None = None
 
     @property
     def staff(self) -> frozenset[str]:
@@ -97,6 +100,10 @@ class GatewayConfig:
     @property
     def vault_path(self) -> Path:
         return self.home / "gateway" / "vault.db"
+
+    @property
+    def vault_url(self) -> str:
+        return self.vault_url_secret or f"sqlite:///{self.vault_path}"
 
     @property
     def nio_store_dir(self) -> Path:
@@ -257,7 +264,23 @@ def parse_config(raw: dict[str, Any], home: Path) -> GatewayConfig:
         pickle_key=_pickle_key(home, crypto),
         checkins=_checkins(raw.get("checkins", {})),
         digest_at=_digest_at(raw.get("digest", {})),
+        vault_url_secret=_vault_url(home, raw.get("storage", {})),
     )
+
+
+def _vault_url(home: Path, section: Any) -> str | None:
+    section = {} if section is None else section  # a section of comments only
+    if not isinstance(section, dict):
+        raise ConfigError("storage must be a mapping")
+    named_file = section.get("vault_url_file")
+    if named_file is None:
+        from_env = os.environ.get("SAMTAL_VAULT_URL", "").strip()
+        url = from_env or None
+    else:
+        url = read_secret("SAMTAL_VAULT_URL", home / str(named_file))
+    if url is not None and url.split(":", 1)[0] not in ("sqlite", "postgresql", "postgres"):
+        raise ConfigError("the vault URL must be sqlite:///… or postgresql://…")
+    return url
 
 
 def load_config(path: Path, home: Path) -> GatewayConfig:

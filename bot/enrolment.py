@@ -10,8 +10,8 @@ from bot.core.model import Participant
 from bot.core.schedule import Schedule
 from bot.errors import ConfigError
 from bot.state.participants import ParticipantRegistry
+from bot.vault_access import open_configured_vault
 from safety.audit.log import AuditLog
-from safety.vault import Vault, load_or_create_key_file
 
 _MATRIX_ID = re.compile(r"^@[a-z0-9._=\-/+]+:[A-Za-z0-9.\-]+(:\d+)?$")
 
@@ -33,7 +33,7 @@ def enroll(
         validate_matrix_id(mediator)
     if schedule is not None:
         schedule = Schedule.parse(schedule).spec()
-    vault = Vault(config.vault_path, load_or_create_key_file(config.kek_file, create=True))
+    vault = open_configured_vault(config, create_key=True)
     try:
         participant = ParticipantRegistry(vault).enroll(matrix_id, language, mediator, schedule)
         AuditLog(vault).append(

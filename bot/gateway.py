@@ -46,9 +46,9 @@ from bot.state.gateway_state import GatewayState
 from bot.state.participants import ParticipantRegistry
 from bot.state.turns import TurnLedger
 from bot.turn_handler import TurnHandler
+from bot.vault_access import open_configured_vault
 from safety.audit import head_to_json
 from safety.escalation.record import Escalation
-from safety.vault import Vault, load_or_create_key_file
 
 MAX_TURN_ATTEMPTS = 3
 RETENTION_EVERY_TICKS = 10
@@ -62,7 +62,7 @@ class BatchIncomplete(SamtalError):
 class Gateway:
     def __init__(self, config: GatewayConfig, schema_path: Path, screen: SafetyScreen) -> None:
         self.config = config
-        self.vault = Vault(config.vault_path, load_or_create_key_file(config.kek_file, create=True))
+        self.vault = open_configured_vault(config, create_key=True)
         self.state = GatewayState(self.vault)
         self.registry = ParticipantRegistry(self.vault)
         self.crypto_snapshots = SealedSnapshots(

@@ -13,8 +13,9 @@ from bot.config import load_config, samtal_home
 from bot.console.server import console_url, create_app, start_console
 from bot.console.summary import build_summary
 from bot.errors import ConfigError
+from bot.vault_access import open_configured_vault
 from safety.audit.log import AuditLog
-from safety.vault import Vault, load_or_create_key_file
+from safety.vault import Vault
 
 PROJECT = Path(__file__).resolve().parents[2]
 # The audit trail has no action of its own for the console; opening it decrypts
@@ -46,10 +47,10 @@ async def _serve(vault: Vault, zone: tzinfo, port: int) -> None:
 def run_console(port: int) -> int:
     home = samtal_home()
     config = load_config(home / "samtal.yaml", home)
-    if not config.vault_path.is_file():
+    if config.vault_url_secret is None and not config.vault_path.is_file():
         # Opening a missing vault would create an empty one under a new key.
         raise ConfigError(f"no vault at {config.vault_path}: start the gateway once first")
-    vault = Vault(config.vault_path, load_or_create_key_file(config.kek_file, create=False))
+    vault = open_configured_vault(config)
     try:
         # Before serving anything, and fatal if it fails: the entry is the
         # condition for looking at the vault at all.

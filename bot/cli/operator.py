@@ -13,6 +13,7 @@ from bot.deletion import ForgetRequests
 from bot.errors import ConfigError
 from bot.ids import ParticipantId, participant_code
 from bot.state.participants import ParticipantRegistry
+from bot.vault_access import open_configured_vault
 from safety.audit import head_from_json, verify_audit
 from safety.audit.log import AuditLog
 from safety.participant_data import export, forget
@@ -28,11 +29,11 @@ def _config() -> GatewayConfig:
 
 
 def _vault_url(config: GatewayConfig) -> str:
-    return f"sqlite:///{config.vault_path}"
+    return config.vault_url
 
 
 def _open(config: GatewayConfig) -> Vault:
-    return Vault(config.vault_path, load_or_create_key_file(config.kek_file, create=False))
+    return open_configured_vault(config)
 
 
 def _gateway_running(config: GatewayConfig) -> bool:

@@ -161,3 +161,26 @@ def test_a_time_zone_follows_daylight_saving(home: Path) -> None:
     summer = datetime(2026, 7, 1, 12, tzinfo=timezone.utc).astimezone(zone)
     assert summer.utcoffset() is not None and summer.utcoffset().total_seconds() == 7200
     assert parse_config(raw(), home).dialogue.zone.utcoffset(None).total_seconds() == 3600
+
+
+def test_the_vault_is_local_sqlite_unless_a_url_is_given(
+    home: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv("SAMTAL_VAULT_URL", raising=False)
+    config = parse_config(raw(), home)
+    assert config.vault_url == f"sqlite:///{home / 'gateway' / 'vault.db'}"
+    monkeypatch.setenv("SAMTAL_VAULT_URL", "postgresql://samtal:pw@db.internal/samtal")
+    assert parse_config(raw(), home).vault_url == "postgresql://samtal:pw@db.internal/samtal"
+
+
+def test_a_vault_url_file_must_be_private(home: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("SAMTAL_VAULT_URL", raising=False)
+    url_file = home / "vault.url"
+    url_file.write_text("postgresql://samtal:pw@db.internal/samtal\n")
+    url_file.chmod(0o644)
+    with_file = raw()
+    with_file["storage"] = {"vault_url_file": "vault.url"}
+    with pytest.raises(ConfigError, match="readable by others"):
+        parse_config(with_file, home)
+    url_file.chmod(0o600)
+    assert parse_config(with_file, home).vault_url.startswith("postgresql://")
