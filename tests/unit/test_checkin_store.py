@@ -34,7 +34,7 @@ def test_state_and_outbox_round_trip_and_update_keeps_the_outbox(vault: Vault) -
     assert updated.reminded and outbox is not None and outbox.replies[0] == "Hej!"
 
 
-def test_shredding_the_participant_takes_the_clock_with_it(vault: Vault, tmp_path: Path) -> None:
+def test_shredding_the_participant_takes_the_clock_with_it(vault: Vault) -> None:
     store = CheckinStore(vault)
     store.save("p-1", CheckinState(slot=1.0), Outbox("k", ("Hur har du mått?",)))
     vault.shred("p-1")
@@ -42,5 +42,13 @@ def test_shredding_the_participant_takes_the_clock_with_it(vault: Vault, tmp_pat
     # Nothing brings a shredded participant's clock back.
     with pytest.raises(ShreddedError):
         store.save("p-1", CheckinState(slot=2.0))
+
+
+def test_the_clock_is_sealed_not_stored_in_the_clear(vault: Vault, tmp_path: Path) -> None:
+    CheckinStore(vault).save("p-1", CheckinState(slot=1.0), Outbox("k", ("Hur har du mått?",)))
     vault.close()
-    assert b"Hur har du m" not in (tmp_path / "vault.db").read_bytes()
+    raw = (tmp_path / "vault.db").read_bytes() + b"".join(
+        path.read_bytes() for path in tmp_path.glob("vault.db-*")
+    )
+    assert "Hur har du mått".encode() not in raw
+    assert b"stress_scores" not in raw
