@@ -187,7 +187,7 @@ def _ids(section: dict[str, Any], key: str, where: str) -> tuple[str, ...]:
     return tuple(value)
 
 
-def _escalation(section: dict[str, Any]) -> EscalationConfig:
+def _escalation(section: dict[str, Any], zone_name: str | None) -> EscalationConfig:
     deadlines = section.get("ack_seconds", {})
     if not isinstance(deadlines, dict):
         raise ConfigError("escalation.ack_seconds must map levels to seconds")
@@ -195,7 +195,11 @@ def _escalation(section: dict[str, Any]) -> EscalationConfig:
     offset = int(section.get("utc_offset_minutes", 60))
     policy = EscalationPolicy(
         ack_seconds={str(k): float(v) for k, v in deadlines.items()},
-        quiet_hours=QuietHours.parse(str(quiet), offset) if quiet else None,
+        quiet_hours=(
+            QuietHours.parse(str(quiet), offset, ZoneInfo(zone_name) if zone_name else None)
+            if quiet
+            else None
+        ),
     )
     return EscalationConfig(
         on_call=_ids(section, "on_call", "escalation"),
@@ -247,6 +251,7 @@ def parse_config(raw: dict[str, Any], home: Path) -> GatewayConfig:
     matrix = _section(raw, "matrix")
     crypto = _section(raw, "crypto")
     mediators = _ids(matrix, "mediators", "matrix")
+    dialogue = _dialogue(_section(raw, "dialogue"))
     return GatewayConfig(
         home=home,
         matrix=MatrixConfig(
@@ -257,8 +262,8 @@ def parse_config(raw: dict[str, Any], home: Path) -> GatewayConfig:
             mediators=mediators,
         ),
         rasa=_rasa(home, _section(raw, "rasa")),
-        dialogue=_dialogue(_section(raw, "dialogue")),
-        escalation=_escalation(_section(raw, "escalation")),
+        dialogue=dialogue,
+        escalation=_escalation(_section(raw, "escalation"), dialogue.timezone),
         retention_seconds=_retention(raw.get("retention", {})),
         kek_file=home / _text(crypto, "kek_file", "crypto"),
         pickle_key=_pickle_key(home, crypto),

@@ -83,7 +83,12 @@ def write_gateway_config(
         },
         "rasa": {"url": rasa_url, "token_file": "secrets/rasa.token", "timeout_seconds": 15},
         "crypto": {"kek_file": "secrets/kek.hex", "pickle_key_file": "secrets/pickle.key"},
-        "dialogue": {"consent_version": "v1", "default_language": "sv", "languages": ["sv", "en"]},
+        "dialogue": {
+            "consent_version": "v1",
+            "default_language": "sv",
+            "languages": ["sv", "en"],
+            "timezone": "Europe/Stockholm",
+        },
         "retention": {"days_after_leaving": retention_days},
         "escalation": {
             "on_call": on_call,

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, time, timedelta, timezone
+from datetime import datetime, time, timedelta, timezone, tzinfo
 
 from safety.errors import ConfigError
 
@@ -21,20 +21,22 @@ class QuietHours:
     start: time
     end: time
     utc_offset_minutes: int = 0
+    # A zone with daylight saving (Europe/Stockholm) wins over the fixed offset.
+    zone: tzinfo | None = None
 
     @classmethod
-    def parse(cls, spec: str, utc_offset_minutes: int = 0) -> QuietHours:
+    def parse(
+        cls, spec: str, utc_offset_minutes: int = 0, zone: tzinfo | None = None
+    ) -> QuietHours:
         try:
             start, end = (time.fromisoformat(part.strip()) for part in spec.split("-"))
         except ValueError as exc:
             raise ConfigError(f"quiet hours must look like 22:00-07:00, not {spec!r}") from exc
-        return cls(start, end, utc_offset_minutes)
+        return cls(start, end, utc_offset_minutes, zone)
 
     def contains(self, now: float) -> bool:
-        local = datetime.fromtimestamp(now, timezone.utc) + timedelta(
-            minutes=self.utc_offset_minutes
-        )
-        moment = local.time()
+        zone = self.zone or timezone(timedelta(minutes=self.utc_offset_minutes))
+        moment = datetime.fromtimestamp(now, zone).time()
         if self.start <= self.end:
             return self.start <= moment < self.end
         return moment >= self.start or moment < self.end

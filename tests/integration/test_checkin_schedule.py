@@ -8,7 +8,8 @@ from __future__ import annotations
 
 import asyncio
 import time
-from datetime import datetime, timedelta, timezone
+from datetime import datetime
+from zoneinfo import ZoneInfo
 
 import pytest
 
@@ -29,8 +30,8 @@ def schedule_due_now(
     stack: RunningStack, client: RecordingChatClient, mediator: str | None
 ) -> None:
     """Re-enrol with a daily schedule whose time is this minute, in the stack's local
-    time (UTC+1)."""
-    local = datetime.fromtimestamp(time.time(), timezone(timedelta(minutes=60)))
+    time (Europe/Stockholm, daylight saving included)."""
+    local = datetime.fromtimestamp(time.time(), ZoneInfo("Europe/Stockholm"))
     home = stack.stack.layout.home
     enroll(home, str(client.client.user_id), "sv", mediator, f"daily@{local.strftime('%H:%M')}")
 

@@ -65,6 +65,17 @@ def test_quiet_hours_respect_the_utc_offset() -> None:
     assert not stockholm.contains(at(20))
 
 
+def test_quiet_hours_follow_daylight_saving_in_a_zone() -> None:
+    from datetime import datetime, timezone
+    from zoneinfo import ZoneInfo
+
+    stockholm = QuietHours.parse("22:00-07:00", zone=ZoneInfo("Europe/Stockholm"))
+    summer_evening = datetime(2026, 7, 1, 20, 30, tzinfo=timezone.utc).timestamp()
+    winter_evening = datetime(2026, 1, 15, 20, 30, tzinfo=timezone.utc).timestamp()
+    assert stockholm.contains(summer_evening)  # 22:30 in summer time
+    assert not stockholm.contains(winter_evening)  # 21:30 in winter
+
+
 def test_deadlines_come_from_the_policy() -> None:
     assert opened("imminent").deadline == 1000.0 + 60
     assert opened("high").deadline == 1000.0 + 600
