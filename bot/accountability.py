@@ -6,11 +6,15 @@ Audit entries name staff by pseudonym and participants by their pseudonym
 
 from __future__ import annotations
 
+import time
+from collections.abc import Iterable
+from datetime import tzinfo
 from functools import cache
 from pathlib import Path
 
 from bot import logs
 from bot.ids import pseudonym
+from bot.state.flow_counts import FlowCounts
 from safety.audit.log import AuditLog
 from safety.consent import ConsentLedger, ConsentText
 from safety.vault import Vault
@@ -23,8 +27,9 @@ _CONSENT_DECISIONS = {
 
 
 class Accountability:
-    def __init__(self, vault: Vault, consent_dir: Path) -> None:
+    def __init__(self, vault: Vault, consent_dir: Path, zone: tzinfo) -> None:
         self.audit = AuditLog(vault)
+        self.flows = FlowCounts(vault, zone)
         self.consent = ConsentLedger(vault, self.audit)
         self._consent_dir = consent_dir
         self._staff_key = vault.derived_key("samtal:staff-pseudonym:v1")
@@ -47,6 +52,13 @@ class Accountability:
             return
         used = str(effect.get("version", version))
         self.consent.record(participant, decision, self.consent_text(used, language))
+
+    def flows_ran(self, names: Iterable[str]) -> None:
+        """Count flows for the supervisor; a failure never touches the turn."""
+        try:
+            self.flows.add(names, time.time())
+        except Exception as exc:
+            logs.warning("flow_count_failed", error=type(exc).__name__)
 
     def record(
         self, action: str, actor: str, subject: str | None, reason: str, *, required: bool = False

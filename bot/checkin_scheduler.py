@@ -36,6 +36,7 @@ from bot.escalation.engine import EscalationEngine
 from bot.matrix.sender import Sender
 from bot.matrix.traffic import Traffic
 from bot.rasa.client import RasaClient, RasaControl
+from bot.risk_memory import RiskMemory
 from bot.room_workers import RoomWorkers
 from bot.state.checkins import CheckinStore, Outbox
 from bot.state.participants import ParticipantRegistry
@@ -57,6 +58,7 @@ class CheckinScheduler:
         traffic: Traffic,
         escalations: EscalationEngine,
         workers: RoomWorkers,
+        memory: RiskMemory,
     ) -> None:
         self._config = config
         self._registry = registry
@@ -68,6 +70,7 @@ class CheckinScheduler:
         self._traffic = traffic
         self._escalations = escalations
         self._workers = workers
+        self._memory = memory
         self._queued: set[str] = set()
         self._delivery = CheckinDelivery(config, registry, store, sender, traffic)
 
@@ -136,6 +139,8 @@ class CheckinScheduler:
                 level = max((s.level for s in signals), key=lambda lv: lv.rank)
                 categories = tuple(s.category for s in signals)
                 self._escalations.raise_for(participant, level.value, categories, None)
+            else:
+                self._memory.checkin_missed(participant)  # disengaging: the digest shows it
             state, _ = self._store.get(who)
             self._store.update(who, after(state, step, now))
             logs.event("checkin_missed", participant=who, after_high=step.after_high)

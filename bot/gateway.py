@@ -86,7 +86,9 @@ class Gateway:
             at=config.digest_at,
             zone=config.dialogue.zone,
         )
-        self.accountability = Accountability(self.vault, schema_path.parent / "consent")
+        self.accountability = Accountability(
+            self.vault, schema_path.parent / "consent", config.dialogue.zone
+        )
         self.deletion = Deletion(self.client, self.vault, self.accountability)
         self.escalations = EscalationEngine(
             config.escalation,
@@ -108,6 +110,7 @@ class Gateway:
         self.staff = StaffDesk(self.staff_room, self.escalations, handoff, self.sender, self.digest)
         self.ledger = TurnLedger(self.vault)
         checkins = CheckinStore(self.vault)
+        memory = RiskMemory(checkins, digest)
         validator = EffectValidator(schema_path)
         self.turns = TurnHandler(
             config,
@@ -121,7 +124,7 @@ class Gateway:
             self.accountability,
             self.deletion,
             self.traffic,
-            RiskMemory(checkins, digest),
+            memory,
         )
         self._failures: dict[str, int] = {}
         self._published_head = -1
@@ -137,6 +140,7 @@ class Gateway:
             self.traffic,
             self.escalations,
             self.workers,
+            memory,
         )
         self.sync = SyncLoop(
             self.client, self.state, self.handle_batch, before_position_saved=self.seal_crypto_store

@@ -41,6 +41,14 @@ class RiskMemory:
         except Exception as exc:
             logs.warning("risk_memory_failed", error=type(exc).__name__)
 
+    def checkin_missed(self, participant: Participant) -> None:
+        """A missed check-in pages nobody unless high risk is recent; the mediators
+        see it in the digest either way. Never raises."""
+        try:
+            self._digest.note(participant.pseudonym, ("missed_checkin",), time.time())
+        except Exception as exc:
+            logs.warning("risk_memory_failed", error=type(exc).__name__)
+
     def _message(self, participant: Participant, level: RiskLevel, signals: Iterable[str]) -> None:
         now = time.time()
         state, _ = self._checkins.get(participant.pseudonym)

@@ -225,6 +225,8 @@ class TurnHandler:
                     self._config.dialogue.consent_version,
                     turn.language,
                 )
+        if fresh:
+            self._accountability.flows_ran(str(effect["type"]) for effect in plan.effects)
         for effect in plan.effects:
             if effect["type"] == "handoff_requested" and not self._escalations.has_open(
                 participant.pseudonym, "handoff"

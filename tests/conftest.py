@@ -61,11 +61,15 @@ class RunningStack:
                     found.append(record)
         return found
 
-    def participant_code(self, matrix_id: str) -> str:
-        """The code mediators see for ``matrix_id``, derived with the stack's vault key."""
+    def open_vault(self) -> Vault:
+        """The stack's vault, opened beside the running gateway (close it after use)."""
         home = self.stack.layout.home
         config = load_config(home / "samtal.yaml", home)
-        vault = Vault(config.vault_path, load_or_create_key_file(config.kek_file, create=False))
+        return Vault(config.vault_path, load_or_create_key_file(config.kek_file, create=False))
+
+    def participant_code(self, matrix_id: str) -> str:
+        """The code mediators see for ``matrix_id``, derived with the stack's vault key."""
+        vault = self.open_vault()
         try:
             return participant_code(ParticipantRegistry(vault).pseudonym_of(matrix_id))
         finally:

@@ -27,7 +27,7 @@ _AUDIT_REASON = "supervisor console started"
 
 async def _serve(vault: Vault, zone: tzinfo, port: int) -> None:
     secret = secrets.token_urlsafe(32)
-    app = create_app(lambda: build_summary(vault, PROJECT, time.time()), zone, secret)
+    app = create_app(lambda: build_summary(vault, PROJECT, time.time(), zone), zone, secret)
     try:
         runner, bound = await start_console(app, port)
     except OSError as exc:

@@ -13,7 +13,7 @@ from datetime import datetime, tzinfo
 from bot.console.audit_trail import AuditTrailView
 from bot.console.figures import EscalationFigures
 from bot.console.flows import FlowAudit
-from bot.console.summary import Summary
+from bot.console.summary import RAN_DAYS, Summary
 
 _STYLE = """
 body { font-family: system-ui, sans-serif; margin: 2rem; color: #222; }
@@ -176,6 +176,17 @@ def flows_section(flows: FlowAudit) -> str:
     )
 
 
+def flows_ran_section(ran: dict[str, int]) -> str:
+    if not ran:
+        body = f"<p>No flow has run in the last {RAN_DAYS} days.</p>"
+    else:
+        body = _table(
+            ["what the dialogue produced", "times"],
+            (_row([name, count], numeric=(1,)) for name, count in ran.items()),
+        )
+    return f"<h3>Which flows ran (last {RAN_DAYS} days)</h3>{body}"
+
+
 def render_page(summary: Summary, zone: tzinfo, json_href: str) -> str:
     return (
         '<!doctype html><html lang="en"><head><meta charset="utf-8">'
@@ -187,5 +198,6 @@ def render_page(summary: Summary, zone: tzinfo, json_href: str) -> str:
         f"{escalations_section(summary.escalations)}"
         f"{audit_section(summary.audit, zone)}"
         f"{flows_section(summary.flows)}"
+        f"{flows_ran_section(summary.flows_ran)}"
         "</body></html>"
     )

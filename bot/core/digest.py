@@ -1,8 +1,8 @@
 """The mediators' daily digest of elevated risk. Pure.
 
 Elevated risk (drinking again, rage without a target, a custody hearing, a
-falling mood over three check-ins) pages nobody, but a mediator should see it
-before the next meeting. The digest names participant codes and signal
+falling mood over three check-ins) and missed check-ins page nobody, but a
+mediator should see them before the next meeting. The digest names participant codes and signal
 categories only: never a message, never a Matrix id of a participant.
 """
 
@@ -40,9 +40,10 @@ def digest_day_due(now: float, at: time, zone: tzinfo, last_day: str | None) -> 
 def digest_body(day: str, lines: Iterable[DigestLine], *, heading: str = "Daily digest") -> str:
     ordered = sorted(lines, key=lambda line: (line.mediator or "", line.code))
     if not ordered:
-        return f"🗒 {heading} {day}: no elevated risk since the last digest."
+        return f"🗒 {heading} {day}: no elevated risk or missed check-ins since the last digest."
     text = [
-        f"🗒 {heading} {day}: elevated risk for {len(ordered)} participant(s). "
+        f"🗒 {heading} {day}: elevated risk or missed check-ins for {len(ordered)} "
+        "participant(s). "
         "Nobody was paged for these; talk about them at the next meeting."
     ]
     for line in ordered:

@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import time
+from zoneinfo import ZoneInfo
+
 import pytest
 
 from bot.chatclient import ChatClient
+from bot.state.flow_counts import FlowCounts
 from tests.conftest import RunningStack
 
 pytestmark = pytest.mark.integration
@@ -53,6 +57,13 @@ async def test_consent_then_checkin_in_each_language(
             await say(client, room, answer)
         # The finished check-in closes its Rasa session; the next one starts fresh.
         assert running_stack.gateway_events("rasa_session_started", offset)
+        # The supervisor's console can tell that these flows ran.
+        vault = running_stack.open_vault()
+        try:
+            ran = FlowCounts(vault, ZoneInfo("Europe/Stockholm")).totals(1, time.time())
+        finally:
+            vault.close()
+        assert ran.get("consent_given", 0) >= 1 and ran.get("checkin_completed", 0) >= 1
     finally:
         await client.stop()
 

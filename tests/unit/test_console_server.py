@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import sqlite3
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, replace
@@ -17,6 +18,7 @@ from bot.console.server import SECURITY_HEADERS, console_url, create_app, start_
 from bot.console.summary import build_summary
 from bot.escalation.store import EscalationStore
 from bot.ids import ParticipantId, participant_code, pseudonym
+from bot.state.flow_counts import FlowCounts
 from safety.audit.log import AuditLog
 from safety.escalation.policy import EscalationPolicy
 from safety.escalation.record import Escalation, acknowledge, open_escalation
@@ -84,6 +86,9 @@ def _fill(vault: Vault) -> ParticipantId:
     audit.append("escalation", "system", participant, SEALED_REASON)
     audit.append("handoff", "staff:abc", participant, SEALED_REASON)
     audit.append("deletion", "operator", "pgonegonegonegonegonegonegon", "asked")
+    ran = FlowCounts(vault, timezone.utc)
+    ran.add(["consent_given", "checkin_completed", "checkin_completed"], NOW - 100)
+    ran.add(["paused"], NOW - 40 * 86_400)  # older than the console's window
     return participant
 
 
@@ -94,7 +99,7 @@ async def console(tmp_path: Path) -> AsyncIterator[Console]:
     participant = _fill(vault)
     project = _dialogue_project(tmp_path / "project")
     secret = "s3cret-for-this-test-only"
-    app = create_app(lambda: build_summary(vault, project, NOW), timezone.utc, secret)
+    app = create_app(lambda: build_summary(vault, project, NOW, timezone.utc), timezone.utc, secret)
     runner, port = await start_console(app, 0)
     try:
         assert [address[0] for address in runner.addresses] == ["127.0.0.1"]
@@ -220,3 +225,12 @@ def test_the_real_dialogue_passes_the_static_audit_and_lists_its_rules() -> None
     flows = audit_flows(PROJECT)
     assert flows.passes and flows.checks > 0
     assert flows.rules == sum(1 for flow in flows.flows if flow.kind == "rule") > 0
+
+
+async def test_the_flows_that_ran_in_the_last_thirty_days_are_counted(console: Console) -> None:
+    status, _, body = await _get(console.url("/api/summary"))
+    assert status == 200
+    assert json.loads(body)["flows_ran"] == {"checkin_completed": 2, "consent_given": 1}
+    _, _, page = await _get(console.url("/"))
+    assert "Which flows ran (last 30 days)" in page
+    assert "paused" not in page.split("Which flows ran")[1]

@@ -104,3 +104,10 @@ def test_falling_mood_over_three_check_ins_goes_to_the_digest(vault: Vault) -> N
     notes = DigestStore(vault).pending(up_to=1e12)["p-9"]
     assert [n.signals for n in notes] == [("trend_rising_stress",)]
     assert CheckinStore(vault).get("p-9")[0].stress_scores == (2, 3, 4)
+
+
+def test_a_missed_check_in_goes_to_the_digest(vault: Vault) -> None:
+    memory = RiskMemory(CheckinStore(vault), DigestStore(vault))
+    memory.checkin_missed(participant())
+    notes = DigestStore(vault).pending(up_to=1e12)["p-9"]
+    assert [n.signals for n in notes] == [("missed_checkin",)]
