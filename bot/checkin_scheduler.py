@@ -139,10 +139,11 @@ class CheckinScheduler:
                 level = max((s.level for s in signals), key=lambda lv: lv.rank)
                 categories = tuple(s.category for s in signals)
                 self._escalations.raise_for(participant, level.value, categories, None)
-            else:
-                self._memory.checkin_missed(participant)  # disengaging: the digest shows it
             state, _ = self._store.get(who)
             self._store.update(who, after(state, step, now))
+            if not step.after_high:
+                # After the state: a retry must not note the same miss twice.
+                self._memory.checkin_missed(participant)
             logs.event("checkin_missed", participant=who, after_high=step.after_high)
             return
         if isinstance(step, Cancelled):

@@ -88,7 +88,7 @@ class GatewayConfig:
     digest_at: time = time(8, 0)
     # A PostgreSQL vault for deployments beyond one machine; it carries a password,
     # so it comes from SAMTAL_VAULT_URL or a 0600 file, never from this config.
-    vault_url_secret: str | None = None
+    vault_url_secret: str | None = field(default=None, repr=False)
 
     @property
     def staff(self) -> frozenset[str]:
@@ -210,6 +210,7 @@ def _escalation(section: dict[str, Any], zone_name: str | None) -> EscalationCon
 
 
 def _checkins(section: Any) -> CheckinConfig:
+    section = {} if section is None else section  # a section of comments only
     if not isinstance(section, dict):
         raise ConfigError("checkins must be a mapping")
     values = {
@@ -229,6 +230,7 @@ def _checkins(section: Any) -> CheckinConfig:
 
 
 def _digest_at(section: Any) -> time:
+    section = {} if section is None else section  # a section of comments only
     if not isinstance(section, dict):
         raise ConfigError("digest must be a mapping")
     value = str(section.get("at", "08:00"))
@@ -283,7 +285,7 @@ def _vault_url(home: Path, section: Any) -> str | None:
         url = from_env or None
     else:
         url = read_secret("SAMTAL_VAULT_URL", home / str(named_file))
-    if url is not None and url.split(":", 1)[0] not in ("sqlite", "postgresql", "postgres"):
+    if url is not None and url.split(":", 1)[0].lower() not in ("sqlite", "postgresql", "postgres"):
         raise ConfigError("the vault URL must be sqlite:///… or postgresql://…")
     return url
 

@@ -56,6 +56,10 @@ class DigestPoster:
         if not self._room.has_readers():
             return  # it waits for the first mediator to join
         run = self._store.last_run()
+        if run is not None and run.sent:
+            # Repeatable: a crash after sending but before clearing must not list
+            # the same notes in the next digest again.
+            self._store.clear_up_to(run.cutoff)
         if run is None or run.sent:
             day = digest_day_due(time.time(), self._at, self._zone, run.day if run else None)
             if day is None:

@@ -42,8 +42,8 @@ class RiskMemory:
             logs.warning("risk_memory_failed", error=type(exc).__name__)
 
     def checkin_missed(self, participant: Participant) -> None:
-        """A missed check-in pages nobody unless high risk is recent; the mediators
-        see it in the digest either way. Never raises."""
+        """A missed check-in without recent high risk pages nobody; the mediators
+        see it in the digest. Never raises."""
         try:
             self._digest.note(participant.pseudonym, ("missed_checkin",), time.time())
         except Exception as exc:

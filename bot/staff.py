@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+
 from bot import logs
 from bot.core.commands import HELP, Command, parse_command
 from bot.core.model import Inbound
@@ -48,7 +50,8 @@ class StaffDesk:
         if command.verb == "help":
             return HELP
         if command.verb == "digest":
-            return self._digest.so_far()
+            # Reads every participant's notes: not on the event loop the sync runs on.
+            return await asyncio.to_thread(self._digest.so_far)
         if command.verb in ("ack", "resolve"):
             esc = self._engine.change(command.code, inbound.sender, close=command.verb == "resolve")
             if esc is None:

@@ -34,7 +34,10 @@ async def _serve(vault: Vault, zone: tzinfo, port: int) -> None:
         raise ConfigError(f"cannot listen on 127.0.0.1:{port}: {exc.strerror}") from exc
     try:
         print(f"supervisor console (read-only, this computer only): {console_url(bound, secret)}")
-        print("The link holds a one-time token; it stops working when this command ends.")
+        print(
+            "The link holds a token made for this run only; it stops working when this "
+            "command ends. Keep this output private."
+        )
         print("Stop with Ctrl-C.", flush=True)
         stop = asyncio.Event()
         # A service manager stops with SIGTERM: end cleanly so the vault is closed.
@@ -52,6 +55,9 @@ def run_console(port: int) -> int:
         raise ConfigError(f"no vault at {config.vault_path}: start the gateway once first")
     vault = open_configured_vault(config)
     try:
+        if AuditLog(vault).head() is None:
+            # A wrong SAMTAL_VAULT_URL: an empty database, not the gateway's vault.
+            raise ConfigError("this vault has no audit trail: is SAMTAL_VAULT_URL right?")
         # Before serving anything, and fatal if it fails: the entry is the
         # condition for looking at the vault at all.
         AuditLog(vault).append(_AUDIT_ACTION, _AUDIT_ACTOR, None, _AUDIT_REASON)

@@ -17,7 +17,6 @@ from safety.vault import Vault
 from safety.vault.backend import AuditRow, Checkpoint
 
 SHOWN_ENTRIES = 50
-_TAG_CHARS = 12
 
 
 @dataclass(frozen=True)
@@ -47,7 +46,8 @@ def _participant(fields: dict[str, object]) -> str | None:
     if not isinstance(subject, str) or not subject:
         return None
     if fields.get("subject_is_tag"):
-        return "tag:" + subject[:_TAG_CHARS]
+        # Not even part of the tag: it would let a reader link entries about one person.
+        return "(a participant)"
     return participant_code(ParticipantId(subject))
 
 

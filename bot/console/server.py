@@ -15,6 +15,7 @@ from urllib.parse import urlencode
 from aiohttp import web
 from aiohttp.typedefs import Handler, Middleware
 
+from bot import logs
 from bot.console.pages import render_page
 from bot.console.summary import Summary, summary_json
 
@@ -63,6 +64,9 @@ def _guard(secret: str) -> Middleware:
                 response = await handler(request)
             except web.HTTPException as exc:
                 response = web.Response(status=exc.status, text=f"{exc.status}: {exc.reason}\n")
+            except Exception as exc:  # the headers go on every response, errors too
+                logs.warning("console_request_failed", error=type(exc).__name__)
+                response = web.Response(status=500, text="500: the summary could not be built\n")
         response.headers.update(SECURITY_HEADERS)
         return response
 

@@ -15,6 +15,7 @@ import aiohttp
 
 from bot.homeserver.config import HomeserverLayout
 from bot.homeserver.errors import HomeserverStartError
+from bot.launcher.child_env import child_env
 
 __all__ = ["SynapseProcess", "free_port"]
 
@@ -68,6 +69,7 @@ class SynapseProcess:
                 stderr=subprocess.STDOUT,
                 cwd=layout.data_dir,
                 umask=0o077,
+                env=child_env(),
             )
         except OSError as exc:
             raise HomeserverStartError(f"could not spawn Synapse: {exc}") from exc

@@ -13,6 +13,7 @@ from pathlib import Path
 import aiohttp
 
 from bot.errors import SamtalError
+from bot.launcher.child_env import child_env
 
 
 class ProcessStartError(SamtalError):
@@ -28,12 +29,13 @@ class ManagedProcess:
         *,
         cwd: Path,
         env: Mapping[str, str] | None = None,
+        keep_secrets: bool = False,
     ) -> None:
         self.name = name
         self._argv = list(argv)
         self.log_path = log_path
         self._cwd = cwd
-        self._env = {**os.environ, **(env or {})}
+        self._env = child_env(env, keep_secrets=keep_secrets)
         self._proc: asyncio.subprocess.Process | None = None
 
     @property

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from bot.errors import SamtalError
+from bot.launcher.child_env import child_env
 from bot.launcher.processes import ManagedProcess
 
 TRAINING_INPUTS = ("config.yml", "dialogues", "nlu_data")
@@ -101,7 +102,7 @@ def ensure_model(paths: RasaPaths, home: Path) -> tuple[Path, float]:
             "--quiet",
         ],
         cwd=paths.project,
-        env={**os.environ, **rasa_env(home)},
+        env=child_env(rasa_env(home)),
         capture_output=True,
         text=True,
         check=False,
@@ -178,9 +179,17 @@ def action_server(paths: RasaPaths, home: Path, port: int) -> ManagedProcess:
 
 
 def rasa_server(
-    paths: RasaPaths, home: Path, model: Path, port: int, action_port: int, token_file: Path
+    paths: RasaPaths,
+    home: Path,
+    model: Path,
+    port: int,
+    action_port: int,
+    token_file: Path,
+    vault_url: str | None = None,
 ) -> ManagedProcess:
-    endpoints = write_endpoints(home, action_port)
+    # Rasa's trackers go into the gateway's vault, whichever it is, so shredding a
+    # participant there also makes their conversation unreadable.
+    endpoints = write_endpoints(home, action_port, vault_url=vault_url)
     return ManagedProcess(
         "rasa",
         [

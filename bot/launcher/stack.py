@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from bot import enrolment
+from bot.config import load_config
 from bot.homeserver import (
     HomeserverLayout,
     SynapseProcess,
@@ -146,12 +147,19 @@ class Stack:
             self.ports["rasa"],
             self.ports["actions"],
             self.layout.secret("rasa.token"),
+            self._configured_vault_url(),
         )
         await self.actions.start()
         await self.rasa_server.start()
         await self.actions.wait_http(f"http://127.0.0.1:{self.ports['actions']}/health", 120)
         await self.rasa_server.wait_http(f"{self.rasa_url}/", 180)
         self.timings["rasa_ready_s"] = time.monotonic() - started
+
+    def _configured_vault_url(self) -> str | None:
+        """A PostgreSQL vault set for the gateway (SAMTAL_VAULT_URL), or None for
+        the local SQLite one."""
+        home = self.layout.home
+        return load_config(home / "samtal.yaml", home).vault_url_secret
 
     async def stop_rasa_server(self) -> None:
         if self.rasa_server is not None:
@@ -169,6 +177,7 @@ class Stack:
             self.layout.logs / "gateway.log",
             cwd=self.project,
             env={"SAMTAL_HOME": str(self.layout.home)},
+            keep_secrets=True,  # the gateway is the one process that reads them
         )
         started = time.monotonic()
         await self.gateway.start()

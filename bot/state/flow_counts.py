@@ -16,6 +16,9 @@ from safety.vault import Vault
 from safety.vault.store import SYSTEM_OWNER
 
 _KIND = "flow_counts"
+# Kept no longer than the console shows them: a day's small count could
+# otherwise hint at one person long after their data was shredded.
+KEEP_DAYS = 31
 
 
 class FlowCounts:
@@ -31,9 +34,18 @@ class FlowCounts:
         if not counted:
             return
         day = self._day(at)
-        stored = Counter(self._vault.get(_KIND, SYSTEM_OWNER, day) or {})
+        record = self._vault.get(_KIND, SYSTEM_OWNER, day)
+        stored = Counter(record or {})
         stored.update(counted)
         self._vault.put(_KIND, SYSTEM_OWNER, day, dict(stored))
+        if record is None:  # the day's first count: once a day, drop what is too old
+            self._forget_before(at)
+
+    def _forget_before(self, at: float) -> None:
+        today = datetime.fromtimestamp(at, self._zone).date()
+        # A month beyond the limit covers a gateway that was down for weeks.
+        for back in range(KEEP_DAYS + 1, 2 * KEEP_DAYS + 1):
+            self._vault.delete(_KIND, SYSTEM_OWNER, (today - timedelta(days=back)).isoformat())
 
     def totals(self, days: int, now: float) -> dict[str, int]:
         """Counts over the last ``days`` local days, today included."""

@@ -184,3 +184,32 @@ def test_a_vault_url_file_must_be_private(home: Path, monkeypatch: pytest.Monkey
         parse_config(with_file, home)
     url_file.chmod(0o600)
     assert parse_config(with_file, home).vault_url.startswith("postgresql://")
+
+
+def test_the_environment_wins_over_the_vault_url_file(
+    home: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    url_file = home / "vault.url"
+    url_file.write_text("postgresql://from-file@db.internal/samtal\n")
+    url_file.chmod(0o600)
+    with_file = raw()
+    with_file["storage"] = {"vault_url_file": "vault.url"}
+    monkeypatch.setenv("SAMTAL_VAULT_URL", "PostgreSQL://from-env@db.internal/samtal")
+    config = parse_config(with_file, home)
+    assert config.vault_url == "PostgreSQL://from-env@db.internal/samtal"
+    assert "from-env" not in repr(config)  # the URL may carry a password
+
+
+def test_a_vault_url_of_an_unknown_kind_is_refused(
+    home: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("SAMTAL_VAULT_URL", "mysql://root@db.internal/samtal")
+    with pytest.raises(ConfigError, match="vault URL must be"):
+        parse_config(raw(), home)
+
+
+def test_sections_of_comments_only_mean_the_defaults(home: Path) -> None:
+    empty = raw()
+    empty.update({"storage": None, "checkins": None, "digest": None})
+    config = parse_config(empty, home)
+    assert config.checkins.tick_seconds == 30 and config.digest_at.hour == 8

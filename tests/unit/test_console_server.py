@@ -15,7 +15,7 @@ import pytest_asyncio
 
 from bot.console.flows import audit_flows
 from bot.console.server import SECURITY_HEADERS, console_url, create_app, start_console
-from bot.console.summary import build_summary
+from bot.console.summary import Summary, build_summary
 from bot.escalation.store import EscalationStore
 from bot.ids import ParticipantId, participant_code, pseudonym
 from bot.state.flow_counts import FlowCounts
@@ -234,3 +234,32 @@ async def test_the_flows_that_ran_in_the_last_thirty_days_are_counted(console: C
     _, _, page = await _get(console.url("/"))
     assert "Which flows ran (last 30 days)" in page
     assert "paused" not in page.split("Which flows ran")[1]
+
+
+async def test_entries_about_one_person_cannot_be_linked_by_their_tag(
+    console: Console, tmp_path: Path
+) -> None:
+    vault = Vault(console.vault_path, load_or_create_key_file(tmp_path / "kek", create=False))
+    try:
+        tag = vault.subject_tag(console.participant)
+    finally:
+        vault.close()
+    _, _, page = await _get(console.url())
+    _, _, data = await _get(console.url("/api/summary"))
+    for shown in (page, data):
+        assert tag[:6] not in shown
+        assert "(a participant)" in shown
+
+
+async def test_a_failing_summary_is_a_500_with_the_strict_headers() -> None:
+    def broken() -> Summary:
+        raise RuntimeError("the vault is locked")
+
+    app = create_app(broken, timezone.utc, "s3cret")
+    runner, port = await start_console(app, 0)
+    try:
+        status, headers, body = await _get(console_url(port, "s3cret"))
+    finally:
+        await runner.cleanup()
+    assert status == 500 and "locked" not in body
+    _assert_security_headers(headers)

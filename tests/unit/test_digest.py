@@ -111,3 +111,18 @@ def test_a_missed_check_in_goes_to_the_digest(vault: Vault) -> None:
     memory.checkin_missed(participant())
     notes = DigestStore(vault).pending(up_to=1e12)["p-9"]
     assert [n.signals for n in notes] == [("missed_checkin",)]
+
+
+def test_flow_counts_add_up_per_day_and_old_days_are_dropped(vault: Vault) -> None:
+    from bot.state.flow_counts import KEEP_DAYS, FlowCounts
+
+    counts = FlowCounts(vault, ZONE)
+    day = 86_400.0
+    now = at_local(12)
+    counts.add(["paused"], now - (KEEP_DAYS + 5) * day)
+    counts.add(["paused"], now - (KEEP_DAYS + 5) * day)
+    assert counts.totals(KEEP_DAYS + 10, now) == {"paused": 2}
+    # A new day's first count drops every day older than KEEP_DAYS.
+    counts.add(["consent_given", "checkin_completed"], now - day)
+    counts.add(["checkin_completed"], now)
+    assert counts.totals(KEEP_DAYS + 10, now) == {"consent_given": 1, "checkin_completed": 2}
