@@ -100,6 +100,7 @@ EXAMPLES = {
         ("en", "punched a hole in the door"),
         ("en", "so angry i can't think"),
         ("sv", "vårdnadsförhandlingen är nästa vecka, skitnervös"),
+        ("sv", "jag har börjat dricka mycket igen"),
     ],
     HIGH: [
         ("en", "sometimes i picture hurting her"),
