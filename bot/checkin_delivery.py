@@ -16,8 +16,8 @@ from bot.config import GatewayConfig
 from bot.core.checkins import eligible
 from bot.core.model import Participant
 from bot.errors import MatrixCallError
-from bot.matrix.sender import Sender, transaction_id
-from bot.matrix.traffic import Traffic
+from bot.matrix.sender import Sender
+from bot.matrix.traffic import Traffic, send_after_pages
 from bot.state.checkins import CheckinStore, Outbox
 from bot.state.participants import ParticipantRegistry
 
@@ -51,14 +51,16 @@ class CheckinDelivery:
             self._store.save(pseudonym, state, None)
             logs.event("checkin_messages_dropped", participant=pseudonym, reason=reason)
             return
-        expected = frozenset({self._config.matrix.bot_user_id, participant.matrix_id})
-        expected |= participant.companions()
+        expected = participant.room_members(self._config.matrix.bot_user_id)
         try:
-            for index, reply in enumerate(outbox.replies):
-                async with self._traffic.reply_slot():
-                    await self._sender.notice(
-                        participant.room_id, reply, transaction_id(outbox.key, index), expected
-                    )
+            await send_after_pages(
+                self._sender,
+                self._traffic,
+                participant.room_id,
+                outbox.replies,
+                outbox.key,
+                expected,
+            )
         except (MatrixCallError, OSError, asyncio.TimeoutError) as exc:
             failures = self._send_failures[pseudonym] = self._send_failures.get(pseudonym, 0) + 1
             logs.warning("checkin_send_failed", participant=pseudonym, error=type(exc).__name__)

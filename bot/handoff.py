@@ -52,7 +52,7 @@ class Handoff:
         room = self._client.rooms.get(participant.room_id)
         if room is None or mediator not in room.users:
             checked("room_invite", await self._client.room_invite(participant.room_id, mediator))
-        expected = frozenset({self._bot, participant.matrix_id}) | updated.companions()
+        expected = updated.room_members(self._bot)
         await self._sender.notice(
             participant.room_id,
             text("handoff_started", participant.language),
@@ -69,7 +69,7 @@ class Handoff:
         participant = self._registry.by_code(code)
         if participant is None or participant.handoff_by is None or participant.room_id is None:
             return f"{code}: no handoff in progress."
-        expected = frozenset({self._bot, participant.matrix_id}) | participant.companions()
+        expected = participant.room_members(self._bot)
         self._registry.save(replace(participant, handoff_by=None))
         await self._pause(participant.pseudonym, False)
         await self._sender.notice(

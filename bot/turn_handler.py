@@ -27,7 +27,7 @@ from bot.deletion import Deletion
 from bot.errors import RasaUnavailable
 from bot.escalation.engine import EscalationEngine
 from bot.matrix.sender import Sender, transaction_id
-from bot.matrix.traffic import Traffic
+from bot.matrix.traffic import Traffic, send_after_pages
 from bot.matrix.typing_indicator import typing_while_slow
 from bot.rasa.client import RasaClient, RasaControl
 from bot.risk_memory import RiskMemory
@@ -273,12 +273,11 @@ class TurnHandler:
         after_pages: bool = True,
     ) -> None:
         """Send the replies; ``after_pages=False`` only where waiting would hold up the sync."""
-        expected = frozenset({self._config.matrix.bot_user_id, participant.matrix_id})
-        expected |= participant.companions()
+        expected = participant.room_members(self._config.matrix.bot_user_id)
+        if after_pages:
+            await send_after_pages(
+                self._sender, self._traffic, room_id, replies, answering, expected
+            )
+            return
         for index, reply in enumerate(replies):
-            txn = transaction_id(answering, index)
-            if not after_pages:
-                await self._sender.notice(room_id, reply, txn, expected)
-                continue
-            async with self._traffic.reply_slot():
-                await self._sender.notice(room_id, reply, txn, expected)
+            await self._sender.notice(room_id, reply, transaction_id(answering, index), expected)

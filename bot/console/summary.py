@@ -11,7 +11,7 @@ from typing import Any
 from bot.console.audit_trail import AuditTrailView, read_audit_trail
 from bot.console.figures import EscalationFigures, escalation_figures
 from bot.console.flows import FlowAudit, audit_flows
-from bot.escalation.store import EscalationStore
+from bot.escalation.store import all_escalations
 from bot.state.flow_counts import FlowCounts
 from safety.vault import Vault
 
@@ -33,7 +33,7 @@ def build_summary(vault: Vault, project: Path, now: float, zone: tzinfo) -> Summ
     ran = FlowCounts(vault, zone).totals(RAN_DAYS, now)
     return Summary(
         generated_at=now,
-        escalations=escalation_figures(EscalationStore(vault).all(), now),
+        escalations=escalation_figures(all_escalations(vault), now),
         audit=read_audit_trail(vault),
         flows=audit_flows(project),
         flows_ran=dict(sorted(ran.items(), key=lambda item: (-item[1], item[0]))),

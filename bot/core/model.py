@@ -42,6 +42,10 @@ class Participant:
         handoff the person who took over."""
         return frozenset(p for p in (self.mediator, self.handoff_by) if p)
 
+    def room_members(self, bot_user_id: str) -> frozenset[str]:
+        """Everyone who may be in the participant's room, and so receive its keys."""
+        return frozenset({bot_user_id, self.matrix_id}) | self.companions()
+
     def has_consented(self, current_version: str) -> bool:
         return self.consent_version == current_version
 

@@ -25,7 +25,7 @@ class EscalationStore:
         self._owner_of: dict[str, str] = {}
         self._active: set[str] = set()
         self._by_notice: dict[str, set[str]] = {}
-        for esc in self.all():
+        for esc in all_escalations(vault):
             self._index(esc)
 
     def _index(self, esc: Escalation) -> None:
@@ -49,7 +49,7 @@ class EscalationStore:
         return [dict(record) for _, record in self._vault.items("note", participant)]
 
     def all(self) -> list[Escalation]:
-        return [Escalation.from_record(record) for _, record in self._vault.items(_KIND)]
+        return all_escalations(self._vault)
 
     def active(self) -> list[Escalation]:
         found = (self.find(code) for code in sorted(self._active))
@@ -69,3 +69,8 @@ class EscalationStore:
 
     def open_for(self, participant: str) -> list[Escalation]:
         return [esc for esc in self.active() if esc.participant == participant and esc.is_open]
+
+
+def all_escalations(vault: Vault) -> list[Escalation]:
+    """Every escalation, open or closed (each one decrypted)."""
+    return [Escalation.from_record(record) for _, record in vault.items(_KIND)]

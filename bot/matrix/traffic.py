@@ -15,6 +15,7 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 from bot import logs
+from bot.matrix.sender import Sender, transaction_id
 
 REPLIES_IN_FLIGHT = 2
 # A staff room that cannot be reached must not silence participants for long.
@@ -67,3 +68,18 @@ class Traffic:
             # A page raised while this reply queued for its slot still goes first.
             await self.pages_first()
             yield
+
+
+async def send_after_pages(
+    sender: Sender,
+    traffic: Traffic,
+    room_id: str,
+    texts: tuple[str, ...],
+    txn_key: str,
+    expected: frozenset[str],
+) -> None:
+    """Ordinary messages, in order, each behind any waiting page; transaction ids
+    derive from ``txn_key`` so a resend reaches the reader once."""
+    for index, body in enumerate(texts):
+        async with traffic.reply_slot():
+            await sender.notice(room_id, body, transaction_id(txn_key, index), expected)

@@ -3,14 +3,12 @@
 from __future__ import annotations
 
 import asyncio
-import os
-import subprocess
-import sys
 
 import pytest
 
-from tests.conftest import PROJECT, RunningStack, Staff
+from tests.conftest import RunningStack, Staff
 from tests.integration.test_escalation import page_for
+from tests.support.cli import run_samtal
 
 pytestmark = pytest.mark.integration
 
@@ -21,16 +19,8 @@ async def test_published_head_verifies(running_stack: RunningStack, staff: Staff
     await running_stack.stack.start_gateway()
     notice = await page_for(staff.supervisor, staff.room_id, "🧾 audit head", timeout=30)
     head = notice.split("audit head ", 1)[1]
-    env = {**os.environ, "SAMTAL_HOME": str(running_stack.stack.layout.home)}
     result = await asyncio.to_thread(
-        subprocess.run,
-        [sys.executable, "-m", "bot.cli.main", "audit", "verify", "--head", head],
-        cwd=PROJECT,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
+        run_samtal, running_stack.stack.layout.home, "audit", "verify", "--head", head, timeout=60
     )
     assert result.returncode == 0, result.stdout + result.stderr
     assert "intact" in result.stdout

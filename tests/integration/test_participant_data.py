@@ -4,9 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import json
-import os
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -16,22 +14,14 @@ from bot.config import load_config
 from bot.state.participants import ParticipantRegistry
 from safety.audit.log import AuditLog
 from safety.vault import Vault, load_or_create_key_file
-from tests.conftest import PROJECT, RunningStack
+from tests.conftest import RunningStack
+from tests.support.cli import run_samtal
 
 pytestmark = pytest.mark.integration
 
 
 def samtal(stack: RunningStack, *args: str) -> subprocess.CompletedProcess[str]:
-    env = {**os.environ, "SAMTAL_HOME": str(stack.stack.layout.home)}
-    return subprocess.run(
-        [sys.executable, "-m", "bot.cli.main", *args],
-        cwd=PROJECT,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
+    return run_samtal(stack.stack.layout.home, *args)
 
 
 def open_vault(stack: RunningStack) -> Vault:

@@ -4,9 +4,7 @@ operator commands use it instead of the local SQLite file."""
 from __future__ import annotations
 
 import json
-import os
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -18,7 +16,7 @@ from bot.launcher.stack import TEST_ACK_SECONDS
 from bot.state.participants import ParticipantRegistry
 from bot.vault_access import open_configured_vault
 from safety.vault import load_or_create_key_file
-from tests.conftest import PROJECT
+from tests.support.cli import run_samtal
 from tests.support.postgres_fixtures import RunningPostgres
 
 pytestmark = pytest.mark.integration
@@ -27,16 +25,7 @@ PARTICIPANT = "@pg-participant:localhost"
 
 
 def samtal(home: Path, vault_url: str, *args: str) -> subprocess.CompletedProcess[str]:
-    env = {**os.environ, "SAMTAL_HOME": str(home), "SAMTAL_VAULT_URL": vault_url}
-    return subprocess.run(
-        [sys.executable, "-m", "bot.cli.main", *args],
-        cwd=PROJECT,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
+    return run_samtal(home, *args, env={"SAMTAL_VAULT_URL": vault_url})
 
 
 def configured_home(tmp_path: Path) -> StackLayout:
