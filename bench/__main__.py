@@ -5,7 +5,7 @@ from __future__ import annotations
 import importlib
 import sys
 
-SUITES = ("bench.vault", "bench.tracker", "bench.roundtrip", "bench.escalation")
+SUITES = ("bench.screen", "bench.vault", "bench.tracker", "bench.roundtrip", "bench.escalation")
 
 
 def main() -> None:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+
 from bot import logs
 from bot.core.model import Inbound, Participant
 from safety.risk.assess import assess, warm_up
@@ -13,10 +15,12 @@ class RiskScreen:
     """Screens every message before, and independently of, the dialogue."""
 
     def __init__(self) -> None:
-        warm_up()  # compile patterns and load the classifier before the first message
+        warm_up()  # compile patterns, load the encoder and heads before the first message
 
     async def screen(self, inbound: Inbound, participant: Participant, language: str) -> Assessment:
-        assessment = assess(inbound.text, RiskContext(language=language))
+        # The encoder takes milliseconds of CPU; a worker thread keeps the sync loop
+        # and the pages of other participants moving meanwhile.
+        assessment = await asyncio.to_thread(assess, inbound.text, RiskContext(language=language))
         logs.event(
             "message_screened",
             participant=participant.pseudonym,

@@ -20,6 +20,7 @@ from bot.core.dialogue_metadata import dialogue_metadata
 from bot.core.effects import EffectValidator, apply_effects
 from bot.core.language import detect
 from bot.core.model import Inbound, Participant, TurnPlan
+from bot.core.own_words import without_matrix_ids
 from bot.core.replies import plan_replies
 from bot.core.screen import SafetyScreen
 from bot.core.texts import text
@@ -40,6 +41,9 @@ _REFUSAL_TEXT = {
     Refuse.OTHERS_IN_ROOM: "others_in_room",
 }
 _PAGED = (RiskLevel.HIGH, RiskLevel.IMMINENT)
+# Asking where a victim, the children or a shelter is gets a neutral answer of its own:
+# the bot holds no such information, and thanking the person would reward the question.
+LOCATION_REQUEST = "victim_location_request"
 
 
 class TurnHandler:
@@ -102,9 +106,19 @@ class TurnHandler:
             logs.event("turn_refused", participant=participant.pseudonym, reason=decision.value)
             return None
         assessment = await self._screen.screen(inbound, participant, decision.language)
+        signals = tuple(sorted({s.category for s in assessment.signals}))
         if assessment.level in _PAGED:
-            signals = tuple(sorted({s.category for s in assessment.signals}))
-            self._escalations.raise_for(participant, assessment.level.value, signals, inbound.text)
+            quote = without_matrix_ids(inbound.text)
+            self._escalations.raise_for(participant, assessment.level.value, signals, quote)
+        self._memory.message(
+            participant, assessment.level, (s.category for s in assessment.signals)
+        )
+        if inbound.replaces is not None and assessment.level not in _PAGED:
+            # An edit is screened as the new text; unless it raised a page it is not a
+            # new turn, so the dialogue does not answer the same message twice.
+            self._ledger.answered(participant.pseudonym, inbound.event_id)
+            logs.event("edit_screened", participant=participant.pseudonym)
+            return None
         turn = PendingTurn(
             owner=participant.pseudonym,
             event_id=inbound.event_id,
@@ -114,11 +128,9 @@ class TurnHandler:
             timestamp_ms=inbound.timestamp_ms,
             language=decision.language,
             level=assessment.level.value,
+            categories=signals,
         )
         self._ledger.received(turn)
-        self._memory.message(
-            participant, assessment.level, (s.category for s in assessment.signals)
-        )
         return turn
 
     async def complete(self, turn: PendingTurn) -> None:
@@ -160,7 +172,11 @@ class TurnHandler:
         # Pages go out before Rasa and the homeserver are busy with this turn.
         await self._traffic.pages_first()
         if RiskLevel(turn.level) in _PAGED:
-            return await self._safety_flow(participant, turn.level, turn.language)
+            plan = await self._safety_flow(participant, turn.level, turn.language)
+            if turn.level == RiskLevel.HIGH.value and LOCATION_REQUEST in turn.categories:
+                neutral = (text("safety_location_request", turn.language),)
+                return TurnPlan(replies=neutral, effects=plan.effects)
+            return plan
         return await self._dialogue(turn, participant)
 
     async def _safety_flow(self, participant: Participant, level: str, language: str) -> TurnPlan:

@@ -18,6 +18,7 @@ class Inbound:
     room_encrypted: bool
     room_members: frozenset[str]
     timestamp_ms: int
+    replaces: EventId | None = None  # set when the message is an edit of an earlier one
 
 
 @dataclass(frozen=True)

@@ -18,6 +18,7 @@ from nio import (
 )
 
 from bot.core.model import Inbound
+from bot.core.own_words import own_words
 from bot.ids import EventId, MatrixUserId, RoomId
 
 
@@ -50,14 +51,17 @@ class Batch:
 
 
 def to_inbound(room: MatrixRoom, event: RoomMessageText) -> Inbound:
+    content = event.source.get("content") if isinstance(event.source, dict) else None
+    words = own_words(content if isinstance(content, dict) else {"body": event.body})
     return Inbound(
         event_id=EventId(event.event_id),
         sender=MatrixUserId(event.sender),
         room_id=RoomId(room.room_id),
-        text=event.body,
+        text=words.text,
         room_encrypted=room.encrypted,
         room_members=frozenset(room.users),
         timestamp_ms=int(event.server_timestamp),
+        replaces=EventId(words.replaces) if words.replaces else None,
     )
 
 

@@ -35,6 +35,7 @@ class PendingTurn:
     timestamp_ms: int
     language: str
     level: str
+    categories: tuple[str, ...] = ()  # the screen's signal categories, no text
 
 
 @dataclass(frozen=True)
@@ -84,6 +85,7 @@ class TurnLedger:
                 timestamp_ms=int(r["timestamp_ms"]),
                 language=r["language"],
                 level=r["level"],
+                categories=tuple(str(c) for c in r.get("categories", ())),
             )
             for _, r in self._vault.items(_INBOX)
         ]

@@ -4,35 +4,42 @@
 
 Three independent sources each produce signals; the highest level wins and the
 rationale lists every contributing category:
-1. patterns (per-language data files): explicit threats, plans, means, places, times;
-2. the classifier (a confidence-thresholded second opinion, capped at HIGH);
+1. the encoder (a multilingual sentence encoder with calibrated classifier heads):
+   generalises to phrasings, typos and languages nobody wrote a pattern for;
+2. patterns (per-language data files): explicit threats, plans, means, places, times,
+   a deterministic floor that no model update can lose;
 3. context (trends and missed check-ins).
-Pure function: no I/O after the first call loads patterns and model; text is never logged.
+Pure function of its inputs: no I/O after the first call loads patterns and models;
+text is never logged.
 """
 
 from __future__ import annotations
 
-from safety.risk.classifier import load_model
 from safety.risk.context import RiskContext, context_signals
 from safety.risk.levels import Assessment, Signal, combine
 from safety.risk.normalise import normalise
 from safety.risk.patterns import load_lexicon, match
+from safety.risk.semantic import load_semantic_model
 
-__all__ = ["RiskContext", "assess", "warm_up"]
+__all__ = ["RiskContext", "assess", "supported_languages", "warm_up"]
 
 
 def warm_up() -> None:
-    """Load and compile patterns and model now, so the first message is not slow."""
+    """Load patterns, encoder and heads now, so the first message is not slow."""
     load_lexicon()
-    load_model()
+    load_semantic_model().signal("warm up")
+
+
+def supported_languages() -> frozenset[str]:
+    """Languages with a pattern file; the encoder itself reads about a hundred."""
+    return frozenset(load_lexicon().languages)
 
 
 def assess(text: str, ctx: RiskContext) -> Assessment:
     """Assess one message in its context. Never raises on odd text; empty text is NONE."""
-    result = match(load_lexicon(), normalise(text))
-    signals: list[Signal] = list(result.signals)
-    lifted = load_model().signal(result.masked)
-    if lifted is not None:
-        signals.append(lifted)
+    signals: list[Signal] = list(match(load_lexicon(), normalise(text)).signals)
+    learned = load_semantic_model().signal(text)
+    if learned is not None:
+        signals.append(learned)
     signals.extend(context_signals(ctx))
     return combine(tuple(signals))

@@ -1,30 +1,48 @@
-"""Labelled risk examples: `data/risk/*.jsonl`, one `{"id","lang","level","text"}` per line.
+"""Labelled risk messages, grouped in paraphrase families, and the family-held-out split.
 
-The data is synthetic, written for this project; it holds no participant's words.
+Files (see data/risk/README.md for how they were made):
+* `data/risk/families/*.jsonl`: `{"family","lang","level","category","style","text"}`;
+  a family is one situation written several ways, and it is split as a whole;
+* `data/risk/legacy.jsonl`: the project's earlier messages, one family each, without a
+  category. They train the level head only and never enter the test split, because the
+  patterns were written while reading them.
+
+The split is a pure function of the family id (SHA-256), so it never changes when data
+is added, and no message of a test family is ever trained on.
 """
 
 from __future__ import annotations
 
+import hashlib
 import json
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
 from safety.risk.levels import RiskLevel
 
 DATA_DIR = Path(__file__).resolve().parents[2] / "data" / "risk"
-TRAIN_PATH = DATA_DIR / "train.jsonl"
-TEST_PATH = DATA_DIR / "test.jsonl"
+FAMILY_DIR = DATA_DIR / "families"
+LEGACY_PATH = DATA_DIR / "legacy.jsonl"
+TEST_SHARE = 25  # percent of families held out for the test split
+NONE_KINDS_PATH = DATA_DIR / "none_kinds.json"
+ORDINARY_PREFIX = "ord-"
 
 
 @dataclass(frozen=True, slots=True)
 class Example:
     """One labelled message."""
 
-    example_id: str
+    family: str
     lang: str
     level: RiskLevel
+    category: str | None
+    style: str
     text: str
+
+    @property
+    def is_legacy(self) -> bool:
+        return self.family.startswith("legacy-")
 
 
 def parse_examples(lines: Iterable[str], source: str = "<lines>") -> Iterator[Example]:
@@ -34,14 +52,85 @@ def parse_examples(lines: Iterable[str], source: str = "<lines>") -> Iterator[Ex
             continue
         try:
             raw = json.loads(line)
+            category = raw.get("category")
+            text = raw["text"]
+            if not isinstance(text, str) or not (category is None or isinstance(category, str)):
+                raise TypeError("text or category")
             yield Example(
-                str(raw["id"]), str(raw["lang"]), RiskLevel.parse(raw["level"]), raw["text"]
+                family=str(raw["family"]),
+                lang=str(raw["lang"]),
+                level=RiskLevel.parse(raw["level"]),
+                category=category,
+                style=str(raw.get("style", "")),
+                text=text,
             )
         except (ValueError, KeyError, TypeError, AttributeError) as exc:
             raise ValueError(f"{source}:{number}: bad example ({type(exc).__name__})") from None
 
 
-def load_examples(path: Path) -> list[Example]:
-    """Read every example in a JSONL file."""
+def load_file(path: Path) -> list[Example]:
     with path.open(encoding="utf-8") as handle:
         return list(parse_examples(handle, path.name))
+
+
+def load_all(data_dir: Path = DATA_DIR) -> list[Example]:
+    """Every example: the family files in name order, then the legacy file."""
+    examples: list[Example] = []
+    for path in sorted((data_dir / "families").glob("*.jsonl")):
+        examples.extend(load_file(path))
+    legacy = data_dir / LEGACY_PATH.name
+    if legacy.exists():
+        # A legacy message also written into a family is dropped, so a test family's
+        # text can never be trained on through the legacy file.
+        seen = {e.text for e in examples}
+        examples.extend(e for e in load_file(legacy) if e.text not in seen)
+    return examples
+
+
+def ordinary_families(path: Path = NONE_KINDS_PATH) -> frozenset[str]:
+    """Families of ordinary none messages in the mixed file (the `ord-` files are all so)."""
+    kinds = json.loads(path.read_text(encoding="utf-8")) if path.exists() else {}
+    return frozenset(family for family, kind in kinds.items() if kind == "ordinary")
+
+
+def is_hard_negative(example: Example, ordinary: frozenset[str]) -> bool:
+    """A harmless message that shares words or themes with dangerous ones."""
+    return (
+        example.level is RiskLevel.NONE
+        and not example.is_legacy
+        and not example.family.startswith(ORDINARY_PREFIX)
+        and example.family not in ordinary
+    )
+
+
+def family_bucket(family: str) -> int:
+    """A stable number 0–99 for a family id."""
+    return int(hashlib.sha256(family.encode("utf-8")).hexdigest()[:8], 16) % 100
+
+
+def is_test(example: Example) -> bool:
+    return not example.is_legacy and family_bucket(example.family) < TEST_SHARE
+
+
+def split(examples: Sequence[Example]) -> tuple[list[Example], list[Example]]:
+    """(train, test), by family."""
+    train = [e for e in examples if not is_test(e)]
+    test = [e for e in examples if is_test(e)]
+    return train, test
+
+
+def folds(examples: Sequence[Example], count: int) -> list[int]:
+    """A fold number per example for grouped cross-validation: families never straddle."""
+    return [
+        int(hashlib.sha256(("fold:" + e.family).encode("utf-8")).hexdigest()[:8], 16) % count
+        for e in examples
+    ]
+
+
+def data_digest(examples: Sequence[Example]) -> str:
+    """SHA-256 over the examples' labels and texts, in order: which data a model saw."""
+    digest = hashlib.sha256()
+    for e in examples:
+        row = [e.family, e.lang, e.level.value, e.category or "", e.text]
+        digest.update(json.dumps(row, ensure_ascii=False).encode("utf-8") + b"\n")
+    return digest.hexdigest()

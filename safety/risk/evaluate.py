@@ -1,105 +1,217 @@
-"""Evaluate `assess` on the held-out test set and measure its throughput.
+"""Evaluate the production screen on the family-held-out test split.
 
-    .venv/bin/python -m safety.risk.evaluate [--split test|train] [--calls 20000] [--misses]
+    .venv/bin/python -m safety.risk.evaluate [--plot docs/img/risk_pr.png] [--misses]
 
-Targets: recall(high ∪ imminent) ≥ 0.95, no imminent scored below high, none escalation
-≤ 5 %, ≥ 5,000 messages/s on one core. Prints figures and ids, never message text.
+Every message goes through `assess`, the same call production and `samtal screen`
+make. Figures are per language:
+* recall of high ∪ imminent (scored high or imminent), target ≥ 0.97;
+* imminent messages scored below high, target 0;
+* ordinary `none` messages escalated (scored high or imminent, i.e. paged), target ≤ 3 %,
+  and lifted to elevated or above (they would enter the digest);
+* hard negatives (idioms, negations, quotes, counter-speech, …) escalated, reported apart;
+* recall per taxonomy category.
+Prints figures, category names and family ids, never message text.
 """
 
 from __future__ import annotations
 
 import argparse
-import time
-from collections import Counter
+from collections import Counter, defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import numpy as np
+
 from safety.risk.assess import assess, warm_up
 from safety.risk.context import RiskContext
-from safety.risk.dataset import TEST_PATH, TRAIN_PATH, Example, load_examples
+from safety.risk.dataset import Example, is_hard_negative, load_all, ordinary_families, split
+from safety.risk.encoder import load_encoder
 from safety.risk.levels import LEVELS, RiskLevel
+from safety.risk.normalise import normalise
+from safety.risk.patterns import load_lexicon, match
+from safety.risk.semantic import load_semantic_model, prepare
 
-HIGH, IMMINENT, ELEVATED = RiskLevel.HIGH, RiskLevel.IMMINENT, RiskLevel.ELEVATED
+HIGH, IMMINENT, ELEVATED, NONE = (
+    RiskLevel.HIGH,
+    RiskLevel.IMMINENT,
+    RiskLevel.ELEVATED,
+    RiskLevel.NONE,
+)
 
 
-@dataclass(frozen=True)
-class Report:
-    """Scores of one run over labelled examples."""
+@dataclass
+class Scores:
+    """Tallies for one language (or all)."""
 
-    confusion: Counter[tuple[RiskLevel, RiskLevel]]
-    misses: list[tuple[str, RiskLevel, RiskLevel, tuple[str, ...]]] = field(default_factory=list)
+    confusion: Counter[tuple[RiskLevel, RiskLevel]] = field(default_factory=Counter)
+    ordinary: list[RiskLevel] = field(default_factory=list)
+    hard_negative: list[RiskLevel] = field(default_factory=list)
+    per_category: dict[str, list[bool]] = field(default_factory=lambda: defaultdict(list))
+    misses: list[tuple[str, str, str]] = field(default_factory=list)
 
-    def _count(self, gold: set[RiskLevel], pred: set[RiskLevel] | None = None) -> int:
+    def add(self, example: Example, predicted: RiskLevel, hard_negative: bool) -> None:
+        gold = example.level
+        self.confusion[(gold, predicted)] += 1
+        if gold is NONE:
+            (self.hard_negative if hard_negative else self.ordinary).append(predicted)
+        if example.category and gold is not NONE:
+            floor = HIGH if gold >= HIGH else ELEVATED
+            self.per_category[f"{example.category}/{gold.value}"].append(predicted >= floor)
+        if (gold >= HIGH and predicted < HIGH) or (gold is NONE and predicted >= HIGH):
+            self.misses.append((example.family, gold.value, predicted.value))
+
+    def count(self, gold: set[RiskLevel], predicted: set[RiskLevel] | None = None) -> int:
         return sum(
-            n for (g, p), n in self.confusion.items() if g in gold and (pred is None or p in pred)
+            n
+            for (g, p), n in self.confusion.items()
+            if g in gold and (predicted is None or p in predicted)
         )
 
     @property
     def recall_high(self) -> float:
-        """Share of gold high ∪ imminent scored high or imminent."""
-        gold = {HIGH, IMMINENT}
-        return self._count(gold, {HIGH, IMMINENT}) / max(1, self._count(gold))
+        return self.count({HIGH, IMMINENT}, {HIGH, IMMINENT}) / max(1, self.count({HIGH, IMMINENT}))
 
     @property
     def imminent_below_high(self) -> int:
-        return self._count({IMMINENT}, {RiskLevel.NONE, ELEVATED})
+        return self.count({IMMINENT}, {NONE, ELEVATED})
 
-    def none_escalation(self, at_least: RiskLevel) -> float:
-        """Share of gold none scored `at_least` or above."""
-        lifted = {lv for lv in LEVELS if lv >= at_least}
-        return self._count({RiskLevel.NONE}, lifted) / max(1, self._count({RiskLevel.NONE}))
+    @staticmethod
+    def share(levels: Sequence[RiskLevel], at_least: RiskLevel) -> float:
+        return sum(lv >= at_least for lv in levels) / max(1, len(levels))
 
+    @property
+    def ordinary_escalated(self) -> float:
+        return self.share(self.ordinary, HIGH)
 
-def score(examples: Sequence[Example]) -> Report:
-    """Assess every example (no history in the context) and tally gold against predicted."""
-    report = Report(Counter())
-    for ex in examples:
-        result = assess(ex.text, RiskContext(language=ex.lang))
-        report.confusion[(ex.level, result.level)] += 1
-        if result.level != ex.level:
-            report.misses.append((ex.example_id, ex.level, result.level, result.categories))
-    return report
+    @property
+    def hard_negative_escalated(self) -> float:
+        return self.share(self.hard_negative, HIGH)
 
 
-def throughput(texts: Sequence[str], calls: int) -> float:
-    """Messages per second of `assess` in this process (one core), cycling over `texts`."""
+def score(examples: Sequence[Example]) -> dict[str, Scores]:
+    """Assess every example with no history; tallies per language and for all ('all')."""
     warm_up()
-    ctx = RiskContext(language="sv")
-    batch = [texts[i % len(texts)] for i in range(calls)]
-    start = time.perf_counter()
-    for text in batch:
-        assess(text, ctx)
-    return calls / (time.perf_counter() - start)
+    ordinary = ordinary_families()
+    result: dict[str, Scores] = defaultdict(Scores)
+    for example in examples:
+        predicted = assess(example.text, RiskContext(language=example.lang)).level
+        hard = is_hard_negative(example, ordinary)
+        result[example.lang].add(example, predicted, hard)
+        result["all"].add(example, predicted, hard)
+    return dict(result)
 
 
-def _print_report(name: str, report: Report, total: int) -> None:
-    print(f"{name}: {total} messages; rows = gold, columns = predicted")
+def print_scores(name: str, s: Scores) -> None:
+    total = sum(s.confusion.values())
+    print(f"\n[{name}] {total} messages; rows = gold, columns = predicted")
     print("gold\\pred  " + "".join(lv.value.rjust(10) for lv in LEVELS))
     for gold in LEVELS:
-        cells = "".join(str(report.confusion[(gold, p)]).rjust(10) for p in LEVELS)
-        print(gold.value.ljust(11) + cells)
-    print(f"recall(high ∪ imminent)        {report.recall_high:.3f}   (target ≥ 0.95)")
-    print(f"imminent scored below high     {report.imminent_below_high}       (target 0)")
-    print(f"none escalated to ≥ elevated   {report.none_escalation(ELEVATED):.1%}   (target ≤ 5 %)")
-    print(f"none escalated to ≥ high       {report.none_escalation(HIGH):.1%}")
+        print(gold.value.ljust(11) + "".join(str(s.confusion[(gold, p)]).rjust(10) for p in LEVELS))
+    print(f"recall(high ∪ imminent)            {s.recall_high:.3f}  (target ≥ 0.97)")
+    print(f"imminent scored below high         {s.imminent_below_high}      (target 0)")
+    print(
+        f"ordinary none escalated (≥ high)   {s.ordinary_escalated:.1%} of {len(s.ordinary)}"
+        f"  (target ≤ 3 %); to ≥ elevated {s.share(s.ordinary, ELEVATED):.1%}"
+    )
+    print(
+        f"hard negatives escalated (≥ high)  {s.hard_negative_escalated:.1%}"
+        f" of {len(s.hard_negative)}; to ≥ elevated {s.share(s.hard_negative, ELEVATED):.1%}"
+    )
+
+
+def print_categories(s: Scores) -> None:
+    print("\nrecall per category/level (high and imminent: scored ≥ high; elevated: ≥ elevated)")
+    for key in sorted(s.per_category):
+        hits = s.per_category[key]
+        print(f"  {key:38s} {sum(hits) / len(hits):.3f}  ({sum(hits)}/{len(hits)})")
+
+
+def encoder_scores(examples: Sequence[Example]) -> np.ndarray:
+    """P(≥ high) from the encoder alone (for the precision-recall plot)."""
+    model, encoder = load_semantic_model(), load_encoder()
+    out = []
+    for example in examples:
+        vector = encoder.encode(prepare(example.text))[None, :]
+        out.append(float(model.cumulative(vector)[0, 1]))
+    return np.array(out)
+
+
+def plot_precision_recall(examples: Sequence[Example], path: Path) -> None:
+    """Precision–recall of 'high or imminent' for the encoder alone, per language."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    threshold = load_semantic_model().thresholds[HIGH]
+    fig, ax = plt.subplots(figsize=(6, 4.5), dpi=120)
+    for lang in sorted({e.lang for e in examples}):
+        subset = [e for e in examples if e.lang == lang]
+        scores = encoder_scores(subset)
+        positive = np.array([e.level >= HIGH for e in subset])
+        order = np.argsort(-scores)
+        hits = np.cumsum(positive[order])
+        recall = hits / max(1, positive.sum())
+        precision = hits / np.arange(1, len(order) + 1)
+        ax.plot(recall, precision, label=f"{lang} (n={len(subset)})")
+        chosen = np.argmin(np.abs(scores[order] - threshold))
+        ax.scatter([recall[chosen]], [precision[chosen]], marker="o", zorder=3)
+    ax.set_xlabel("recall of high ∪ imminent")
+    ax.set_ylabel("precision")
+    ax.set_title("Encoder heads on held-out families (dot: shipped threshold)")
+    ax.set_xlim(0, 1.01)
+    ax.set_ylim(0, 1.01)
+    ax.grid(alpha=0.3)
+    ax.legend(loc="lower left")
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fig.tight_layout()
+    fig.savefig(path)
+    plt.close(fig)
+
+
+def compare_sources(examples: Sequence[Example]) -> None:
+    """Recall and ordinary escalation of patterns alone, encoder alone, and both."""
+    lexicon, model = load_lexicon(), load_semantic_model()
+    ordinary = ordinary_families()
+    rows: dict[str, list[tuple[Example, RiskLevel]]] = defaultdict(list)
+    for e in examples:
+        pattern = max((s.level for s in match(lexicon, normalise(e.text)).signals), default=NONE)
+        learned = model.signal(e.text)
+        encoder = learned.level if learned else NONE
+        rows["patterns only"].append((e, pattern))
+        rows["encoder only"].append((e, encoder))
+        rows["both (shipped)"].append((e, max(pattern, encoder)))
+    print("\nsources on the test split:   recall(high∪imm)  ordinary≥high  hard-neg≥high")
+    for name, pairs in rows.items():
+        s = Scores()
+        for e, level in pairs:
+            s.add(e, level, is_hard_negative(e, ordinary))
+        print(
+            f"  {name:26s} {s.recall_high:8.3f} {s.ordinary_escalated:14.1%}"
+            f" {s.hard_negative_escalated:14.1%}"
+        )
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description="Evaluate the risk assessment.")
-    parser.add_argument("--split", choices=("test", "train"), default="test")
-    parser.add_argument("--calls", type=int, default=20_000)
-    parser.add_argument("--misses", action="store_true", help="list ids of wrong predictions")
+    parser = argparse.ArgumentParser(description="Evaluate the risk screen on held-out families.")
+    parser.add_argument("--plot", type=Path, help="write a precision-recall PNG here")
+    parser.add_argument("--misses", action="store_true", help="list family ids of misses")
+    parser.add_argument("--compare", action="store_true", help="patterns vs encoder vs both")
     args = parser.parse_args(argv)
-    path: Path = TEST_PATH if args.split == "test" else TRAIN_PATH
-    examples = load_examples(path)
-    report = score(examples)
-    _print_report(path.name, report, len(examples))
-    rate = throughput([e.text for e in examples], args.calls)
-    print(f"throughput of assess           {rate:,.0f} msg/s over {args.calls:,} calls, one core")
+    _, test = split(load_all())
+    scores = score(test)
+    for name in sorted(scores, key=lambda n: (n == "all", n)):
+        print_scores(name, scores[name])
+    print_categories(scores["all"])
+    if args.compare:
+        compare_sources(test)
+    if args.plot:
+        plot_precision_recall(test, args.plot)
+        print(f"\nwrote {args.plot}")
     if args.misses:
-        for ident, gold, pred, cats in report.misses:
-            print(f"  {ident}: gold {gold.value}, got {pred.value} [{', '.join(cats)}]")
+        for family, gold, predicted in scores["all"].misses:
+            print(f"  {family}: gold {gold}, got {predicted}")
     return 0
 
 

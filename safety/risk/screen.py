@@ -1,6 +1,6 @@
 """The `samtal screen` contract: JSON lines in, one JSON line out per input, same order.
 
-Input line:  {"id": ..., "text": "...", "lang": "sv" | "en"}
+Input line:  {"id": ..., "text": "...", "lang": "sv" | "en" | any language with patterns}
 Output line: {"id": ..., "level": "none" | "elevated" | "high" | "imminent", "signals": [...]}
 A malformed line yields {"id": <id or null>, "error": "<short reason>"} and the stream
 goes on. `signals` lists distinct categories, highest level first. Every line runs
@@ -17,10 +17,9 @@ import sys
 from collections.abc import Iterable, Iterator
 from typing import Any
 
-from safety.risk.assess import assess, warm_up
+from safety.risk.assess import assess, supported_languages, warm_up
 from safety.risk.context import RiskContext
 
-LANGUAGES = frozenset({"sv", "en"})
 _SCALAR = (str, int, float, bool, type(None))
 
 
@@ -42,8 +41,9 @@ def screen_line(line: str) -> str:
     text, lang = raw.get("text"), raw.get("lang")
     if not isinstance(text, str):
         return _error(ident, "missing or non-string text")
-    if lang not in LANGUAGES:
-        return _error(ident, "lang must be one of: " + ", ".join(sorted(LANGUAGES)))
+    languages = supported_languages()
+    if lang not in languages:
+        return _error(ident, "lang must be one of: " + ", ".join(sorted(languages)))
     result = assess(text, RiskContext(language=lang))
     out = {"id": ident, "level": result.level.value, "signals": list(result.categories)}
     return json.dumps(out, ensure_ascii=False)

@@ -1,121 +1,182 @@
-"""Train the risk classifier on `data/risk/train.jsonl` and write its committed JSON model.
+"""Train the screen's classifier heads and choose their thresholds, on training families only.
 
-    .venv/bin/python -m safety.risk.train            # writes safety/risk/classifier_model.json
+    .venv/bin/python -m safety.risk.train     # writes safety/risk/semantic_model.npz
 
-Deterministic: examples are sorted by id and shuffled with a fixed seed. Lift thresholds
-come from 5-fold cross-validation on the training data only (the test set is never
-read here): the smallest threshold that keeps the classifier's own false lifts within
-budget. Prints counts and thresholds, never message text.
+1. Grouped 5-fold cross-validation over the training split (a family never straddles
+   folds) gives out-of-fold margins of the three kernel machines for every training
+   message, read the way production reads them.
+2. Platt scaling is fitted on those out-of-fold margins (calibration), and the lift
+   thresholds are chosen on the calibrated probabilities, recall first:
+   * high: the largest threshold whose out-of-fold recall of high ∪ imminent is at
+     least `RECALL_TARGET`;
+   * imminent: the smallest threshold at which out-of-fold imminent predictions are
+     right at least `IMMINENT_PRECISION` of the time (it pages the on-call mediator
+     too), but never below 0.5; every imminent message is already caught as high;
+   * elevated: the smallest threshold that keeps none-labelled messages lifted to
+     elevated or above within `NONE_LIFT_BUDGET`;
+   * imminent-as-high: the largest threshold on P(imminent) that, together with the
+     high threshold, scores at least `IMMINENT_AS_HIGH_TARGET` of imminent messages
+     high or above (every imminent message must reach a person).
+   Thresholds are read off the family data only: the legacy messages train the head
+   but were labelled before the taxonomy existed.
+3. The heads are refitted on the whole training split and saved.
+The test split is never read here. Prints figures, never message text.
 """
 
 from __future__ import annotations
 
 import argparse
-import json
-import math
-import random
-from collections import Counter
+import os
 from collections.abc import Sequence
 from pathlib import Path
 
-from safety.risk.classifier import MODEL_FILE, Model, features
-from safety.risk.dataset import TRAIN_PATH, Example, load_examples
-from safety.risk.levels import LEVELS, RiskLevel
-from safety.risk.normalise import normalise
-from safety.risk.patterns import load_lexicon, mask_safe_phrases
+import numpy as np
 
-EPOCHS = 20
-LEARNING_RATE = 0.1
-L2 = 0.03
-MIN_DOC_FREQ = 2
+from safety.risk import logreg
+from safety.risk.dataset import Example, data_digest, folds, load_all, split
+from safety.risk.embedding_cache import embed_texts
+from safety.risk.kernel import KernelScorer, fit_platt
+from safety.risk.levels import RiskLevel
+from safety.risk.semantic import MODEL_FILE, SemanticModel, prepare
+from safety.risk.taxonomy import load_taxonomy
+
 FOLDS = 5
-SEED = 20261121
-# Largest share of lower-labelled training messages the classifier may lift, out of fold.
-BUDGET = {RiskLevel.ELEVATED: 0.03, RiskLevel.HIGH: 0.02}
-GRID = [round(0.5 + 0.05 * i, 2) for i in range(10)] + [0.97, 0.98, 0.99]
+RECALL_TARGET = 0.97
+IMMINENT_PRECISION = 0.75
+IMMINENT_AS_HIGH_TARGET = 0.99
+NONE_LIFT_BUDGET = 0.02
+SVM_C = 10.0
+CATEGORY_L2 = 3e-4
+GRID = np.round(np.linspace(0.02, 0.98, 97), 3)
 
-Sample = tuple[list[str], int]
+
+def embed(examples: Sequence[Example]) -> np.ndarray:
+    """Each message's embedding, read exactly as production reads it."""
+    return embed_texts([prepare(e.text) for e in examples]).astype(np.float64)
 
 
-def prepare(examples: Sequence[Example]) -> list[Sample]:
-    """Normalise and mask like production, then extract features."""
-    lexicon = load_lexicon()
-    ordered = sorted(examples, key=lambda e: e.example_id)
-    return [
-        (features(mask_safe_phrases(lexicon, normalise(e.text))), e.level.rank) for e in ordered
+def choose_thresholds(scores: np.ndarray, gold: np.ndarray) -> dict[RiskLevel, float]:
+    """Thresholds from out-of-fold P(≥ level) scores and gold ranks."""
+    high_gold = gold >= RiskLevel.HIGH.rank
+    imminent_gold = gold == RiskLevel.IMMINENT.rank
+    none_gold = gold == RiskLevel.NONE.rank
+
+    def largest(column: int, positives: np.ndarray, target: float) -> float:
+        ok = [t for t in GRID if (scores[positives, column] >= t).mean() >= target]
+        return float(max(ok)) if ok else float(GRID[0])
+
+    high = largest(1, high_gold, RECALL_TARGET)
+    precise = [
+        t
+        for t in GRID
+        if (scores[:, 2] >= t).any()
+        and imminent_gold[scores[:, 2] >= t].mean() >= IMMINENT_PRECISION
     ]
+    imminent = max(float(min(precise)) if precise else 1.0, 0.5)
+    elevated_ok = [t for t in GRID if (scores[none_gold, 0] >= t).mean() <= NONE_LIFT_BUDGET]
+    elevated = float(min(elevated_ok)) if elevated_ok else float(GRID[-1])
+    return {RiskLevel.ELEVATED: elevated, RiskLevel.HIGH: high, RiskLevel.IMMINENT: imminent}
 
 
-def fit(samples: Sequence[Sample]) -> Model:
-    """Softmax regression trained with AdaGrad SGD and lazy L2; rare features dropped."""
-    freq = Counter(f for feats, _ in samples for f in feats)
-    vocab = {f for f, n in freq.items() if n >= MIN_DOC_FREQ}
-    k = len(LEVELS)
-    weights: dict[str, list[float]] = {f: [0.0] * k for f in sorted(vocab)}
-    accum: dict[str, list[float]] = {f: [1e-8] * k for f in weights}
-    bias, bias_acc = [0.0] * k, [1e-8] * k
-    order = list(range(len(samples)))
-    rng = random.Random(SEED)
-    for _ in range(EPOCHS):
-        rng.shuffle(order)
-        for idx in order:
-            feats = [f for f in samples[idx][0] if f in weights]
-            scores = list(bias)
-            for f in feats:
-                for c, w in enumerate(weights[f]):
-                    scores[c] += w
-            top = max(scores)
-            exps = [math.exp(s - top) for s in scores]
-            total = sum(exps)
-            grad = [e / total - (1.0 if c == samples[idx][1] else 0.0) for c, e in enumerate(exps)]
-            for c in range(k):
-                bias_acc[c] += grad[c] ** 2
-                bias[c] -= LEARNING_RATE * grad[c] / math.sqrt(bias_acc[c])
-            for f in feats:
-                row, acc = weights[f], accum[f]
-                for c in range(k):
-                    g = grad[c] + L2 * row[c]
-                    acc[c] += g * g
-                    row[c] -= LEARNING_RATE * g / math.sqrt(acc[c])
-    return Model(tuple(bias), {f: tuple(r) for f, r in weights.items()}, {})
+def choose_imminent_as_high(scores: np.ndarray, gold: np.ndarray, high: float) -> float:
+    """The largest P(imminent) floor that lifts enough imminent messages to high."""
+    imminent = gold == RiskLevel.IMMINENT.rank
+    for t in sorted(GRID, reverse=True):
+        caught = (scores[imminent, 1] >= high) | (scores[imminent, 2] >= t)
+        if caught.mean() >= IMMINENT_AS_HIGH_TARGET:
+            return float(t)
+    return float(GRID[0])
 
 
-def choose_thresholds(samples: Sequence[Sample]) -> dict[RiskLevel, float]:
-    """Per-level lift thresholds from out-of-fold probabilities (training data only)."""
-    oof: list[tuple[tuple[float, ...], int]] = []
+def fit_question(x: np.ndarray, yes: np.ndarray) -> KernelScorer:
+    """An RBF support-vector machine for one yes/no question, exported to NumPy arrays."""
+    from sklearn.svm import SVC  # training only: production runs the NumPy export
+
+    mean, spread = x.mean(axis=0), x.std(axis=0) + 1e-6
+    z = (x - mean) / spread
+    gamma = 1.0 / (z.shape[1] * z.var())
+    machine = SVC(C=SVM_C, kernel="rbf", gamma=gamma, class_weight="balanced").fit(z, yes)
+    # scikit-learn orders classes (False, True); its margin is positive for True.
+    return KernelScorer(
+        mean=mean,
+        spread=spread,
+        support=machine.support_vectors_.astype(np.float64),
+        coef=machine.dual_coef_[0].astype(np.float64),
+        intercept=float(machine.intercept_[0]),
+        gamma=float(gamma),
+    )
+
+
+QUESTIONS = (
+    lambda gold: gold >= RiskLevel.ELEVATED.rank,
+    lambda gold: gold >= RiskLevel.HIGH.rank,
+    lambda gold: gold == RiskLevel.IMMINENT.rank,
+)
+
+
+def train(examples: Sequence[Example]) -> tuple[SemanticModel, dict[str, float]]:
+    """Fit both heads and choose thresholds; returns the model and out-of-fold figures."""
+    vectors = embed(examples)
+    gold = np.array([e.level.rank for e in examples], dtype=np.int64)
+    fold_of = np.array(folds(examples, FOLDS))
+    margin = np.zeros((len(examples), len(QUESTIONS)))
     for fold in range(FOLDS):
-        train = [s for i, s in enumerate(samples) if i % FOLDS != fold]
-        model = fit(train)
-        oof += [
-            (model.probabilities_of(feats), label)
-            for i, (feats, label) in enumerate(samples)
-            if i % FOLDS == fold
-        ]
-    chosen: dict[RiskLevel, float] = {}
-    for level, budget in BUDGET.items():
-        lower = [p for p, label in oof if label < level.rank]
-        for tau in GRID:
-            lifted = sum(1 for p in lower if sum(p[level.rank :]) >= tau)
-            if lifted <= budget * len(lower):
-                chosen[level] = tau
-                break
-        else:
-            chosen[level] = 1.1  # never lift to this level
-    return chosen
+        fit_rows = fold_of != fold
+        held = ~fit_rows
+        for q, question in enumerate(QUESTIONS):
+            scorer = fit_question(vectors[fit_rows], question(gold[fit_rows]))
+            margin[held, q] = scorer.margin(vectors[held])
+    platt = [fit_platt(margin[:, q], question(gold)) for q, question in enumerate(QUESTIONS)]
+    scores = np.stack(
+        [1 / (1 + np.exp(-(a * margin[:, q] + b))) for q, (a, b) in enumerate(platt)], axis=1
+    )
+    family_rows = np.array([not e.is_legacy for e in examples])
+    thresholds = choose_thresholds(scores[family_rows], gold[family_rows])
+    imminent_as_high = choose_imminent_as_high(
+        scores[family_rows], gold[family_rows], thresholds[RiskLevel.HIGH]
+    )
+    if os.environ.get("SAMTAL_RISK_OOF"):  # for analysis: out-of-fold scores, no text
+        np.savez(os.environ["SAMTAL_RISK_OOF"], scores=scores, gold=gold, legacy=~family_rows)
+
+    questions = tuple(
+        fit_question(vectors, question(gold)).calibrated(*platt[q])
+        for q, question in enumerate(QUESTIONS)
+    )
+    categories = tuple(load_taxonomy())
+    labelled = [i for i, e in enumerate(examples) if e.category is not None]
+    category_gold = np.array(
+        [categories.index(str(examples[i].category)) for i in labelled], dtype=np.int64
+    )
+    category_head = logreg.fit(vectors[labelled], category_gold, len(categories), l2=CATEGORY_L2)
+    model = SemanticModel(
+        questions, category_head, categories, thresholds, data_digest(examples), imminent_as_high
+    )
+
+    lifted = np.array([model.lift(row).rank for row in scores])
+    fam = family_rows
+    figures = {
+        "oof_recall_high": float((lifted[fam & (gold >= 2)] >= 2).mean()),
+        "oof_imminent_below_high": float((lifted[gold == 3] < 2).sum()),
+        "oof_none_escalated": float((lifted[fam & (gold == 0)] >= 2).mean()),
+        "oof_none_lifted": float((lifted[fam & (gold == 0)] >= 1).mean()),
+        "oof_imminent_recall": float((lifted[gold == 3] == 3).mean()),
+    }
+    return model, figures
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description="Train the risk classifier.")
-    parser.add_argument("--data", type=Path, default=TRAIN_PATH)
+    parser = argparse.ArgumentParser(description="Train the risk screen's classifier heads.")
     parser.add_argument("--out", type=Path, default=Path(__file__).with_name(MODEL_FILE))
     args = parser.parse_args(argv)
-    samples = prepare(load_examples(args.data))
-    thresholds = choose_thresholds(samples)
-    model = fit(samples)
-    model = Model(model.bias, model.weights, thresholds)
-    args.out.write_text(json.dumps(model.to_json(), ensure_ascii=False, indent=0) + "\n", "utf-8")
-    shown = ", ".join(f"{lv.value}>={t}" for lv, t in thresholds.items())
-    print(f"trained on {len(samples)} examples, {len(model.weights)} features; lift: {shown}")
+    train_split, _ = split(load_all())
+    model, figures = train(train_split)
+    model.save(args.out)
+    print(f"trained on {len(train_split)} messages (test families never read)")
+    for name, value in figures.items():
+        print(f"  {name:28s} {value:.3f}")
+    for level, threshold in model.thresholds.items():
+        print(f"  threshold P(>= {level.value}) {threshold:.3f}")
+    print(f"  P(imminent) lifting to high  {model.imminent_as_high:.3f}")
     return 0
 
 

@@ -6,7 +6,7 @@ import re
 
 import pytest
 
-from safety.risk.dataset import TEST_PATH, TRAIN_PATH, load_examples
+from safety.risk.dataset import load_all
 from safety.risk.normalise import normalise
 from safety.risk.patterns import load_lexicon, mask_safe_phrases
 from safety.risk.patterns.gate import first_tokens
@@ -30,10 +30,7 @@ def test_trie_matches_exactly_the_words() -> None:
     assert optimise_word_lists(r"(?:a\w|b)") == r"(?:a\w|b)"
 
 
-_TEXTS = [
-    mask_safe_phrases(load_lexicon(), normalise(e.text))
-    for e in load_examples(TRAIN_PATH) + load_examples(TEST_PATH)
-]
+_TEXTS = [mask_safe_phrases(load_lexicon(), normalise(e.text)) for e in load_all()]
 
 
 @pytest.mark.parametrize("rule", load_lexicon().rules, ids=lambda r: r.rule_id)

@@ -1,0 +1,141 @@
+"""The screen's learned opinion: calibrated classifier heads over sentence embeddings.
+
+Two heads share one embedding:
+* a level head (none, elevated, high, imminent; a one-hidden-layer network),
+  temperature-calibrated on
+  out-of-fold predictions; a message is lifted to level L when P(level ≥ L) reaches
+  the threshold for L. Thresholds were chosen for recall on family-held-out folds of
+  the training data: a missed imminent message costs far more than an extra page;
+* a category head naming the taxonomy category, so a page says what kind of risk it
+  is (`weapon`, `strangulation`, …) without quoting anyone.
+
+The whole message is read as one: reading a long message sentence by sentence as
+well caught no more danger in cross-validation and doubled the ordinary messages
+escalated (docs/safety.md).
+The model file is `semantic_model.npz` (NumPy arrays only, loaded without pickle).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import lru_cache
+from importlib import resources
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from safety.risk.encoder import load_encoder
+from safety.risk.kernel import KernelScorer
+from safety.risk.levels import LEVELS, RiskLevel, Signal
+from safety.risk.logreg import Softmax
+from safety.risk.taxonomy import NONE_CATEGORY
+
+if TYPE_CHECKING:
+    from numpy.typing import NDArray
+
+MODEL_FILE = "semantic_model.npz"
+
+
+def prepare(text: str) -> str:
+    """The text the encoder reads: whitespace runs folded, nothing else changed."""
+    return " ".join(text.split())
+
+
+@dataclass(frozen=True)
+class SemanticModel:
+    """The two heads and the lift thresholds (P(level ≥ L) for L = elevated, high, imminent)."""
+
+    questions: tuple[KernelScorer, ...]  # P(≥ elevated), P(≥ high), P(imminent)
+    category_head: Softmax
+    categories: tuple[str, ...]
+    thresholds: dict[RiskLevel, float]
+    data_digest: str = ""  # SHA-256 of the training data it was fitted on
+    # P(imminent) at or above this lifts to at least high even when P(≥ high) is lower:
+    # the imminent question is the most sensitive detector of the worst messages.
+    imminent_as_high: float = 1.0
+
+    def cumulative(self, vectors: NDArray[np.floating]) -> NDArray[np.float64]:
+        """Per row: P(≥ elevated), P(≥ high), P(imminent)."""
+        return np.stack([q.probability(vectors) for q in self.questions], axis=1)
+
+    def lift(self, cumulative: NDArray[np.float64]) -> RiskLevel:
+        """Highest level L with P(level ≥ L) ≥ threshold[L]."""
+        best = RiskLevel.NONE
+        for level in LEVELS[1:]:
+            if float(cumulative[level.rank - 1]) >= self.thresholds[level]:
+                best = level
+        if best < RiskLevel.HIGH and float(cumulative[2]) >= self.imminent_as_high:
+            best = RiskLevel.HIGH
+        return best
+
+    def category(self, vector: NDArray[np.floating]) -> str:
+        """The most probable category other than none."""
+        probs = self.category_head.probabilities(vector)[0]
+        order = np.argsort(-probs)
+        for index in order:
+            if self.categories[int(index)] != NONE_CATEGORY:
+                return self.categories[int(index)]
+        return NONE_CATEGORY
+
+    def assess_vectors(self, vectors: NDArray[np.floating]) -> Signal | None:
+        """The signal for a message given its embedding (rows: readings; highest wins)."""
+        if len(vectors) == 0:
+            return None
+        probs = self.cumulative(vectors)
+        lifted = [self.lift(p) for p in probs]
+        best = max(range(len(lifted)), key=lambda i: (lifted[i].rank, -i))
+        level = lifted[best]
+        if level is RiskLevel.NONE:
+            return None
+        at_least = float(probs[best][level.rank - 1])
+        return Signal(self.category(vectors[best]), level, "classifier", f"p>={at_least:.2f}")
+
+    def signal(self, text: str) -> Signal | None:
+        """The encoder's signal for one message, or None below elevated."""
+        prepared = prepare(text)
+        if not prepared:
+            return None
+        return self.assess_vectors(load_encoder().encode(prepared)[None, :])
+
+    def save(self, path: Path) -> None:
+        np.savez_compressed(
+            path,
+            **{
+                key: value
+                for index, question in enumerate(self.questions)
+                for key, value in question.arrays(f"q{index}").items()
+            },
+            data_digest=np.array(self.data_digest),
+            category_weights=self.category_head.weights.astype(np.float32),
+            category_bias=self.category_head.bias.astype(np.float32),
+            categories=np.array(self.categories),
+            thresholds=np.array(
+                [*(self.thresholds[lv] for lv in LEVELS[1:]), self.imminent_as_high],
+                dtype=np.float64,
+            ),
+        )
+
+    @classmethod
+    def load(cls, source: Path | object) -> SemanticModel:
+        with np.load(source, allow_pickle=False) as data:  # type: ignore[arg-type]
+            *levels, imminent_as_high = (float(t) for t in data["thresholds"])
+            thresholds = dict(zip(LEVELS[1:], levels, strict=True))
+            return cls(
+                questions=tuple(KernelScorer.from_arrays(data, f"q{i}") for i in range(3)),
+                category_head=Softmax(
+                    data["category_weights"].astype(np.float64),
+                    data["category_bias"].astype(np.float64),
+                ),
+                categories=tuple(str(c) for c in data["categories"]),
+                thresholds=thresholds,
+                data_digest=str(data["data_digest"]),
+                imminent_as_high=imminent_as_high,
+            )
+
+
+@lru_cache(maxsize=1)
+def load_semantic_model() -> SemanticModel:
+    """The committed model (cached for the process)."""
+    with resources.as_file(resources.files("safety.risk").joinpath(MODEL_FILE)) as path:
+        return SemanticModel.load(path)

@@ -1,0 +1,103 @@
+"""The encoder heads: pinned weights, deterministic maths, sentences read apart, fresh model."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from safety.risk import logreg
+from safety.risk.dataset import data_digest, load_all, split
+from safety.risk.encoder import DIMENSION, EncoderError, load_encoder, verify_files
+from safety.risk.kernel import fit_platt
+from safety.risk.levels import RiskLevel
+from safety.risk.semantic import SemanticModel, load_semantic_model, prepare
+from safety.risk.taxonomy import load_taxonomy
+from safety.risk.train import fit_question
+
+
+def test_the_encoder_reads_the_message_with_whitespace_folded() -> None:
+    assert prepare("  hej \n där ") == "hej där"
+    assert load_semantic_model().signal(" \n ") is None
+
+
+def test_the_encoder_is_unit_length_deterministic_and_cached() -> None:
+    encoder = load_encoder()
+    a = encoder.encode("jag ska döda henne ikväll")
+    assert a.shape == (DIMENSION,)
+    assert abs(float(np.linalg.norm(a)) - 1.0) < 1e-3
+    assert np.array_equal(a, encoder.encode("jag ska döda henne ikväll"))
+    same_meaning = encoder.encode("I am going to kill her tonight")
+    idiom = encoder.encode("jag dör av skratt")
+    assert float(a @ same_meaning) > float(a @ idiom)
+
+
+def test_changed_weights_are_refused(tmp_path: Path) -> None:
+    (tmp_path / "e5-small-q4.bin").write_bytes(b"not the pinned weights")
+    (tmp_path / "_engine.cpython-312-x86_64-linux-gnu.so").write_bytes(b"x")
+    with pytest.raises(EncoderError, match="weights do not match"):
+        verify_files(tmp_path)
+    (tmp_path / "e5-small-q4.bin").unlink()
+    with pytest.raises(EncoderError, match="incomplete"):
+        verify_files(tmp_path)
+
+
+def test_heads_learn_a_separable_toy_problem() -> None:
+    rng = np.random.default_rng(1)
+    x = np.concatenate([rng.normal(-2, 1, (60, 5)), rng.normal(2, 1, (60, 5))])
+    y = np.array([0] * 60 + [1] * 60, dtype=np.int64)
+    head = logreg.fit(x, y, 2, steps=300)
+    assert (head.probabilities(x).argmax(axis=1) == y).mean() > 0.95
+
+
+def test_the_numpy_kernel_export_agrees_with_platt_and_margins() -> None:
+    rng = np.random.default_rng(2)
+    x = np.concatenate([rng.normal(-1, 1, (80, 4)), rng.normal(1, 1, (80, 4))])
+    yes = np.array([False] * 80 + [True] * 80)
+    scorer = fit_question(x, yes)
+    margins = scorer.margin(x)
+    assert ((margins > 0) == yes).mean() > 0.9
+    a, b = fit_platt(margins, yes)
+    assert a > 0
+    calibrated = scorer.calibrated(a, b)
+    probs = calibrated.probability(x)
+    assert np.all((probs > 0) & (probs < 1))
+    assert probs[yes].mean() > 0.8 and probs[~yes].mean() < 0.2
+
+
+def test_temperature_calibration_softens_overconfident_logits() -> None:
+    y = np.array([0, 1] * 50, dtype=np.int64)
+    noisy = np.where(np.arange(100) % 5 == 0, 1 - y, y)  # 20 % of labels disagree
+    logits = np.stack([np.where(noisy == 0, 10.0, -10.0), np.where(noisy == 1, 10.0, -10.0)], 1)
+    assert logreg.fit_temperature(logits, y) > 2.0
+
+
+def test_lift_uses_cumulative_probabilities() -> None:
+    model = load_semantic_model()
+    t = model.thresholds
+    assert 0 < t[RiskLevel.HIGH] < 1 and 0.5 <= t[RiskLevel.IMMINENT] <= 1
+    assert model.lift(np.array([0.0, 0.0, 0.0])) is RiskLevel.NONE
+    assert model.lift(np.array([1.0, t[RiskLevel.HIGH], 0.0])) is RiskLevel.HIGH
+    below = np.nextafter(t[RiskLevel.HIGH], 0)
+    assert model.lift(np.array([1.0, below, 0.0])) is RiskLevel.ELEVATED
+    assert model.lift(np.array([1.0, 1.0, 1.0])) is RiskLevel.IMMINENT
+
+
+def test_the_committed_model_round_trips_and_names_taxonomy_categories(tmp_path: Path) -> None:
+    model = load_semantic_model()
+    assert set(model.categories) == set(load_taxonomy())
+    model.save(tmp_path / "m.npz")
+    again = SemanticModel.load(tmp_path / "m.npz")
+    vectors = load_encoder().encode_many(["jag har kniven i bilen och åker dit nu", "hej"])
+    assert again.assess_vectors(vectors) == model.assess_vectors(vectors)
+    signal = model.signal("jag har kniven i bilen och åker till hennes lägenhet nu")
+    assert signal is not None and signal.level >= RiskLevel.HIGH
+    assert signal.category in load_taxonomy()
+
+
+def test_the_committed_model_was_trained_on_the_current_training_data() -> None:
+    train, _ = split(load_all())
+    assert load_semantic_model().data_digest == data_digest(train), (
+        "the data changed: run `.venv/bin/python -m safety.risk.train` and commit the model"
+    )
