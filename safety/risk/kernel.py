@@ -13,8 +13,9 @@ at the recall the screen needs, the kernel head escalated the fewest ordinary me
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -68,8 +69,8 @@ class KernelScorer:
         }
 
     @classmethod
-    def from_arrays(cls, data: object, prefix: str) -> KernelScorer:
-        get = data.__getitem__  # type: ignore[attr-defined]
+    def from_arrays(cls, data: Mapping[str, Any], prefix: str) -> KernelScorer:
+        get = data.__getitem__
         intercept, gamma, platt_a, platt_b = (float(v) for v in get(f"{prefix}_scalars"))
         return cls(
             mean=get(f"{prefix}_mean").astype(np.float64),

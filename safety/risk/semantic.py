@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from importlib import resources
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -99,13 +99,12 @@ class SemanticModel:
         return self.assess_vectors(load_encoder().encode(prepared)[None, :])
 
     def save(self, path: Path) -> None:
-        np.savez_compressed(
-            path,
-            **{
-                key: value
-                for index, question in enumerate(self.questions)
-                for key, value in question.arrays(f"q{index}").items()
-            },
+        arrays: dict[str, Any] = {
+            key: value
+            for index, question in enumerate(self.questions)
+            for key, value in question.arrays(f"q{index}").items()
+        }
+        arrays.update(
             data_digest=np.array(self.data_digest),
             category_weights=self.category_head.weights.astype(np.float32),
             category_bias=self.category_head.bias.astype(np.float32),
@@ -115,6 +114,7 @@ class SemanticModel:
                 dtype=np.float64,
             ),
         )
+        np.savez_compressed(path, **arrays)
 
     @classmethod
     def load(cls, source: Path | object) -> SemanticModel:

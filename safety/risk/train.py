@@ -6,17 +6,18 @@
    folds) gives out-of-fold margins of the three kernel machines for every training
    message, read the way production reads them.
 2. Platt scaling is fitted on those out-of-fold margins (calibration), and the lift
-   thresholds are chosen on the calibrated probabilities, recall first:
-   * high: the largest threshold whose out-of-fold recall of high ∪ imminent is at
-     least `RECALL_TARGET`;
+   thresholds are chosen on the calibrated probabilities, as follows:
+   * high: the smallest threshold that keeps ordinary messages escalated within
+     `ORDINARY_PAGE_BUDGET` out of fold. Recall first would put it far lower, and
+     then greetings page a mediator ("hej" scores as high as "im at the bridge");
+     docs/safety.md gives the trade-off and why;
    * imminent: the smallest threshold at which out-of-fold imminent predictions are
      right at least `IMMINENT_PRECISION` of the time (it pages the on-call mediator
-     too), but never below 0.5; every imminent message is already caught as high;
+     too), but never below 0.5;
    * elevated: the smallest threshold that keeps none-labelled messages lifted to
      elevated or above within `NONE_LIFT_BUDGET`;
-   * imminent-as-high: the largest threshold on P(imminent) that, together with the
-     high threshold, scores at least `IMMINENT_AS_HIGH_TARGET` of imminent messages
-     high or above (every imminent message must reach a person).
+   * imminent-as-high: P(imminent) at or above this lifts to high; kept at the
+     imminent threshold, since a lower floor pages greetings as well.
    Thresholds are read off the family data only: the legacy messages train the head
    but were labelled before the taxonomy existed.
 3. The heads are refitted on the whole training split and saved.
@@ -27,13 +28,21 @@ from __future__ import annotations
 
 import argparse
 import os
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 import numpy as np
 
 from safety.risk import logreg
-from safety.risk.dataset import Example, data_digest, folds, load_all, split
+from safety.risk.dataset import (
+    Example,
+    data_digest,
+    folds,
+    is_hard_negative,
+    load_all,
+    ordinary_families,
+    split,
+)
 from safety.risk.embedding_cache import embed_texts
 from safety.risk.kernel import KernelScorer, fit_platt
 from safety.risk.levels import RiskLevel
@@ -41,9 +50,8 @@ from safety.risk.semantic import MODEL_FILE, SemanticModel, prepare
 from safety.risk.taxonomy import load_taxonomy
 
 FOLDS = 5
-RECALL_TARGET = 0.97
+ORDINARY_PAGE_BUDGET = 0.05
 IMMINENT_PRECISION = 0.75
-IMMINENT_AS_HIGH_TARGET = 0.99
 NONE_LIFT_BUDGET = 0.02
 SVM_C = 10.0
 CATEGORY_L2 = 3e-4
@@ -55,17 +63,14 @@ def embed(examples: Sequence[Example]) -> np.ndarray:
     return embed_texts([prepare(e.text) for e in examples]).astype(np.float64)
 
 
-def choose_thresholds(scores: np.ndarray, gold: np.ndarray) -> dict[RiskLevel, float]:
-    """Thresholds from out-of-fold P(≥ level) scores and gold ranks."""
-    high_gold = gold >= RiskLevel.HIGH.rank
+def choose_thresholds(
+    scores: np.ndarray, gold: np.ndarray, ordinary: np.ndarray
+) -> dict[RiskLevel, float]:
+    """Thresholds from out-of-fold P(≥ level) scores, gold ranks and the ordinary mask."""
     imminent_gold = gold == RiskLevel.IMMINENT.rank
     none_gold = gold == RiskLevel.NONE.rank
-
-    def largest(column: int, positives: np.ndarray, target: float) -> float:
-        ok = [t for t in GRID if (scores[positives, column] >= t).mean() >= target]
-        return float(max(ok)) if ok else float(GRID[0])
-
-    high = largest(1, high_gold, RECALL_TARGET)
+    within = [t for t in GRID if (scores[ordinary, 1] >= t).mean() <= ORDINARY_PAGE_BUDGET]
+    high = float(min(within)) if within else float(GRID[-1])
     precise = [
         t
         for t in GRID
@@ -76,16 +81,6 @@ def choose_thresholds(scores: np.ndarray, gold: np.ndarray) -> dict[RiskLevel, f
     elevated_ok = [t for t in GRID if (scores[none_gold, 0] >= t).mean() <= NONE_LIFT_BUDGET]
     elevated = float(min(elevated_ok)) if elevated_ok else float(GRID[-1])
     return {RiskLevel.ELEVATED: elevated, RiskLevel.HIGH: high, RiskLevel.IMMINENT: imminent}
-
-
-def choose_imminent_as_high(scores: np.ndarray, gold: np.ndarray, high: float) -> float:
-    """The largest P(imminent) floor that lifts enough imminent messages to high."""
-    imminent = gold == RiskLevel.IMMINENT.rank
-    for t in sorted(GRID, reverse=True):
-        caught = (scores[imminent, 1] >= high) | (scores[imminent, 2] >= t)
-        if caught.mean() >= IMMINENT_AS_HIGH_TARGET:
-            return float(t)
-    return float(GRID[0])
 
 
 def fit_question(x: np.ndarray, yes: np.ndarray) -> KernelScorer:
@@ -107,10 +102,22 @@ def fit_question(x: np.ndarray, yes: np.ndarray) -> KernelScorer:
     )
 
 
-QUESTIONS = (
-    lambda gold: gold >= RiskLevel.ELEVATED.rank,
-    lambda gold: gold >= RiskLevel.HIGH.rank,
-    lambda gold: gold == RiskLevel.IMMINENT.rank,
+def at_least_elevated(gold: np.ndarray) -> np.ndarray:
+    return np.asarray(gold >= RiskLevel.ELEVATED.rank)
+
+
+def at_least_high(gold: np.ndarray) -> np.ndarray:
+    return np.asarray(gold >= RiskLevel.HIGH.rank)
+
+
+def imminent(gold: np.ndarray) -> np.ndarray:
+    return np.asarray(gold == RiskLevel.IMMINENT.rank)
+
+
+QUESTIONS: tuple[Callable[[np.ndarray], np.ndarray], ...] = (
+    at_least_elevated,
+    at_least_high,
+    imminent,
 )
 
 
@@ -131,10 +138,12 @@ def train(examples: Sequence[Example]) -> tuple[SemanticModel, dict[str, float]]
         [1 / (1 + np.exp(-(a * margin[:, q] + b))) for q, (a, b) in enumerate(platt)], axis=1
     )
     family_rows = np.array([not e.is_legacy for e in examples])
-    thresholds = choose_thresholds(scores[family_rows], gold[family_rows])
-    imminent_as_high = choose_imminent_as_high(
-        scores[family_rows], gold[family_rows], thresholds[RiskLevel.HIGH]
+    ordinary_names = ordinary_families()
+    ordinary = np.array(
+        [e.level is RiskLevel.NONE and not is_hard_negative(e, ordinary_names) for e in examples]
     )
+    thresholds = choose_thresholds(scores[family_rows], gold[family_rows], ordinary[family_rows])
+    imminent_as_high = thresholds[RiskLevel.IMMINENT]
     if os.environ.get("SAMTAL_RISK_OOF"):  # for analysis: out-of-fold scores, no text
         np.savez(os.environ["SAMTAL_RISK_OOF"], scores=scores, gold=gold, legacy=~family_rows)
 
@@ -158,6 +167,7 @@ def train(examples: Sequence[Example]) -> tuple[SemanticModel, dict[str, float]]
         "oof_recall_high": float((lifted[fam & (gold >= 2)] >= 2).mean()),
         "oof_imminent_below_high": float((lifted[gold == 3] < 2).sum()),
         "oof_none_escalated": float((lifted[fam & (gold == 0)] >= 2).mean()),
+        "oof_ordinary_escalated": float((lifted[fam & ordinary] >= 2).mean()),
         "oof_none_lifted": float((lifted[fam & (gold == 0)] >= 1).mean()),
         "oof_imminent_recall": float((lifted[gold == 3] == 3).mean()),
     }
