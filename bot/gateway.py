@@ -170,7 +170,8 @@ class Gateway:
         complete = True
         for inbound in sorted(messages, key=lambda item: item.timestamp_ms):
             if self.staff.is_staff_room(inbound.room_id):
-                await self._guard("staff_command", self.staff.on_message(inbound))
+                if inbound.replaces is None:  # an edited command is not run twice
+                    await self._guard("staff_command", self.staff.on_message(inbound))
             elif not await self._take_in(inbound):
                 complete = False
         # Every escalation of the batch is raised by now: one page carries them all.

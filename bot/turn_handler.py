@@ -174,8 +174,13 @@ class TurnHandler:
         if RiskLevel(turn.level) in _PAGED:
             plan = await self._safety_flow(participant, turn.level, turn.language)
             if turn.level == RiskLevel.HIGH.value and LOCATION_REQUEST in turn.categories:
-                neutral = (text("safety_location_request", turn.language),)
-                return TurnPlan(replies=neutral, effects=plan.effects)
+                neutral = text("safety_location_request", turn.language)
+                # Alone, the request gets the neutral answer in place of the safety
+                # flow's thanks, and keeps its offer of a person; with other risk,
+                # the neutral answer comes first and the safety flow follows whole.
+                alone = set(turn.categories) == {LOCATION_REQUEST}
+                rest = plan.replies[1:] if alone else plan.replies
+                return replace(plan, replies=(neutral, *rest))
             return plan
         return await self._dialogue(turn, participant)
 

@@ -11,11 +11,17 @@ Pure functions over the event content; no I/O.
 from __future__ import annotations
 
 import re
+import unicodedata
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-_MATRIX_ID = re.compile(r"[@!#$+][A-Za-z0-9._=/+\-]+:[A-Za-z0-9.\-]+(?::\d+)?")
+_MATRIX_ID = re.compile(
+    r"[@!#$+][A-Za-z0-9._=/+\-]+:(?:\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9.\-]+)(?::\d+)?"
+)
+# A reply fallback starts with the quoted sender: "> <@user:server> …" (or "> * <@…>"
+# for an emote). Only then are the leading quote lines someone else's words.
+_FALLBACK_HEADER = re.compile(r"> (?:\* )?<[^>\s]+> ")
 
 
 @dataclass(frozen=True)
@@ -27,16 +33,19 @@ class OwnWords:
 
 
 def strip_reply_fallback(body: str) -> str:
-    """Drop the leading `> ` quote lines of a reply fallback and the blank line after them."""
+    """Drop a reply fallback: the quoted lines under a `> <@sender>` header, and the blank
+    line after them. A message of the participant's own that starts with `>` is kept, and
+    so is the whole body if nothing would be left."""
     lines = body.split("\n")
+    if not lines or not _FALLBACK_HEADER.match(lines[0]):
+        return body
     index = 0
     while index < len(lines) and lines[index].startswith(">"):
         index += 1
-    if index == 0:
-        return body
     if index < len(lines) and lines[index].strip() == "":
         index += 1
-    return "\n".join(lines[index:])
+    rest = "\n".join(lines[index:])
+    return rest if rest.strip() else body
 
 
 def _relation(content: Mapping[str, Any]) -> Mapping[str, Any]:
@@ -55,11 +64,13 @@ def own_words(content: Mapping[str, Any]) -> OwnWords:
         return OwnWords(text=strip_reply_fallback(text), replaces=replaced)
     body = content.get("body")
     text = body if isinstance(body, str) else ""
-    if "m.in_reply_to" in relation or text.startswith("> <"):
-        text = strip_reply_fallback(text)
-    return OwnWords(text=text)
+    return OwnWords(text=strip_reply_fallback(text))
 
 
 def without_matrix_ids(text: str) -> str:
-    """Text with any Matrix id (user, room, alias) replaced, for anything shown to staff."""
-    return _MATRIX_ID.sub("[id]", text)
+    """Text with any Matrix id (user, room, alias) replaced, for anything shown to staff.
+
+    Invisible format characters are dropped first, so a zero-width space cannot split
+    an id past the pattern (the quote is made inert afterwards anyway)."""
+    visible = "".join(ch for ch in text if unicodedata.category(ch) != "Cf")
+    return _MATRIX_ID.sub("[id]", visible)

