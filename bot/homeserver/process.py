@@ -16,6 +16,7 @@ import aiohttp
 from bot.homeserver.config import HomeserverLayout
 from bot.homeserver.errors import HomeserverStartError
 from bot.launcher.child_env import child_env
+from bot.launcher.parent_death import end_with_parent
 
 __all__ = ["SynapseProcess", "free_port"]
 
@@ -70,6 +71,9 @@ class SynapseProcess:
                 cwd=layout.data_dir,
                 umask=0o077,
                 env=child_env(),
+                # Stopped by the launcher after the gateway, not by the terminal's Ctrl-C.
+                start_new_session=True,
+                preexec_fn=end_with_parent(),
             )
         except OSError as exc:
             raise HomeserverStartError(f"could not spawn Synapse: {exc}") from exc

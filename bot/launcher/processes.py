@@ -14,6 +14,7 @@ import aiohttp
 
 from bot.errors import SamtalError
 from bot.launcher.child_env import child_env
+from bot.launcher.parent_death import end_with_parent
 
 
 class ProcessStartError(SamtalError):
@@ -53,7 +54,10 @@ class ManagedProcess:
                 stdin=asyncio.subprocess.DEVNULL,
                 stdout=fd,
                 stderr=fd,
+                # Its own process group: a Ctrl-C reaches the launcher only, which
+                # then stops the children in order (gateway first, homeserver last).
                 start_new_session=True,
+                preexec_fn=end_with_parent(),
             )
         finally:
             os.close(fd)
@@ -81,6 +85,13 @@ class ManagedProcess:
         try:
             await asyncio.wait_for(proc.wait(), grace)
         except asyncio.TimeoutError:
-            with contextlib.suppress(ProcessLookupError):
-                os.killpg(proc.pid, signal.SIGKILL)
+            self._kill_group(proc.pid)
             await proc.wait()
+        except BaseException:  # cancelled while waiting: never leave the child behind
+            self._kill_group(proc.pid)
+            raise
+
+    @staticmethod
+    def _kill_group(pid: int) -> None:
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(pid, signal.SIGKILL)

@@ -17,6 +17,7 @@ from pathlib import Path
 
 from bot.errors import SamtalError
 from bot.launcher.child_env import child_env
+from bot.launcher.parent_death import end_with_parent
 from bot.launcher.processes import ManagedProcess
 
 TRAINING_INPUTS = ("config.yml", "dialogues", "nlu_data")
@@ -106,6 +107,7 @@ def ensure_model(paths: RasaPaths, home: Path) -> tuple[Path, float]:
         capture_output=True,
         text=True,
         check=False,
+        preexec_fn=end_with_parent(),
     )
     trained = workdir / "model.tar.gz"
     if result.returncode != 0 or not trained.exists():

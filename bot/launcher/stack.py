@@ -233,8 +233,15 @@ class Stack:
         )
 
     async def stop(self) -> None:
-        for process in (self.gateway, self.rasa_server, self.actions):
-            if process is not None:
+        """Stop every child, gateway first and homeserver last; one child that
+        fails to stop does not keep the others running."""
+        failures: list[BaseException] = []
+        for process in (self.gateway, self.rasa_server, self.actions, self.synapse):
+            if process is None:
+                continue
+            try:
                 await process.stop()
-        if self.synapse is not None:
-            await self.synapse.stop()
+            except Exception as exc:  # each child must still get its stop
+                failures.append(exc)
+        if failures:
+            raise failures[0]
