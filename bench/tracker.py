@@ -103,7 +103,15 @@ async def start_servers(root: Path) -> tuple[ManagedProcess, dict[str, RasaUnder
         home = root / name.replace("-", "")
         layout = StackLayout(home)
         port = free_port()
-        process = rasa_server(paths, home, model, port, action_port, layout.secret("rasa.token"))
+        process = rasa_server(
+            paths,
+            home,
+            model,
+            port,
+            action_port,
+            layout.secret("rasa.token"),
+            actions_home=root / "actions",
+        )
         _adjust_endpoints(home, change)
         servers[name] = RasaUnderTest(
             name, process, f"http://127.0.0.1:{port}", layout.read_secret("rasa.token")

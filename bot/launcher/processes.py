@@ -91,6 +91,14 @@ class ManagedProcess:
             self._kill_group(proc.pid)
             raise
 
+    async def kill(self) -> None:
+        """SIGKILL, no grace: how a crash or the OOM killer ends a process."""
+        proc = self._proc
+        if proc is None or proc.returncode is not None:
+            return
+        self._kill_group(proc.pid)
+        await proc.wait()
+
     @staticmethod
     def _kill_group(pid: int) -> None:
         with contextlib.suppress(ProcessLookupError):

@@ -15,12 +15,17 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
+import yaml
+
 from bot.errors import SamtalError
 from bot.launcher.child_env import child_env
+from bot.launcher.layout import StackLayout
 from bot.launcher.parent_death import end_with_parent
 from bot.launcher.processes import ManagedProcess
 
 TRAINING_INPUTS = ("config.yml", "dialogues", "nlu_data")
+ACTIONS_TOKEN = "actions.token"  # noqa: S105 - the name of its file in secrets/
+REST_CHANNEL = "rasa_runtime.rest_channel.TokenRestInput"
 
 
 class TrainingFailed(SamtalError):
@@ -63,6 +68,10 @@ def training_data_hash(project: Path) -> str:
 def rasa_env(home: Path) -> dict[str, str]:
     return {
         "RASA_TELEMETRY_ENABLED": "false",
+        # Never an inherited DEBUG: Rasa logs message text there (the launch
+        # module enforces the same).
+        "LOG_LEVEL": "INFO",
+        "LOG_LEVEL_LIBRARIES": "ERROR",
         # rasa-sdk binds every interface unless told otherwise.
         "SANIC_HOST": "127.0.0.1",
         "TF_CPP_MIN_LOG_LEVEL": "3",
@@ -118,10 +127,26 @@ def ensure_model(paths: RasaPaths, home: Path) -> tuple[Path, float]:
     return model, time.monotonic() - started
 
 
+def action_token_file(home: Path) -> Path:
+    """The action server's own token (not the Rasa API's), 0600, made once."""
+    return StackLayout(home).secret(ACTIONS_TOKEN)
+
+
+def write_credentials(home: Path, token_file: Path) -> Path:
+    """Rasa's credentials.yml: only the REST channel that asks for the token."""
+    path = home / "rasa-credentials.yml"
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w") as handle:
+        handle.write("# Written by samtal's launcher.\n")
+        handle.write(yaml.safe_dump({REST_CHANNEL: {"token_file": str(token_file)}}))
+    return path
+
+
 def write_endpoints(
     home: Path,
     action_port: int,
     *,
+    actions_home: Path | None = None,
     vault_url: str | None = None,
     lock_store: dict[str, object] | None = None,
 ) -> Path:
@@ -133,7 +158,6 @@ def write_endpoints(
     example ``{"type": "redis", "url": "127.0.0.1", "port": 6379}``) lets
     several Rasa servers share one conversation.
     """
-    import yaml
 
     from safety.vault import load_or_create_key_file
 
@@ -142,7 +166,11 @@ def write_endpoints(
     kek = home / "secrets" / "kek.hex"
     load_or_create_key_file(kek, create=True)  # the gateway's KEK; 0600, made once
     endpoints: dict[str, object] = {
-        "action_endpoint": {"url": f"http://127.0.0.1:{action_port}/webhook"},
+        "action_endpoint": {
+            "url": f"http://127.0.0.1:{action_port}/webhook",
+            # The action server refuses requests without it (rasa_runtime.launch).
+            "token": action_token_file(actions_home or home).read_text().strip(),
+        },
         "tracker_store": {
             "type": "safety.tracker_store.EncryptedTrackerStore",
             "url": vault_url or f"sqlite:///{home / 'gateway' / 'vault.db'}",
@@ -161,6 +189,7 @@ def write_endpoints(
 
 
 def action_server(paths: RasaPaths, home: Path, port: int) -> ManagedProcess:
+    token_file = action_token_file(home)
     return ManagedProcess(
         "action-server",
         [
@@ -173,6 +202,8 @@ def action_server(paths: RasaPaths, home: Path, port: int) -> ManagedProcess:
             "dialogues.actions",
             "--port",
             str(port),
+            "--auth-token-file",
+            str(token_file),
         ],
         home / "logs" / "actions.log",
         cwd=paths.project,
@@ -188,10 +219,13 @@ def rasa_server(
     action_port: int,
     token_file: Path,
     vault_url: str | None = None,
+    *,
+    actions_home: Path | None = None,
 ) -> ManagedProcess:
+    """``actions_home`` is where the action server keeps its token, if not ``home``."""
     # Rasa's trackers go into the gateway's vault, whichever it is, so shredding a
     # participant there also makes their conversation unreadable.
-    endpoints = write_endpoints(home, action_port, vault_url=vault_url)
+    endpoints = write_endpoints(home, action_port, actions_home=actions_home, vault_url=vault_url)
     return ManagedProcess(
         "rasa",
         [
@@ -211,7 +245,7 @@ def rasa_server(
             "--endpoints",
             str(endpoints),
             "--credentials",
-            str(paths.project / "rasa_runtime" / "credentials.yml"),
+            str(write_credentials(home, token_file)),
         ],
         home / "logs" / "rasa.log",
         cwd=paths.project,

@@ -188,6 +188,11 @@ class Stack:
         if self.gateway is not None:
             await self.gateway.stop()
 
+    async def kill_gateway(self) -> None:
+        """End the gateway with SIGKILL, as a crash would."""
+        if self.gateway is not None:
+            await self.gateway.kill()
+
     async def _wait_log(self, process: ManagedProcess, marker: str, timeout: float) -> None:
         deadline = time.monotonic() + timeout
         offset = process.log_path.stat().st_size if process.log_path.exists() else 0

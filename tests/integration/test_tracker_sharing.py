@@ -75,11 +75,23 @@ async def two_servers(
             shutil.copyfile(kek, layout.secrets / "kek.hex")
             os.chmod(layout.secrets / "kek.hex", 0o600)
         processes.append(
-            rasa_server(paths, home, model, port, action_port, layout.secret("rasa.token"))
+            rasa_server(
+                paths,
+                home,
+                model,
+                port,
+                action_port,
+                layout.secret("rasa.token"),
+                actions_home=root / "actions",
+            )
         )
         # rasa_server wrote the embedded endpoints; point this server at the shared stores
         write_endpoints(
-            home, action_port, vault_url=vault_url, lock_store=redis_server.lock_store()
+            home,
+            action_port,
+            actions_home=root / "actions",
+            vault_url=vault_url,
+            lock_store=redis_server.lock_store(),
         )
         urls.append(f"http://127.0.0.1:{port}")
         tokens.append(layout.read_secret("rasa.token"))

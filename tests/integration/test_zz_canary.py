@@ -11,7 +11,9 @@ left behind.
 from __future__ import annotations
 
 import asyncio
+import json
 from pathlib import Path
+from urllib.parse import quote
 
 import pytest
 
@@ -20,6 +22,8 @@ from tests.conftest import RecordingChatClient, RunningStack
 pytestmark = pytest.mark.integration
 
 CANARY = "kanariefågel-7c1e9b"
+# How Rasa's own channel and samtal's report a turn whose client hung up.
+CANCEL_MARKERS = (b"rest.message.received.timeout", b"samtal.rest.turn_cancelled")
 
 
 # The homeserver necessarily knows who is in which room; that is metadata it
@@ -34,6 +38,36 @@ def state_files(stack: RunningStack) -> list[Path]:
 
 def outside(files: list[Path], home: Path, allowed: tuple[str, ...]) -> list[Path]:
     return [p for p in files if p.relative_to(home).parts[0] not in allowed]
+
+
+async def test_a_gateway_killed_mid_turn_leaves_no_text_behind(
+    running_stack: RunningStack,
+) -> None:
+    """Rasa sees the gateway hang up in the middle of a turn; its log must not
+    keep the message it was working on."""
+    client = await running_stack.new_client("canary-kill", enroll_language="sv")
+    rasa_log = running_stack.stack.layout.logs / "rasa.log"
+    offset = rasa_log.stat().st_size
+    cut_off = False
+    try:
+        room = await client.open_chat(running_stack.bot_user_id)
+        await client.send(room, "hej")
+        await client.replies(room, 1, timeout=30)
+        await client.quiet_for(room, 1)
+        for delay in (0.3, 0.15, 0.5, 0.8, 1.2):
+            await client.send(room, f"ja, {CANARY} {delay}")
+            await asyncio.sleep(delay)
+            await running_stack.stack.kill_gateway()
+            await running_stack.stack.start_gateway()
+            await client.replies(room, 1, timeout=60)  # the message is not lost either
+            await client.quiet_for(room, 1)
+            if any(m in rasa_log.read_bytes()[offset:] for m in CANCEL_MARKERS):
+                cut_off = True
+                break
+    finally:
+        await client.stop()
+    assert cut_off, "the gateway was never killed mid-turn; nothing was tested"
+    assert find_leaks([rasa_log], {CANARY}) == []
 
 
 async def test_no_text_and_no_participant_id_in_any_file(running_stack: RunningStack) -> None:
@@ -58,12 +92,26 @@ async def test_no_text_and_no_participant_id_in_any_file(running_stack: RunningS
     assert find_leaks(outside(files, home, MATRIX_ID_ALLOWED), participant_ids) == []
 
 
+def leak_forms(text: str) -> set[str]:
+    """The ways a file can hold ``text``: raw UTF-8, JSON's and Python's escapes
+    of non-ASCII, and URL encoding."""
+    return {
+        text,
+        json.dumps(text)[1:-1],
+        text.encode("unicode_escape").decode("ascii"),
+        quote(text),
+        quote(text, safe=""),
+    }
+
+
 def find_leaks(files: list[Path], needles: set[str]) -> list[tuple[str, str]]:
-    """Every (file name, needle) pair where the needle occurs as raw bytes."""
+    """Every (file name, needle) pair where the needle occurs in any of its forms."""
     hits = []
     for path in files:
         data = path.read_bytes()
-        hits += [(path.name, n) for n in sorted(needles) if n.encode() in data]
+        for needle in sorted(needles):
+            if any(form.encode() in data for form in leak_forms(needle)):
+                hits.append((path.name, needle))
     return hits
 
 
@@ -72,5 +120,13 @@ def test_the_audit_catches_a_planted_leak(tmp_path: Path) -> None:
     clean.write_bytes(b'{"event": "turn_answered", "participant": "pabc"}')
     leaked = tmp_path / "leak.log"
     leaked.write_bytes(f'{{"event": "oops", "text": "{CANARY}"}}'.encode())
+    escaped = tmp_path / "escaped.log"
+    escaped.write_bytes(json.dumps({"text": CANARY}).encode())  # "kanarief\u00e5gel-…"
+    encoded = tmp_path / "encoded.log"
+    encoded.write_bytes(f"GET /?q={quote(CANARY)}".encode())
     assert find_leaks([clean], {CANARY}) == []
-    assert find_leaks([clean, leaked], {CANARY}) == [("leak.log", CANARY)]
+    assert find_leaks([clean, leaked, escaped, encoded], {CANARY}) == [
+        ("leak.log", CANARY),
+        ("escaped.log", CANARY),
+        ("encoded.log", CANARY),
+    ]

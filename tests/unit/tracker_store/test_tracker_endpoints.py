@@ -17,7 +17,9 @@ def test_embedded_endpoints_use_the_gateways_vault_and_key(tmp_path: Path) -> No
     kek = tmp_path / "secrets" / "kek.hex"
     assert stat.S_IMODE(kek.stat().st_mode) == 0o600  # created for Rasa if the gateway had not
     endpoints = yaml.safe_load(path.read_text())
-    assert endpoints["action_endpoint"] == {"url": "http://127.0.0.1:5055/webhook"}
+    token = (tmp_path / "secrets" / "actions.token").read_text().strip()
+    assert len(token) >= 32  # the action server refuses requests without it
+    assert endpoints["action_endpoint"] == {"url": "http://127.0.0.1:5055/webhook", "token": token}
     store = endpoints["tracker_store"]
     assert store == {
         "type": "safety.tracker_store.EncryptedTrackerStore",
