@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import asyncio
 import signal
+import sys
 from pathlib import Path
 
 from bot import logs
-from bot.config import load_config, samtal_home
+from bot.cli.instance_lock import AlreadyRunning, InstanceLock, gateway_lock_path
+from bot.config import GatewayConfig, load_config, samtal_home
 from bot.gateway import Gateway
 from bot.screening import RiskScreen
 
@@ -18,6 +20,20 @@ async def run_gateway() -> int:
     logs.configure()
     home = samtal_home()
     config = load_config(home / "samtal.yaml", home)
+    lock = InstanceLock(gateway_lock_path(config.home))
+    try:
+        lock.acquire()  # before the vault and the crypto store are opened
+    except AlreadyRunning as exc:
+        logs.warning("gateway_already_running")
+        print(f"samtal gateway: {exc}; not starting a second one.", file=sys.stderr)
+        return 2
+    try:
+        return await _serve(config)
+    finally:
+        lock.release()
+
+
+async def _serve(config: GatewayConfig) -> int:
     gateway = Gateway(config, SCHEMA, RiskScreen())
     task = asyncio.create_task(gateway.run())
     loop = asyncio.get_running_loop()

@@ -8,6 +8,7 @@ import shutil
 import time
 from pathlib import Path
 
+from bot.cli.instance_lock import gateway_lock_path, is_held
 from bot.config import GatewayConfig, load_config, samtal_home
 from bot.deletion import ForgetRequests
 from bot.errors import ConfigError
@@ -37,12 +38,7 @@ def _open(config: GatewayConfig) -> Vault:
 
 
 def _gateway_running(config: GatewayConfig) -> bool:
-    pid_file = config.home / "gateway" / "gateway.pid"
-    try:
-        os.kill(int(pid_file.read_text().strip()), 0)
-    except (OSError, ValueError):
-        return False
-    return True
+    return is_held(gateway_lock_path(config.home))
 
 
 def _participant(vault: Vault, code: str) -> ParticipantId:
@@ -81,14 +77,27 @@ def run_forget(code: str, reason: str) -> int:
 
 def run_export(code: str, out: Path, reason: str) -> int:
     config = _config()
-    vault = _open(config)
     try:
-        pseudonym = _participant(vault, code)
-        data = export(vault, pseudonym, AuditLog(vault), actor="operator", reason=reason)
-    finally:
-        vault.close()
-    fd = os.open(out, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        # A new file only: never through a symlink, never into someone else's file
+        # with its own (perhaps wider) permissions.
+        fd = os.open(out, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW, 0o600)
+    except FileExistsError:
+        print(f"{out} already exists; export to a new file.")
+        return 1
+    except OSError as exc:
+        print(f"cannot create {out}: {exc.strerror}")
+        return 1
     with os.fdopen(fd, "w", encoding="utf-8") as handle:
+        try:
+            vault = _open(config)
+            try:
+                pseudonym = _participant(vault, code)
+                data = export(vault, pseudonym, AuditLog(vault), actor="operator", reason=reason)
+            finally:
+                vault.close()
+        except BaseException:
+            out.unlink(missing_ok=True)
+            raise
         json.dump(
             {"participant_code": participant_code(pseudonym), **data},
             handle,
@@ -118,6 +127,11 @@ def run_audit_verify(published_head: str | None) -> int:
 
 def run_keys_rotate() -> int:
     config = _config()
+    if _gateway_running(config):
+        # Rasa and the gateway hold the old key in memory; records sealed under it
+        # during the rotation would be lost to the new one.
+        print("the gateway is running: stop samtal first, then rotate the keys.")
+        return 1
     old = load_or_create_key_file(config.kek_file, create=False)
     staged = config.kek_file.with_name(config.kek_file.name + ".new")
     new = load_or_create_key_file(staged, create=True)  # kept if a rotation is resumed

@@ -3,7 +3,9 @@
 It stops every child however the launcher is told to stop: Ctrl-C (also when
 piped, as in ``make run | tee run.log``, where the reader dies with the same
 Ctrl-C), SIGTERM, a hang-up, or a closed stdout. A launcher that is killed
-outright takes its children along through ``end_with_parent``.
+outright takes its children along through ``end_with_parent``. While running,
+it restarts a child that died; one that keeps dying stops everything, and the
+launcher exits non-zero.
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ from pathlib import Path
 from bot.config import samtal_home
 from bot.launcher.layout import StackLayout
 from bot.launcher.stack import DEMO_PARTICIPANT, Stack, user_id
+from bot.launcher.supervisor import GaveUp, supervise
 
 PROJECT = Path(__file__).resolve().parents[2]
 STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)
@@ -86,17 +89,30 @@ async def run_stack() -> int:
     for sig in STOP_SIGNALS:
         loop.add_signal_handler(sig, stop.set)
     watcher = asyncio.create_task(watch_stdout(stop))
-    starting = asyncio.create_task(start(stack, stop))
     stopping = asyncio.create_task(stop.wait())
+    tasks = [watcher, stopping]
+    exit_code = 0
     try:
+        starting = asyncio.create_task(start(stack, stop))
+        tasks.append(starting)
         # A stop during start-up (training can take minutes) cancels the start.
         await asyncio.wait({starting, stopping}, return_when=asyncio.FIRST_COMPLETED)
-        if starting.done():
-            starting.result()  # a failed start raises here, after which we clean up
-            await stopping
+        if not starting.done():
+            return exit_code
+        starting.result()  # a failed start raises here, after which we clean up
+        supervising = asyncio.create_task(
+            supervise(stack.children, stack.restart, lambda line: say(f"samtal: {line}", stop))
+        )
+        tasks.append(supervising)
+        await asyncio.wait({supervising, stopping}, return_when=asyncio.FIRST_COMPLETED)
+        if supervising.done():
+            try:
+                supervising.result()
+            except GaveUp:
+                exit_code = 1
     finally:
-        for task in (starting, stopping, watcher):
+        for task in tasks:
             task.cancel()
         say("samtal: stopping …", stop)
         await stack.stop()
-    return 0
+    return exit_code

@@ -184,6 +184,30 @@ class Stack:
         await self._wait_log(self.gateway, '"event": "gateway_ready"', 60)
         self.timings["gateway_ready_s"] = time.monotonic() - started
 
+    def children(self) -> dict[str, ManagedProcess | SynapseProcess]:
+        """The started children, by the name the supervisor reports."""
+        named: dict[str, ManagedProcess | SynapseProcess | None] = {
+            "homeserver": self.synapse,
+            "action server": self.actions,
+            "rasa": self.rasa_server,
+            "gateway": self.gateway,
+        }
+        return {name: child for name, child in named.items() if child is not None}
+
+    async def restart(self, name: str) -> None:
+        """Start one child again after it died."""
+        if name == "homeserver" and self.synapse is not None:
+            await self.synapse.start()
+        elif name == "action server" and self.actions is not None:
+            await self.actions.start()
+            await self.actions.wait_http(f"http://127.0.0.1:{self.ports['actions']}/health", 120)
+        elif name == "rasa":
+            await self.restart_rasa_server()
+        elif name == "gateway":
+            await self.start_gateway()
+        else:
+            raise ValueError(f"no child named {name}")
+
     async def stop_gateway(self) -> None:
         if self.gateway is not None:
             await self.gateway.stop()

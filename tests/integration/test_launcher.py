@@ -50,10 +50,21 @@ def run_env(home: Path) -> dict[str, str]:
     return {**inherited, "SAMTAL_HOME": str(home)}
 
 
-def read_until_ready(fd: int) -> bytes:
+def gateway_pid(home: Path) -> int:
+    for pid in processes_of(home):
+        try:
+            argv = Path(f"/proc/{pid}/cmdline").read_bytes().split(b"\0")
+        except OSError:
+            continue
+        if b"bot.cli.main" in argv and b"gateway" in argv:
+            return pid
+    raise AssertionError("no gateway process")
+
+
+def read_until_ready(fd: int, marker: bytes = READY) -> bytes:
     seen = b""
     deadline = time.monotonic() + START_TIMEOUT_S
-    while READY not in seen:
+    while marker not in seen:
         remaining = deadline - time.monotonic()
         if remaining <= 0:
             raise AssertionError(f"make run not ready in time:\n{seen.decode()[-2000:]}")
@@ -113,7 +124,9 @@ def test_ctrl_c_on_a_piped_make_run_stops_every_child(tmp_path: Path) -> None:
             os.killpg(job.pid, signal.SIGKILL)
 
 
-def test_a_closed_stdout_stops_every_child(tmp_path: Path) -> None:
+def test_a_killed_gateway_comes_back_and_a_closed_stdout_stops_every_child(
+    tmp_path: Path,
+) -> None:
     home = tmp_path / "home"
     read_end, write_end = os.pipe()
     job = subprocess.Popen(
@@ -129,6 +142,11 @@ def test_a_closed_stdout_stops_every_child(tmp_path: Path) -> None:
     try:
         read_until_ready(read_end)
         assert len(processes_of(home)) >= 5
+        # A crashed gateway is started again by the launcher, not left dead.
+        crashed = gateway_pid(home)
+        os.kill(crashed, signal.SIGKILL)
+        read_until_ready(read_end, b"gateway is running again")
+        assert gateway_pid(home) != crashed
         # The reader goes away (a closed terminal tab, a killed `tee`); no signal comes.
         os.close(read_end)
         read_end = -1

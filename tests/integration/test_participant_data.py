@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import os
 import subprocess
 from pathlib import Path
 
@@ -48,6 +49,18 @@ async def test_export_then_forget_while_the_gateway_runs(
     assert data["participant_code"] == code
     assert data["records"]["participant"][0]["consent_version"] == "v1"
     assert oct(out.stat().st_mode & 0o777) == "0o600"
+    # Never over an existing file, and never through a symlink to another file.
+    again = await asyncio.to_thread(samtal, running_stack, "export", code, "--out", str(out))
+    assert again.returncode == 1 and "already exists" in again.stdout
+    assert json.loads(out.read_text()) == data
+    elsewhere = tmp_path / "elsewhere.txt"
+    elsewhere.write_text("someone else's file\n")
+    os.chmod(elsewhere, 0o644)
+    link = tmp_path / "link.json"
+    link.symlink_to(elsewhere)
+    through = await asyncio.to_thread(samtal, running_stack, "export", code, "--out", str(link))
+    assert through.returncode == 1
+    assert elsewhere.read_text() == "someone else's file\n"
 
     forgotten = await asyncio.to_thread(samtal, running_stack, "forget", code)
     assert forgotten.returncode == 0, forgotten.stdout + forgotten.stderr
@@ -101,3 +114,16 @@ async def test_enroll_with_a_schedule(running_stack: RunningStack) -> None:
     not_an_id = await asyncio.to_thread(samtal, running_stack, "enroll", "bob", "--lang", "sv")
     assert not_an_id.returncode == 2
     assert "not a Matrix user id" in not_an_id.stderr
+
+
+async def test_a_second_gateway_and_a_key_rotation_refuse_beside_the_running_gateway(
+    running_stack: RunningStack,
+) -> None:
+    second = await asyncio.to_thread(samtal, running_stack, "gateway")
+    assert second.returncode == 2
+    assert "already running" in second.stderr
+    kek = running_stack.stack.layout.home / "secrets" / "kek.hex"
+    before = kek.read_bytes()
+    rotated = await asyncio.to_thread(samtal, running_stack, "keys", "rotate")
+    assert rotated.returncode == 1 and "stop samtal first" in rotated.stdout
+    assert kek.read_bytes() == before
