@@ -17,6 +17,7 @@ from bot.accountability import Accountability
 from bot.checkin_scheduler import CheckinScheduler
 from bot.config import GatewayConfig
 from bot.core.effects import EffectValidator
+from bot.core.kinds import Kind
 from bot.core.model import Inbound
 from bot.core.retention import due_for_shredding
 from bot.core.screen import SafetyScreen
@@ -184,7 +185,8 @@ class Gateway:
         complete = True
         for inbound in sorted(messages, key=lambda item: item.timestamp_ms):
             if self.staff.is_staff_room(inbound.room_id):
-                if inbound.replaces is None:  # an edited command is not run twice
+                # An edited command is not run twice; a photo is no command.
+                if inbound.replaces is None and inbound.kind is Kind.TEXT:
                     await self._guard("staff_command", self.staff.on_message(inbound))
             elif not await self._take_in(inbound):
                 complete = False

@@ -62,11 +62,14 @@ class Backfill:
                 logs.warning("backfill_incomplete", events=len(events))
 
     def remember(self, response: SyncResponse) -> None:
-        """Mark the newest event of each room as handled (after the batch is)."""
+        """Mark the newest event of each room as handled (after the batch is); a room
+        the bot has left (a participant forgotten) keeps no trace here."""
         for room_id, info in response.rooms.join.items():
             ids = [found for event in info.timeline.events if (found := _event_id(event))]
             if ids:
                 self._state.save_room_marker(room_id, ids[-1])
+        for room_id in response.rooms.leave:
+            self._state.forget_room_marker(room_id)
 
     async def _gap(
         self, room_id: str, prev_batch: str, marker: str

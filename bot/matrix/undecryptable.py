@@ -48,17 +48,22 @@ class UndecryptableQueue:
         self.lost_total = 0  # since this process started; each loss is also logged
 
     async def add(self, event: MegolmEvent) -> None:
-        self._vault.put(
-            _KIND,
-            SYSTEM_OWNER,
-            event.event_id,
-            {"source": event.source, "room_id": event.room_id, "first_seen": time.time()},
-        )
-        logs.event("message_undecryptable", waiting=True)
+        self.keep(event)
         try:
             await self._client.request_room_key(event)
         except LocalProtocolError:
             pass  # already requested for this session
+
+    def keep(self, event: MegolmEvent, now: float | None = None) -> None:
+        """Seal the ciphertext away until its key arrives or the wait is over."""
+        first_seen = time.time() if now is None else now
+        self._vault.put(
+            _KIND,
+            SYSTEM_OWNER,
+            event.event_id,
+            {"source": event.source, "room_id": event.room_id, "first_seen": first_seen},
+        )
+        logs.event("message_undecryptable", waiting=True)
 
     def retry(self, now: float | None = None) -> Retried:
         """Every event that now decrypts (with its room id), and every one given up on."""

@@ -35,6 +35,9 @@ class GatewayState:
     def save_room_marker(self, room_id: str, event_id: str) -> None:
         self._vault.put("sync", SYSTEM_OWNER, f"room {room_id}", {"event_id": event_id})
 
+    def forget_room_marker(self, room_id: str) -> None:
+        self._vault.delete("sync", SYSTEM_OWNER, f"room {room_id}")
+
     def login(self) -> Login | None:
         record = self._vault.get("login", SYSTEM_OWNER, "bot")
         return None if record is None else Login(**record)
