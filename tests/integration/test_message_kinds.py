@@ -86,6 +86,40 @@ async def test_emote_is_answered_and_a_burst_of_media_gets_one_text_only_answer(
         await wait_for_events(running_stack, "reaction_ignored", 1, offset)
         await wait_for_events(running_stack, "redaction_noted", 1, offset)
         assert await client.quiet_for(room, 3) == []
+
+        # Replies, with Element's fallback quote and without, are read and answered.
+        offset = running_stack.gateway_log.stat().st_size
+        bot_said = client.event_id_of(room, TEXT_ONLY)
+        in_reply = {"m.in_reply_to": {"event_id": bot_said}}
+        quote = f"> <{running_stack.bot_user_id}> Jag kan bara läsa text.\n\n"
+        for body in (quote + "okej", "okej då"):
+            await client.send_event(
+                room,
+                "m.room.message",
+                {"msgtype": "m.text", "body": body, "m.relates_to": in_reply},
+            )
+            await client.replies(room, 1, timeout=30)
+        await wait_for_events(running_stack, "turn_answered", 2, offset)
+        screened = running_stack.gateway_events("message_screened", offset)
+        assert len(screened) == 2
+
+        # An edit is screened as its new text, and not answered as a new turn.
+        offset = running_stack.gateway_log.stat().st_size
+        plain = await client.send(room, "det går bra")
+        await client.replies(room, 1, timeout=30)
+        await client.quiet_for(room, 2)
+        await client.send_event(
+            room,
+            "m.room.message",
+            {
+                "msgtype": "m.text",
+                "body": "* det går bättre",
+                "m.new_content": {"msgtype": "m.text", "body": "det går bättre"},
+                "m.relates_to": {"rel_type": "m.replace", "event_id": plain},
+            },
+        )
+        await wait_for_events(running_stack, "edit_screened", 1, offset)
+        assert await client.quiet_for(room, 3) == []
     finally:
         await client.stop()
 
