@@ -12,6 +12,7 @@ import contextlib
 import json
 import os
 from pathlib import Path
+from typing import Any
 
 from nio import (
     AsyncClient,
@@ -137,6 +138,10 @@ class ChatClient:
                     self.client.verify_device(device)
 
     async def send(self, room_id: str, text: str) -> str:
+        return await self.send_event(room_id, "m.room.message", {"msgtype": "m.text", "body": text})
+
+    async def send_event(self, room_id: str, event_type: str, content: dict[str, Any]) -> str:
+        """Send any room event as a phone would (encrypted where the room is)."""
         room = self.client.rooms.get(room_id)
         if room is not None and room.encrypted:
             if self.client.should_query_keys:
@@ -145,14 +150,14 @@ class ChatClient:
         response = checked(
             "room_send",
             await self.client.room_send(
-                room_id,
-                "m.room.message",
-                {"msgtype": "m.text", "body": text},
-                ignore_unverified_devices=True,
+                room_id, event_type, content, ignore_unverified_devices=True
             ),
         )
         assert isinstance(response, RoomSendResponse)
         return str(response.event_id)
+
+    async def redact(self, room_id: str, event_id: str) -> None:
+        checked("room_redact", await self.client.room_redact(room_id, event_id))
 
     async def replies(self, room_id: str, count: int, timeout: float = 30) -> list[str]:
         """Wait for ``count`` messages from others in ``room_id``."""

@@ -17,9 +17,11 @@ from bot.accountability import Accountability
 from bot.checkin_scheduler import CheckinScheduler
 from bot.config import GatewayConfig
 from bot.core.effects import EffectValidator
+from bot.core.kinds import Kind
 from bot.core.model import Inbound
 from bot.core.retention import due_for_shredding
 from bot.core.screen import SafetyScreen
+from bot.core.texts import text
 from bot.deletion import Deletion, ForgetRequests
 from bot.digest_poster import DigestPoster
 from bot.errors import SamtalError
@@ -29,13 +31,14 @@ from bot.escalation.store import EscalationStore
 from bot.handoff import Handoff
 from bot.ids import participant_code
 from bot.invites import InviteHandler
-from bot.matrix.intake import Intake, to_inbound
+from bot.matrix.backfill import Backfill
+from bot.matrix.intake import Intake
 from bot.matrix.sealed_store import SealedSnapshots, snapshot
-from bot.matrix.sender import Sender
+from bot.matrix.sender import Sender, transaction_id
 from bot.matrix.session import login, new_client
 from bot.matrix.sync_loop import SyncLoop
 from bot.matrix.traffic import Traffic
-from bot.matrix.undecryptable import UndecryptableQueue
+from bot.matrix.undecryptable import Lost, UndecryptableQueue
 from bot.rasa.client import RasaClient, RasaControl
 from bot.risk_memory import RiskMemory
 from bot.room_workers import RoomWorkers
@@ -143,13 +146,24 @@ class Gateway:
             memory,
         )
         self.sync = SyncLoop(
-            self.client, self.state, self.handle_batch, before_position_saved=self.seal_crypto_store
+            self.client,
+            self.state,
+            self.handle_batch,
+            backfill=Backfill(self.client, self.state, self.intake),
+            before_position_saved=self.seal_crypto_store,
         )
 
     async def handle_batch(self) -> None:
         batch = self.intake.batch
+        for event in list(batch.undecryptable):
+            await self.undecryptable.add(event)
+        batch.undecryptable.clear()
+        retried = self.undecryptable.retry()
+        for room_id, decrypted in retried.ready:
+            room = self.client.rooms.get(room_id)
+            if room is not None:
+                self.intake.take(room, decrypted)
         invites = list(batch.invites.values())
-        undecryptable = list(batch.undecryptable)
         messages = list(batch.messages)
         reactions = list(batch.reactions)
         batch.clear()
@@ -157,20 +171,22 @@ class Gateway:
         await self._guard("device_report", self.report_new_devices())
         for invite in invites:
             await self._guard("invite", self.invites.handle(invite))
-        for event in undecryptable:
-            await self.undecryptable.add(event)
-        for room_id, message in self.undecryptable.retry():
-            room = self.client.rooms.get(room_id)
-            if room is not None:
-                messages.append(to_inbound(room, message))
+        for lost in retried.lost:
+            self._ask_to_resend(lost)
         for reaction in reactions:
+            if not self.staff.is_staff_room(reaction.room_id):
+                # A participant's reaction to the bot's message says nothing the
+                # dialogue could answer; it is not a turn.
+                logs.event("reaction_ignored")
+                continue
             self.staff.on_reaction(
                 reaction.room_id, reaction.sender, reaction.reacts_to, reaction.key
             )
         complete = True
         for inbound in sorted(messages, key=lambda item: item.timestamp_ms):
             if self.staff.is_staff_room(inbound.room_id):
-                if inbound.replaces is None:  # an edited command is not run twice
+                # An edited command is not run twice; a photo is no command.
+                if inbound.replaces is None and inbound.kind is Kind.TEXT:
                     await self._guard("staff_command", self.staff.on_message(inbound))
             elif not await self._take_in(inbound):
                 complete = False
@@ -180,6 +196,23 @@ class Gateway:
             # The sync position stays put, so the batch is replayed; turns already
             # taken in are skipped by the ledger, failed ones get another try.
             raise BatchIncomplete("a turn could not be taken in and will be retried")
+
+    def _ask_to_resend(self, lost: Lost) -> None:
+        """A participant's message that never decrypted: ask for it again, in their
+        room, in turn with their other answers."""
+        participant = self.registry.find(lost.sender)
+        if participant is None or participant.room_id != lost.room_id:
+            return
+        expected = participant.room_members(self.config.matrix.bot_user_id)
+        reply = text("resend", participant.language)
+
+        async def ask() -> None:
+            await self.sender.notice(
+                lost.room_id, reply, transaction_id(f"resend {lost.event_id}", 0), expected
+            )
+            logs.event("resend_asked", participant=participant.pseudonym)
+
+        self.workers.submit_job(lost.room_id, ask)
 
     async def _take_in(self, inbound: Inbound) -> bool:
         try:

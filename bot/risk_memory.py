@@ -49,6 +49,14 @@ class RiskMemory:
         except Exception as exc:
             logs.warning("risk_memory_failed", error=type(exc).__name__)
 
+    def noted(self, participant: Participant, signal: str) -> None:
+        """Something for the mediator's digest that is no risk level of its own (a shared
+        location). Only the signal's name is kept. Never raises."""
+        try:
+            self._digest.note(participant.pseudonym, (signal,), time.time())
+        except Exception as exc:
+            logs.warning("risk_memory_failed", error=type(exc).__name__)
+
     def _message(self, participant: Participant, level: RiskLevel, signals: Iterable[str]) -> None:
         now = time.time()
         state, _ = self._checkins.get(participant.pseudonym)

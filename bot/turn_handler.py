@@ -18,6 +18,7 @@ from bot.config import GatewayConfig
 from bot.core.decide import Refuse, Skip, decide
 from bot.core.dialogue_metadata import dialogue_metadata
 from bot.core.effects import EffectValidator, apply_effects
+from bot.core.kinds import NOT_READ, Kind, explain_due
 from bot.core.language import detect
 from bot.core.model import Inbound, Participant, TurnPlan
 from bot.core.own_words import without_matrix_ids
@@ -44,6 +45,8 @@ _PAGED = (RiskLevel.HIGH, RiskLevel.IMMINENT)
 # Asking where a victim, the children or a shelter is gets a neutral answer of its own:
 # the bot holds no such information, and thanking the person would reward the question.
 LOCATION_REQUEST = "victim_location_request"
+# A shared location reaches the mediator's digest as this signal, never as coordinates.
+LOCATION_SHARED = "location_shared"
 
 
 class TurnHandler:
@@ -75,6 +78,9 @@ class TurnHandler:
         self._deletion = deletion
         self._traffic = traffic
         self._memory = memory
+        # When each participant was last told that only text is read (a burst of
+        # photos gets one answer; after a restart, at most one more).
+        self._explained_at: dict[str, float] = {}
 
     async def intake(self, inbound: Inbound) -> PendingTurn | None:
         """The fast part, before the sync position moves on: decide, screen, escalate,
@@ -105,6 +111,8 @@ class TurnHandler:
             self._ledger.answered(participant.pseudonym, inbound.event_id)
             logs.event("turn_refused", participant=participant.pseudonym, reason=decision.value)
             return None
+        if inbound.kind in NOT_READ:
+            return self._not_read(inbound, participant, decision.language)
         assessment = await self._screen.screen(inbound, participant, decision.language)
         signals = tuple(sorted({s.category for s in assessment.signals}))
         if assessment.level in _PAGED:
@@ -129,6 +137,40 @@ class TurnHandler:
             language=decision.language,
             level=assessment.level.value,
             categories=signals,
+        )
+        self._ledger.received(turn)
+        return turn
+
+    def _not_read(
+        self, inbound: Inbound, participant: Participant, language: str
+    ) -> PendingTurn | None:
+        """A photo, voice message, location or poll: never opened or kept. The participant
+        hears once per burst that only text is read; a location is noted for the mediator
+        as the fact that one was shared, without where."""
+        if inbound.kind is Kind.LOCATION:
+            self._memory.noted(participant, LOCATION_SHARED)
+        now = time.time()
+        explain = explain_due(self._explained_at.get(participant.pseudonym), now)
+        logs.event(
+            "message_not_read",
+            participant=participant.pseudonym,
+            message_kind=inbound.kind.value,
+            explained=explain,
+        )
+        if not explain:
+            self._ledger.answered(participant.pseudonym, inbound.event_id)
+            return None
+        self._explained_at[participant.pseudonym] = now
+        turn = PendingTurn(
+            owner=participant.pseudonym,
+            event_id=inbound.event_id,
+            sender=inbound.sender,
+            room_id=inbound.room_id,
+            text="",
+            timestamp_ms=inbound.timestamp_ms,
+            language=language,
+            level=RiskLevel.NONE.value,
+            kind=inbound.kind.value,
         )
         self._ledger.received(turn)
         return turn
@@ -171,6 +213,8 @@ class TurnHandler:
             return TurnPlan(replies=())  # a person is talking with them; the bot is silent
         # Pages go out before Rasa and the homeserver are busy with this turn.
         await self._traffic.pages_first()
+        if turn.kind != Kind.TEXT.value:
+            return TurnPlan(replies=(text("text_only", turn.language),))
         if RiskLevel(turn.level) in _PAGED:
             plan = await self._safety_flow(participant, turn.level, turn.language)
             if turn.level == RiskLevel.HIGH.value and LOCATION_REQUEST in turn.categories:

@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from enum import Enum
 
+from bot.core.kinds import Kind
 from bot.core.model import Inbound, Participant
 
 
@@ -55,6 +56,6 @@ def decide(
     expected = {bot_user_id, participant.matrix_id} | allowed_companions
     if not inbound.room_members <= expected:
         return Refuse.OTHERS_IN_ROOM
-    if not inbound.text.strip():
+    if inbound.kind is Kind.TEXT and not inbound.text.strip():
         return Skip.EMPTY
     return Handle(participant=participant, language=language)

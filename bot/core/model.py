@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from bot.core.kinds import Kind
 from bot.ids import EventId, MatrixUserId, ParticipantId, RoomId
 
 
@@ -19,6 +20,7 @@ class Inbound:
     room_members: frozenset[str]
     timestamp_ms: int
     replaces: EventId | None = None  # set when the message is an edit of an earlier one
+    kind: Kind = Kind.TEXT  # anything but text carries no text: it is never read or kept
 
 
 @dataclass(frozen=True)

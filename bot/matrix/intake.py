@@ -7,19 +7,28 @@ sync position to half-handled events. The callbacks only queue.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any, TypeAlias
 
 from nio import (
     AsyncClient,
+    BadEvent,
+    Event,
     InviteMemberEvent,
     MatrixRoom,
     MegolmEvent,
     ReactionEvent,
-    RoomMessageText,
+    RedactedEvent,
+    UnknownBadEvent,
 )
 
+from bot import logs
+from bot.core.kinds import NOT_READ, Kind, kind_of
 from bot.core.model import Inbound
 from bot.core.own_words import own_words
 from bot.ids import EventId, MatrixUserId, RoomId
+
+# Everything a room timeline can deliver, decrypted or not, well-formed or not.
+TimelineEvent: TypeAlias = Event | BadEvent | UnknownBadEvent
 
 
 @dataclass(frozen=True)
@@ -50,18 +59,32 @@ class Batch:
         self.reactions.clear()
 
 
-def to_inbound(room: MatrixRoom, event: RoomMessageText) -> Inbound:
-    content = event.source.get("content") if isinstance(event.source, dict) else None
-    words = own_words(content if isinstance(content, dict) else {"body": event.body})
+def _source(event: TimelineEvent) -> dict[str, Any]:
+    source = event.source
+    return source if isinstance(source, dict) else {}
+
+
+def _content(source: dict[str, Any]) -> dict[str, Any]:
+    content = source.get("content")
+    return content if isinstance(content, dict) else {}
+
+
+def to_inbound(room: MatrixRoom, event: TimelineEvent, kind: Kind = Kind.TEXT) -> Inbound:
+    """The message as the turn pipeline sees it. Only text is read out of the event:
+    for any other kind the content (a file's name, a location's coordinates) is
+    left behind here and never reaches the vault or a log."""
+    source = _source(event)
+    words = own_words(_content(source)) if kind is Kind.TEXT else None
     return Inbound(
-        event_id=EventId(event.event_id),
-        sender=MatrixUserId(event.sender),
+        event_id=EventId(str(source.get("event_id", ""))),
+        sender=MatrixUserId(str(source.get("sender", ""))),
         room_id=RoomId(room.room_id),
-        text=words.text,
+        text=words.text if words else "",
         room_encrypted=room.encrypted,
         room_members=frozenset(room.users),
-        timestamp_ms=int(event.server_timestamp),
-        replaces=EventId(words.replaces) if words.replaces else None,
+        timestamp_ms=int(source.get("origin_server_ts", 0) or 0),
+        replaces=EventId(words.replaces) if words and words.replaces else None,
+        kind=kind,
     )
 
 
@@ -69,13 +92,33 @@ class Intake:
     def __init__(self, client: AsyncClient, bot_user_id: str) -> None:
         self.batch = Batch()
         self._bot = bot_user_id
-        client.add_event_callback(self._on_text, RoomMessageText)
-        client.add_event_callback(self._on_undecryptable, MegolmEvent)
+        client.add_event_callback(self._on_event, (Event, BadEvent, UnknownBadEvent))
         client.add_event_callback(self._on_invite, InviteMemberEvent)
-        client.add_event_callback(self._on_reaction, ReactionEvent)
 
-    async def _on_reaction(self, room: MatrixRoom, event: ReactionEvent) -> None:
-        if event.sender != self._bot:
+    async def _on_event(self, room: MatrixRoom, event: TimelineEvent) -> None:
+        self.take(room, event)
+
+    def take(self, room: MatrixRoom, event: TimelineEvent) -> None:
+        """Queue one timeline event for the batch, or log why it needs nothing.
+
+        Room state is nio's business (membership, encryption); every other event
+        is either queued or dropped with a content-free reason."""
+        source = _source(event)
+        if source.get("sender") == self._bot or "state_key" in source:
+            return
+        if isinstance(event, MegolmEvent):
+            self.batch.undecryptable.append(event)
+            return
+        if isinstance(event, RedactedEvent):
+            # Redacted before the gateway saw it: nothing is left to screen.
+            logs.event("message_redacted_before_read")
+            return
+        kind = kind_of(str(source.get("type", "")), _content(source))
+        if kind is Kind.TEXT and not isinstance(event, (BadEvent, UnknownBadEvent)):
+            self.batch.messages.append(to_inbound(room, event))
+        elif kind in NOT_READ and source.get("event_id") and source.get("sender"):
+            self.batch.messages.append(to_inbound(room, event, kind))
+        elif isinstance(event, ReactionEvent):
             self.batch.reactions.append(
                 Reaction(
                     room_id=RoomId(room.room_id),
@@ -84,14 +127,22 @@ class Intake:
                     key=event.key,
                 )
             )
+        elif kind is Kind.REDACTION:
+            # What was screened stays screened: a retracted threat still counts.
+            logs.event("redaction_noted")
+        elif isinstance(event, (BadEvent, UnknownBadEvent)):
+            logs.warning("event_malformed", message_kind=kind.value)
+        else:
+            logs.event("event_ignored", message_kind=kind.value)
 
-    async def _on_text(self, room: MatrixRoom, event: RoomMessageText) -> None:
-        if event.sender != self._bot:
-            self.batch.messages.append(to_inbound(room, event))
-
-    async def _on_undecryptable(self, room: MatrixRoom, event: MegolmEvent) -> None:
-        if event.sender != self._bot:
-            self.batch.undecryptable.append(event)
+    def take_earlier(self, room: MatrixRoom, events: list[TimelineEvent]) -> None:
+        """Queue events that came before this batch's own (a backfilled gap), ahead of
+        them, oldest first."""
+        later = self.batch.messages
+        self.batch.messages = []
+        for event in events:
+            self.take(room, event)
+        self.batch.messages.extend(later)
 
     async def _on_invite(self, room: MatrixRoom, event: InviteMemberEvent) -> None:
         if event.state_key != self._bot or event.membership != "invite":

@@ -14,6 +14,7 @@ from collections.abc import Awaitable, Callable
 from nio import AsyncClient, SyncResponse
 
 from bot import logs
+from bot.matrix.backfill import Backfill
 from bot.matrix.calls import checked
 from bot.state.gateway_state import GatewayState
 
@@ -39,12 +40,14 @@ class SyncLoop:
         state: GatewayState,
         handle_batch: Callable[[], Awaitable[None]],
         *,
+        backfill: Backfill | None = None,
         before_position_saved: Callable[[], None] = lambda: None,
         long_poll_ms: int = 30_000,
     ) -> None:
         self._client = client
         self._state = state
         self._handle_batch = handle_batch
+        self._backfill = backfill
         self._before_position_saved = before_position_saved
         self._long_poll_ms = long_poll_ms
         self.first_sync_done = asyncio.Event()
@@ -73,8 +76,12 @@ class SyncLoop:
         )
         assert isinstance(response, SyncResponse)
         await self._keys()
+        if self._backfill is not None:
+            await self._backfill.fill(response)
         await self._handle_batch()
         self._before_position_saved()
+        if self._backfill is not None:
+            self._backfill.remember(response)
         self._state.save_sync_token(response.next_batch)
 
     async def run(self) -> None:

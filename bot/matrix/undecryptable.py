@@ -3,14 +3,17 @@
 An undecryptable event is kept (its ciphertext, sealed in the vault) so a
 restart does not lose it. The room key is requested from the sender's devices
 and decryption is retried after every sync until it works or the event expires.
+An expired event is counted and handed back, so its sender can be asked to send
+it again: nothing a participant wrote disappears without them knowing.
 """
 
 from __future__ import annotations
 
 import time
+from dataclasses import dataclass, field
 from typing import Any
 
-from nio import AsyncClient, EncryptionError, LocalProtocolError, MegolmEvent, RoomMessageText
+from nio import AsyncClient, BadEvent, EncryptionError, Event, LocalProtocolError, MegolmEvent
 
 from bot import logs
 from safety.vault import Vault
@@ -20,40 +23,68 @@ _KIND = "undecryptable"
 MAX_WAIT_SECONDS = 6 * 3600
 
 
+@dataclass(frozen=True)
+class Lost:
+    """A message that never decrypted: who sent it where, nothing of what."""
+
+    room_id: str
+    sender: str
+    event_id: str
+
+
+@dataclass
+class Retried:
+    ready: list[tuple[str, Event | BadEvent]] = field(default_factory=list)
+    lost: list[Lost] = field(default_factory=list)
+
+
 class UndecryptableQueue:
-    def __init__(self, client: AsyncClient, vault: Vault) -> None:
+    def __init__(
+        self, client: AsyncClient, vault: Vault, max_wait_seconds: float = MAX_WAIT_SECONDS
+    ) -> None:
         self._client = client
         self._vault = vault
+        self._max_wait = max_wait_seconds
+        self.lost_total = 0  # since this process started; each loss is also logged
 
     async def add(self, event: MegolmEvent) -> None:
-        self._vault.put(
-            _KIND,
-            SYSTEM_OWNER,
-            event.event_id,
-            {"source": event.source, "room_id": event.room_id, "first_seen": time.time()},
-        )
-        logs.event("message_undecryptable", waiting=True)
+        self.keep(event)
         try:
             await self._client.request_room_key(event)
         except LocalProtocolError:
             pass  # already requested for this session
 
-    def retry(self, now: float | None = None) -> list[tuple[str, RoomMessageText]]:
-        """Return (room id, message) for every event that now decrypts."""
+    def keep(self, event: MegolmEvent, now: float | None = None) -> None:
+        """Seal the ciphertext away until its key arrives or the wait is over."""
+        first_seen = time.time() if now is None else now
+        self._vault.put(
+            _KIND,
+            SYSTEM_OWNER,
+            event.event_id,
+            {"source": event.source, "room_id": event.room_id, "first_seen": first_seen},
+        )
+        logs.event("message_undecryptable", waiting=True)
+
+    def retry(self, now: float | None = None) -> Retried:
+        """Every event that now decrypts (with its room id), and every one given up on."""
         now = time.time() if now is None else now
-        ready: list[tuple[str, RoomMessageText]] = []
+        result = Retried()
         for _, record in list(self._vault.items(_KIND, SYSTEM_OWNER)):
-            event_id = str(record["source"].get("event_id", ""))
+            source = record["source"]
+            event_id = str(source.get("event_id", ""))
             decrypted = self._try(record)
-            if decrypted is not None:
+            if isinstance(decrypted, (Event, BadEvent)) and not isinstance(decrypted, MegolmEvent):
                 self._vault.delete(_KIND, SYSTEM_OWNER, event_id)
-                if isinstance(decrypted, RoomMessageText):
-                    ready.append((record["room_id"], decrypted))
-                    logs.event("message_decrypted_late")
-            elif now - float(record["first_seen"]) > MAX_WAIT_SECONDS:
+                result.ready.append((record["room_id"], decrypted))
+                logs.event("message_decrypted_late")
+            elif now - float(record["first_seen"]) > self._max_wait:
                 self._vault.delete(_KIND, SYSTEM_OWNER, event_id)
-                logs.warning("message_undecryptable_expired")
-        return ready
+                self.lost_total += 1
+                result.lost.append(
+                    Lost(str(record["room_id"]), str(source.get("sender", "")), event_id)
+                )
+                logs.warning("message_undecryptable_lost", lost_total=self.lost_total)
+        return result
 
     def _try(self, record: dict[str, Any]) -> Any | None:
         event = MegolmEvent.from_dict(record["source"])

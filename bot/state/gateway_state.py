@@ -1,4 +1,5 @@
-"""The gateway's own state: sync position and login, sealed in the vault."""
+"""The gateway's own state: sync position, last handled event per room, and login,
+sealed in the vault."""
 
 from __future__ import annotations
 
@@ -25,6 +26,17 @@ class GatewayState:
 
     def save_sync_token(self, token: str) -> None:
         self._vault.put("sync", SYSTEM_OWNER, "next_batch", {"token": token})
+
+    def room_marker(self, room_id: str) -> str | None:
+        """The id of the newest event of ``room_id`` the gateway has handled."""
+        record = self._vault.get("sync", SYSTEM_OWNER, f"room {room_id}")
+        return None if record is None else str(record["event_id"])
+
+    def save_room_marker(self, room_id: str, event_id: str) -> None:
+        self._vault.put("sync", SYSTEM_OWNER, f"room {room_id}", {"event_id": event_id})
+
+    def forget_room_marker(self, room_id: str) -> None:
+        self._vault.delete("sync", SYSTEM_OWNER, f"room {room_id}")
 
     def login(self) -> Login | None:
         record = self._vault.get("login", SYSTEM_OWNER, "bot")

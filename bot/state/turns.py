@@ -36,6 +36,7 @@ class PendingTurn:
     language: str
     level: str
     categories: tuple[str, ...] = ()  # the screen's signal categories, no text
+    kind: str = "text"  # a turn of another kind is answered "I read text only"
 
 
 @dataclass(frozen=True)
@@ -86,6 +87,7 @@ class TurnLedger:
                 language=r["language"],
                 level=r["level"],
                 categories=tuple(str(c) for c in r.get("categories", ())),
+                kind=str(r.get("kind", "text")),
             )
             for _, r in self._vault.items(_INBOX)
         ]

@@ -1,0 +1,98 @@
+"""What a sync delivers is queued by kind; nothing but text is read out of an event."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from nio import AsyncClient, Event, MatrixRoom
+
+from bot.core.kinds import Kind
+from bot.matrix.intake import Intake
+
+BOT = "@samtal:localhost"
+ALICE = "@alice:localhost"
+GEO = "geo:59.3293,18.0686"
+
+
+def event(event_type: str, content: dict[str, Any], n: int = 1, **extra: Any) -> Any:
+    return Event.parse_event(
+        {
+            "type": event_type,
+            "content": content,
+            "event_id": f"$e{n}",
+            "sender": ALICE,
+            "origin_server_ts": 1000 + n,
+            **extra,
+        }
+    )
+
+
+def intake() -> tuple[Intake, MatrixRoom]:
+    room = MatrixRoom("!r:localhost", BOT)
+    room.encrypted = True
+    return Intake(AsyncClient("http://localhost", BOT), BOT), room
+
+
+def test_text_and_emote_are_read_as_text() -> None:
+    queue, room = intake()
+    queue.take(room, event("m.room.message", {"msgtype": "m.text", "body": "hej"}, 1))
+    queue.take(room, event("m.room.message", {"msgtype": "m.emote", "body": "suckar"}, 2))
+    assert [(m.kind, m.text) for m in queue.batch.messages] == [
+        (Kind.TEXT, "hej"),
+        (Kind.TEXT, "suckar"),
+    ]
+
+
+def test_media_location_sticker_and_poll_are_queued_without_their_content() -> None:
+    queue, room = intake()
+    queue.take(
+        room,
+        event("m.room.message", {"msgtype": "m.image", "body": "barn.jpg", "url": "mxc://x/a"}, 1),
+    )
+    queue.take(
+        room, event("m.room.message", {"msgtype": "m.audio", "body": "röst", "url": "mxc://x/b"}, 2)
+    )
+    queue.take(
+        room, event("m.room.message", {"msgtype": "m.location", "body": GEO, "geo_uri": GEO}, 3)
+    )
+    # An encrypted sticker has "file", not "url": nio calls it a bad event.
+    queue.take(room, event("m.sticker", {"body": "arg", "file": {"url": "mxc://x/c"}}, 4))
+    queue.take(room, event("org.matrix.msc3381.poll.start", {"body": "fråga"}, 5))
+    queue.take(room, event("m.poll.start", {"body": "fråga"}, 6))
+    kinds = [m.kind for m in queue.batch.messages]
+    assert kinds == [Kind.MEDIA, Kind.MEDIA, Kind.LOCATION, Kind.MEDIA, Kind.POLL, Kind.POLL]
+    assert all(m.text == "" for m in queue.batch.messages)
+    assert [m.event_id for m in queue.batch.messages] == [f"$e{n}" for n in range(1, 7)]
+
+
+def test_reactions_redactions_state_and_own_events_are_not_turns() -> None:
+    queue, room = intake()
+    relation = {"m.relates_to": {"rel_type": "m.annotation", "event_id": "$x", "key": "👍"}}
+    queue.take(room, event("m.reaction", relation, 1))
+    queue.take(room, event("m.room.redaction", {}, 2, redacts="$x"))
+    queue.take(room, event("m.room.topic", {"topic": "t"}, 3, state_key=""))
+    own = Event.parse_event(
+        {
+            "type": "m.room.message",
+            "content": {"msgtype": "m.text", "body": "svar"},
+            "event_id": "$own",
+            "sender": BOT,
+            "origin_server_ts": 1,
+        }
+    )
+    queue.take(room, own)
+    assert queue.batch.messages == []
+    assert [r.key for r in queue.batch.reactions] == ["👍"]
+
+
+def test_backfilled_events_go_ahead_of_the_batch() -> None:
+    queue, room = intake()
+    queue.take(room, event("m.room.message", {"msgtype": "m.text", "body": "sist"}, 9))
+    queue.take_earlier(
+        room,
+        [
+            event("m.room.message", {"msgtype": "m.text", "body": t}, n)
+            for n, t in ((1, "a"), (2, "b"))
+        ],
+    )
+    assert [m.text for m in queue.batch.messages] == ["a", "b", "sist"]
