@@ -315,6 +315,12 @@ const commands = {
         return { devices: result, identity_known: user.known };
     },
 
+    async logout() {
+        // Ends the session and deletes the device, so nobody keeps encrypting to it.
+        await started().logout(true);
+        return {};
+    },
+
     async stop() {
         if (client !== null) client.stopClient();
         setImmediate(() => process.exit(0));

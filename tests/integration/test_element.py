@@ -8,6 +8,7 @@ devices. These tests hold the bot to that.
 from __future__ import annotations
 
 import re
+from pathlib import Path
 
 import pytest
 
@@ -15,7 +16,7 @@ from bot.launcher.stack import DEMO_MEDIATOR, STAFF_SECRETS, user_id
 from tests.conftest import RunningStack, Staff
 from tests.integration.test_conversation import QUESTIONS, REST_OF_CHECKIN
 from tests.integration.test_escalation import IMMINENT_SV
-from tests.support.element import ElementClient, ElementUsers
+from tests.support.element import ElementClient, ElementError, ElementUsers
 
 pytestmark = pytest.mark.integration
 
@@ -117,3 +118,21 @@ async def test_element_sees_the_bot_device_signed_by_its_owner(
     await client.send_text(room, "hej")
     answered = await client.wait_messages(room, mark, sender=bot, timeout=30)
     assert all(m.shield != "RED" for m in answered.messages), answered.messages
+
+
+async def test_driver_answers_bad_commands_and_never_outlives_close(tmp_path: Path) -> None:
+    client = await ElementClient.launch(tmp_path / "driver.log")
+    try:
+        with pytest.raises(ElementError) as unknown:
+            await client.call("no_such_command")
+        assert unknown.value.name == "UnknownCommand"
+        with pytest.raises(ElementError) as missing:
+            await client.call("send_text", room_id="!r:localhost")
+        assert missing.value.name == "BadCommand"
+        with pytest.raises(ElementError) as early:
+            await client.send_text("!r:localhost", "hej")
+        assert early.value.name == "NotLoggedIn"
+        assert await client.mark() == 0  # still answering after every error
+    finally:
+        await client.close()
+    assert client.returncode is not None

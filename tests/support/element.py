@@ -208,6 +208,10 @@ class ElementClient:
         ]
         return devices
 
+    @property
+    def returncode(self) -> int | None:
+        return self._process.returncode
+
     async def close(self) -> None:
         """Stop the driver; kill it if it does not go in time. Never leaves a process."""
         try:
@@ -248,8 +252,14 @@ class ElementUsers:
         return client
 
     async def close(self) -> None:
+        # Log out first: a device left behind would be encrypted to for the rest of the run.
         for client in self.clients:
-            await client.close()
+            try:
+                if client.user_id:
+                    with contextlib.suppress(ElementError, TimeoutError):
+                        await client.call("logout", timeout=15)
+            finally:
+                await client.close()
 
 
 @pytest_asyncio.fixture
