@@ -7,7 +7,9 @@ devices. These tests hold the bot to that.
 
 from __future__ import annotations
 
+import contextlib
 import re
+from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
@@ -36,11 +38,31 @@ async def participant(
     return client, room
 
 
-async def say(client: ElementClient, room: str, bot: str, text: str, quiet: float = 2.0) -> str:
+@contextlib.asynccontextmanager
+async def explained(stack: RunningStack) -> AsyncIterator[None]:
+    """When Element waits in vain, say whether the bot failed to decrypt what it was sent."""
+    offset = stack.gateway_log.stat().st_size
+    try:
+        yield
+    except ElementError as error:
+        undecryptable = len(stack.gateway_events("message_undecryptable", offset))
+        raise AssertionError(
+            f"{error}; the bot could not decrypt {undecryptable} message(s) meanwhile "
+            "(in 'exclude insecure devices' mode, Element shares room keys only with "
+            "devices their owner cross-signed)"
+        ) from error
+
+
+async def say(
+    stack: RunningStack, client: ElementClient, room: str, text: str, quiet: float = 2.0
+) -> str:
     """Send ``text``; return everything the bot answered, joined."""
     mark = await client.mark()
-    await client.send_text(room, text)
-    answered = await client.wait_messages(room, mark, sender=bot, timeout=30, quiet=quiet)
+    async with explained(stack):
+        await client.send_text(room, text)
+        answered = await client.wait_messages(
+            room, mark, sender=stack.bot_user_id, timeout=30, quiet=quiet
+        )
     assert not answered.undecryptable, answered.undecryptable
     return answered.text
 
@@ -48,17 +70,16 @@ async def say(client: ElementClient, room: str, bot: str, text: str, quiet: floa
 async def test_element_participant_consents_and_checks_in(
     running_stack: RunningStack, element: ElementUsers
 ) -> None:
-    bot = running_stack.bot_user_id
     client, room = await participant(running_stack, element)
-    first = await say(client, room, bot, "hej")
+    first = await say(running_stack, client, room, "hej")
     assert "Hej!" in first
     assert QUESTIONS["sv"][0] not in first
-    assert QUESTIONS["sv"][0] in await say(client, room, bot, "ja")
-    assert QUESTIONS["sv"][1] in (await say(client, room, bot, "3")).lower()
-    assert QUESTIONS["sv"][2] in (await say(client, room, bot, "ok")).lower()
+    assert QUESTIONS["sv"][0] in await say(running_stack, client, room, "ja")
+    assert QUESTIONS["sv"][1] in (await say(running_stack, client, room, "3")).lower()
+    assert QUESTIONS["sv"][2] in (await say(running_stack, client, room, "ok")).lower()
     offset = running_stack.gateway_log.stat().st_size
     for answer in REST_OF_CHECKIN["sv"]:
-        await say(client, room, bot, answer)
+        await say(running_stack, client, room, answer)
     # The finished check-in closes its Rasa session.
     assert running_stack.gateway_events("rasa_session_started", offset)
 
@@ -78,10 +99,11 @@ async def test_risk_from_element_reaches_element_mediator_whose_reaction_acknowl
     heard_mark = await client.mark()
     offset = running_stack.gateway_log.stat().st_size
 
-    await client.send_text(room, IMMINENT_SV)
-    paged = await mediator.wait_messages(
-        staff.room_id, staff_mark, sender=bot, contains=f"participant {who}", timeout=30
-    )
+    async with explained(running_stack):
+        await client.send_text(room, IMMINENT_SV)
+        paged = await mediator.wait_messages(
+            staff.room_id, staff_mark, sender=bot, contains=f"participant {who}", timeout=30
+        )
     page = paged.messages[0]
     assert "IMMINENT" in page.body
     assert client.user_id not in page.body  # the participant code, never the Matrix id
