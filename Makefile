@@ -8,7 +8,7 @@ MODEL_HASH = $(shell $(VENV)/bin/python -c "from pathlib import Path; from bot.l
 MODEL_CACHE := $(or $(SAMTAL_CACHE),$(HOME)/.cache/samtal)/models
 NLU_LANGS := $(notdir $(patsubst %/,%,$(wildcard nlu_data/*/)))
 
-.PHONY: setup postgres-setup redis-setup run test lint typecheck unit integration rasa-validate rasa-test rasa-nlu-test rasa-nlu-cv rasa-audit model bench clean
+.PHONY: setup postgres-setup redis-setup element-setup run test lint typecheck unit integration rasa-validate rasa-test rasa-nlu-test rasa-nlu-cv rasa-audit model bench clean
 
 setup: $(VENV)/.installed $(RASA_VENV)/.installed
 
@@ -21,6 +21,16 @@ $(VENV)/.installed: requirements/gateway.lock pyproject.toml
 $(RASA_VENV)/.installed: requirements/rasa.lock
 	"$$(scripts/python310.sh)" -m venv $(RASA_VENV)
 	$(RASA_VENV)/bin/pip install --quiet --disable-pip-version-check -r requirements/rasa.lock
+	touch $@
+
+# Element's own SDK (matrix-js-sdk, Rust crypto) for the integration tests, from npm's
+# lock file; reinstalled only when the lock changes, from npm's cache after the first time.
+ELEMENT := tests/element
+element-setup: $(ELEMENT)/node_modules/.installed
+
+$(ELEMENT)/node_modules/.installed: $(ELEMENT)/package.json $(ELEMENT)/package-lock.json
+	@command -v npm >/dev/null 2>&1 || { echo "Node.js and npm are missing: apt-get install nodejs npm" >&2; exit 1; }
+	cd $(ELEMENT) && npm ci --no-audit --no-fund --loglevel=error
 	touch $@
 
 run: setup
@@ -42,7 +52,7 @@ redis-setup:
 		if [ "$$(id -u)" != 0 ]; then echo "Redis is missing: apt-get install redis-server" >&2; exit 1; fi; \
 		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq redis-server >/dev/null; }
 
-test: setup postgres-setup redis-setup lint rasa-validate model
+test: setup postgres-setup redis-setup element-setup lint rasa-validate model
 	$(VENV)/bin/python -m pytest -q
 	$(MAKE) rasa-test
 	$(MAKE) rasa-nlu-test rasa-audit

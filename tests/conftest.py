@@ -24,7 +24,11 @@ from safety.vault import Vault, load_or_create_key_file
 
 PROJECT = Path(__file__).resolve().parents[1]
 
-pytest_plugins = ["tests.support.synapse_fixtures", "tests.support.postgres_fixtures"]
+pytest_plugins = [
+    "tests.support.synapse_fixtures",
+    "tests.support.postgres_fixtures",
+    "tests.support.element",
+]
 
 
 class RecordingChatClient(ChatClient):
