@@ -26,7 +26,7 @@ from bot.core.replies import plan_replies
 from bot.core.screen import SafetyScreen
 from bot.core.texts import text
 from bot.deletion import Deletion
-from bot.errors import RasaUnavailable
+from bot.errors import MatrixCallError, RasaUnavailable
 from bot.escalation.engine import EscalationEngine
 from bot.matrix.sender import Sender, transaction_id
 from bot.matrix.traffic import Traffic, send_after_pages
@@ -35,7 +35,7 @@ from bot.rasa.client import RasaClient, RasaControl
 from bot.risk_memory import RiskMemory
 from bot.state.participants import ParticipantRegistry
 from bot.state.turns import ANSWERED, PLANNED, PendingTurn, TurnLedger
-from safety.risk.levels import RiskLevel
+from safety.risk.levels import Assessment, RiskLevel
 
 _REFUSAL_TEXT = {
     Refuse.UNENCRYPTED_ROOM: "unencrypted_room",
@@ -104,23 +104,15 @@ class TurnHandler:
             return None
         assert participant is not None
         if isinstance(decision, Refuse):
-            refusal = (text(_REFUSAL_TEXT[decision], language),)
-            await self._answer(
-                inbound.room_id, inbound.event_id, participant, refusal, after_pages=False
-            )
-            self._ledger.answered(participant.pseudonym, inbound.event_id)
-            logs.event("turn_refused", participant=participant.pseudonym, reason=decision.value)
+            # Whatever the room's state, what was written is screened and a page
+            # raised; only the dialogue's answer is withheld.
+            if inbound.kind not in NOT_READ:
+                await self._screen_and_page(inbound, participant, language)
+            await self._refuse(inbound, participant, decision, language)
             return None
         if inbound.kind in NOT_READ:
             return self._not_read(inbound, participant, decision.language)
-        assessment = await self._screen.screen(inbound, participant, decision.language)
-        signals = tuple(sorted({s.category for s in assessment.signals}))
-        if assessment.level in _PAGED:
-            quote = without_matrix_ids(inbound.text)
-            self._escalations.raise_for(participant, assessment.level.value, signals, quote)
-        self._memory.message(
-            participant, assessment.level, (s.category for s in assessment.signals)
-        )
+        assessment, signals = await self._screen_and_page(inbound, participant, decision.language)
         if inbound.replaces is not None and assessment.level not in _PAGED:
             # An edit is screened as the new text; unless it raised a page it is not a
             # new turn, so the dialogue does not answer the same message twice.
@@ -140,6 +132,40 @@ class TurnHandler:
         )
         self._ledger.received(turn)
         return turn
+
+    async def _screen_and_page(
+        self, inbound: Inbound, participant: Participant, language: str
+    ) -> tuple[Assessment, tuple[str, ...]]:
+        assessment = await self._screen.screen(inbound, participant, language)
+        signals = tuple(sorted({s.category for s in assessment.signals}))
+        if assessment.level in _PAGED:
+            quote = without_matrix_ids(inbound.text)
+            self._escalations.raise_for(participant, assessment.level.value, signals, quote)
+        self._memory.message(
+            participant, assessment.level, (s.category for s in assessment.signals)
+        )
+        return assessment, signals
+
+    async def _refuse(
+        self, inbound: Inbound, participant: Participant, decision: Refuse, language: str
+    ) -> None:
+        """Say why the bot will not talk here, if it can. In an encrypted room with
+        someone unexpected it cannot (nothing goes to a stranger's devices); the
+        message is then recorded as handled rather than retried and dropped."""
+        refusal = (text(_REFUSAL_TEXT[decision], language),)
+        try:
+            await self._answer(
+                inbound.room_id, inbound.event_id, participant, refusal, after_pages=False
+            )
+        except MatrixCallError as exc:
+            logs.warning(
+                "refusal_withheld",
+                participant=participant.pseudonym,
+                reason=decision.value,
+                status=exc.status,
+            )
+        self._ledger.answered(participant.pseudonym, inbound.event_id)
+        logs.event("turn_refused", participant=participant.pseudonym, reason=decision.value)
 
     def _not_read(
         self, inbound: Inbound, participant: Participant, language: str

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
-import pytest
-from nio import RoomGetStateEventResponse
+import asyncio
 
-from tests.conftest import RunningStack
+import pytest
+from nio import JoinResponse, RoomGetStateEventResponse, RoomInviteResponse
+
+from tests.conftest import RunningStack, Staff
+from tests.integration.test_escalation import close, page_for
 
 pytestmark = pytest.mark.integration
 
@@ -39,4 +42,57 @@ async def test_unencrypted_room_gets_the_refusal(running_stack: RunningStack) ->
         assert "not encrypted" in replies[0]
         assert "encrypted" in replies[0]
     finally:
+        await client.stop()
+
+
+IMMINENT_SV = "jag är på väg hem till henne med kniven nu"
+
+
+async def test_risk_in_an_unencrypted_room_is_screened_and_paged(
+    running_stack: RunningStack, staff: Staff
+) -> None:
+    client = await running_stack.new_client("plain-risk", enroll_language="sv")
+    try:
+        room = await client.open_chat(
+            running_stack.bot_user_id, encrypted=False, wait_for_join=False
+        )
+        # Written at once, before the bot has refused the room and left it.
+        await client.send(room, IMMINENT_SV)
+        who = running_stack.participant_code(str(client.client.user_id))
+        page = await page_for(staff.mediator, staff.room_id, f"participant {who}")
+        assert "IMMINENT" in page
+        await close(staff, page)
+    finally:
+        await client.stop()
+
+
+async def test_risk_in_a_room_with_a_stranger_is_paged_though_no_answer_can_go(
+    running_stack: RunningStack, staff: Staff
+) -> None:
+    client = await running_stack.new_client("crowded", enroll_language="sv")
+    stranger = await running_stack.new_client("onlooker", enroll_language=None)
+    try:
+        room = await client.open_chat(running_stack.bot_user_id)
+        await client.send(room, "hej")
+        await client.replies(room, 1, timeout=30)
+        await client.quiet_for(room, 1)
+        invited = await client.client.room_invite(room, str(stranger.client.user_id))
+        assert isinstance(invited, RoomInviteResponse)
+        assert isinstance(await stranger.client.join(room), JoinResponse)
+        await client.wait_for_member(room, str(stranger.client.user_id), timeout=30)
+        offset = running_stack.gateway_log.stat().st_size
+        await client.send(room, IMMINENT_SV)
+        who = running_stack.participant_code(str(client.client.user_id))
+        page = await page_for(staff.mediator, staff.room_id, f"participant {who}")
+        assert "IMMINENT" in page
+        # Nothing is sent where a stranger's devices would get the keys, and the
+        # message is recorded as handled, not retried until it is dropped.
+        async with asyncio.timeout(20):
+            while not running_stack.gateway_events("turn_refused", offset):
+                await asyncio.sleep(0.2)
+        assert running_stack.gateway_events("refusal_withheld", offset)
+        assert not running_stack.gateway_events("turn_intake_failed", offset)
+        await close(staff, page)
+    finally:
+        await stranger.stop()
         await client.stop()
