@@ -11,6 +11,7 @@ __all__ = [
     "HomeserverConfigError",
     "HomeserverError",
     "HomeserverStartError",
+    "RateLimitOverrideError",
     "UserExists",
 ]
 
@@ -47,3 +48,7 @@ class AdminApiError(HomeserverError):
 
 class UserExists(AdminApiError):
     """Registration failed with ``M_USER_IN_USE``; log the user in instead."""
+
+
+class RateLimitOverrideError(HomeserverError):
+    """Synapse did not keep the rate-limit exemption it was asked for."""
