@@ -36,8 +36,8 @@ BOT = "samtal"
 # A server admin used only by the launcher, for admin API calls such as the bot's
 # rate-limit exemption. The bot itself is never an admin.
 LAUNCHER_ADMIN = "samtal-launcher"
-LAUNCHER_ADMIN_PASSWORD = "launcher-admin.password"
-LAUNCHER_ADMIN_TOKEN = "launcher-admin.token"
+# Its password and its access token, in secrets/ beside the other accounts' passwords.
+LAUNCHER_ADMIN_FILES = {"password": "launcher-admin.password", "token": "launcher-admin.token"}
 # One fixed device, so a fresh login replaces the old session instead of adding devices.
 LAUNCHER_ADMIN_DEVICE = "SAMTALLAUNCHER"
 EXEMPT = {"messages_per_second": 0, "burst_count": 0}
@@ -153,7 +153,7 @@ class Stack:
         await self.enroll(user_id(DEMO_PARTICIPANT), "sv", user_id(DEMO_MEDIATOR))
 
     async def _ensure_admin(self, shared_secret: str) -> None:
-        password = self.layout.read_secret(LAUNCHER_ADMIN_PASSWORD)
+        password = self.layout.read_secret(LAUNCHER_ADMIN_FILES["password"])
         try:
             admin = await register_user(
                 self.homeserver_url, shared_secret, LAUNCHER_ADMIN, password, admin=True
@@ -162,14 +162,14 @@ class Stack:
         except UserExists:
             # Reuse the stored token: a fresh login at every start would run into
             # Synapse's per-account login limit (rc_login.account) on quick restarts.
-            stored = self.layout.stored_secret(LAUNCHER_ADMIN_TOKEN)
+            stored = self.layout.stored_secret(LAUNCHER_ADMIN_FILES["token"])
             if stored is not None and await token_works(self.homeserver_url, stored):
                 self._admin_token = stored
             else:
                 self._admin_token = await log_in(
                     self.homeserver_url, LAUNCHER_ADMIN, password, LAUNCHER_ADMIN_DEVICE
                 )
-        self.layout.write_secret(LAUNCHER_ADMIN_TOKEN, self._admin_token)
+        self.layout.write_secret(LAUNCHER_ADMIN_FILES["token"], self._admin_token)
 
     async def exempt_from_rate_limits(self, matrix_id: str) -> None:
         """Lift Synapse's per-user rate limits for ``matrix_id``, and check that it held."""
