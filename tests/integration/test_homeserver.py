@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import asyncio
+import io
+import json
+import logging
 import socket
 import time
 from pathlib import Path
@@ -12,6 +15,7 @@ import aiohttp
 import nio
 import pytest
 
+from bot import logs
 from bot.homeserver import (
     HomeserverStartError,
     SynapseProcess,
@@ -23,6 +27,7 @@ from bot.homeserver import (
     register_user,
     write_homeserver_config,
 )
+from bot.matrix.rate_limits import SendGate, watch_rate_limits
 
 if TYPE_CHECKING:
     from tests.support.synapse_fixtures import RunningSynapse
@@ -169,3 +174,38 @@ async def test_the_test_server_keeps_default_rate_limits(synapse_server: Running
     statuses = await _burst(synapse_server.base_url, frank.registered.access_token, 1, 15)
     assert 429 in statuses
     assert statuses.count(200) <= 11  # rc_message: a burst of 10, then 0.2/s
+
+
+async def test_the_gateway_hears_each_rate_limit_and_loses_nothing(
+    synapse_server: RunningSynapse, tmp_path: Path
+) -> None:
+    """nio waits out a 429 by itself; the gate logs it (call and wait) and closes."""
+    grace = await synapse_server.new_user("grace", rate_limited=True)
+    client = nio.AsyncClient(
+        synapse_server.base_url,
+        grace.user_id,
+        store_path=str(tmp_path),
+        config=nio.AsyncClientConfig(encryption_enabled=False),
+    )
+    client.restore_login(grace.user_id, grace.registered.device_id, grace.registered.access_token)
+    stream = io.StringIO()
+    logs.configure(stream)
+    gate = SendGate()
+    watch_rate_limits(client, gate)
+    try:
+        created = await client.room_create()
+        assert isinstance(created, nio.RoomCreateResponse), created
+        sends = [
+            client.room_send(created.room_id, "m.room.message", {"msgtype": "m.text", "body": "x"})
+            for _ in range(11)  # one more than Synapse's default burst
+        ]
+        responses = await asyncio.gather(*sends)
+    finally:
+        await client.close()
+        logging.getLogger().handlers.clear()
+    assert all(isinstance(r, nio.RoomSendResponse) for r in responses)
+    records = [json.loads(line) for line in stream.getvalue().splitlines()]
+    limited = [r for r in records if r["event"] == "rate_limited"]
+    assert limited and all(r["call"] == "room_send" for r in limited)
+    assert all(isinstance(r["retry_after_ms"], int) and r["retry_after_ms"] > 0 for r in limited)
+    assert "grace" not in stream.getvalue()
