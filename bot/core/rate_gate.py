@@ -2,8 +2,9 @@
 
 A homeserver that limits the bot answers ``429 M_LIMIT_EXCEEDED`` with
 ``retry_after_ms``. Until then nothing new is sent, and when the wait is over
-pages go before replies: a reply does not start while a page is waiting or
-being sent. A page is never held up silently; the caller warns with the wait.
+pages go before replies: a reply that met the limit does not start while a page
+is waiting or being sent. Without a limit nothing changes order. A page is
+never held up silently; the caller warns with the wait.
 """
 
 from __future__ import annotations
@@ -54,7 +55,7 @@ class RateGate:
         """Seconds ``ticket`` must still wait; 0.0 means it may send now."""
         if now < self.blocked_until:
             return self.blocked_until - now
-        if not ticket.page and self.pages_pending:
+        if not ticket.page and self.pages_pending and self._met_limit(ticket):
             return RECHECK_S
         return 0.0
 
@@ -69,7 +70,9 @@ class RateGate:
         while it waited or was in flight (nio retries a refused send itself, after
         ``retry_after_ms``).
         """
-        held = ticket.found_closed or self.holds != ticket.holds_seen
-        if not ticket.page or not held:
+        if not ticket.page or not self._met_limit(ticket):
             return None
         return round((now - ticket.asked_at) * 1000, 1)
+
+    def _met_limit(self, ticket: Ticket) -> bool:
+        return ticket.found_closed or self.holds != ticket.holds_seen

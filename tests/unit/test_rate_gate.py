@@ -45,14 +45,23 @@ def test_a_shorter_hold_never_shortens_a_longer_one() -> None:
     assert gate.blocked_until == 4.0
 
 
-def test_replies_wait_while_a_page_is_pending_and_pages_do_not() -> None:
+def test_without_a_limit_replies_do_not_wait_for_pages() -> None:
     gate = RateGate()
     page = gate.ask(page=True, now=0.0)
     reply = gate.ask(page=False, now=0.0)
     assert gate.delay(page, 0.0) == 0.0
-    assert gate.delay(reply, 0.0) == RECHECK_S
-    gate.done(page)
     assert gate.delay(reply, 0.0) == 0.0
+
+
+def test_a_reply_that_met_a_limit_waits_while_a_page_is_pending() -> None:
+    gate = RateGate()
+    page = gate.ask(page=True, now=0.0)
+    reply = gate.ask(page=False, now=0.0)
+    gate.hold(0.0, 100)  # refused in flight; nio retries it after 100 ms
+    assert gate.delay(page, 0.2) == 0.0
+    assert gate.delay(reply, 0.2) == RECHECK_S
+    gate.done(page)
+    assert gate.delay(reply, 0.2) == 0.0
 
 
 def test_after_a_hold_the_page_goes_when_it_ends_and_the_reply_after_it() -> None:
