@@ -1,10 +1,12 @@
 """Exceptions raised by the embedded homeserver package.
 
-``HomeserverError`` is the single root of this small tree; re-parent it (and only it)
-when the project-wide exception root exists.
+``HomeserverError`` roots this small tree in the project-wide ``SamtalError``, so
+``samtal run`` reports a refused start in one line instead of a traceback.
 """
 
 from __future__ import annotations
+
+from safety.errors import SamtalError
 
 __all__ = [
     "AdminApiError",
@@ -16,7 +18,7 @@ __all__ = [
 ]
 
 
-class HomeserverError(Exception):
+class HomeserverError(SamtalError):
     """Base class for every error raised by ``bot.homeserver``."""
 
 
