@@ -120,7 +120,7 @@ class Stack:
         multi-message answer ~5 s behind the one before, for every participant at once.
         """
         shared = hs_layout.read_registration_secret()
-        await self._ensure_admin(shared)
+        await self.ensure_launcher_admin(shared)
         accounts = {BOT: "bot.password", DEMO_PARTICIPANT: "participant.password", **STAFF_SECRETS}
         for localpart, secret in accounts.items():
             try:
@@ -152,7 +152,8 @@ class Stack:
         )
         await self.enroll(user_id(DEMO_PARTICIPANT), "sv", user_id(DEMO_MEDIATOR))
 
-    async def _ensure_admin(self, shared_secret: str) -> None:
+    async def ensure_launcher_admin(self, shared_secret: str) -> None:
+        """Register the launcher's admin once; later starts reuse its token or log in."""
         password = self.layout.read_secret(LAUNCHER_ADMIN_FILES["password"])
         try:
             admin = await register_user(

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import asyncio
 import secrets
+import stat
 
 import aiohttp
 import pytest
 
-from bot.homeserver import is_admin, ratelimit_override, register_user
+from bot.homeserver import is_admin, ratelimit_override, register_user, token_works
 from bot.launcher.stack import LAUNCHER_ADMIN_FILES
 from tests.conftest import RunningStack
 
@@ -87,3 +88,27 @@ async def test_the_bot_answers_bursts_without_being_rate_limited(
     finally:
         for client in clients:
             await client.stop()
+
+
+async def test_every_start_exempts_the_bot_again_with_or_without_a_stored_token(
+    running_stack: RunningStack,
+) -> None:
+    stack = running_stack.stack
+    url = stack.homeserver_url
+    token_file = LAUNCHER_ADMIN_FILES["token"]
+    # A second start: the admin exists and its stored token still works.
+    await stack.ensure_launcher_admin(running_stack.shared_secret)
+    assert stack.layout.stored_secret(token_file) == _admin_token(running_stack)
+    await stack.exempt_from_rate_limits(running_stack.bot_user_id)
+    # A start after the stored token was lost or revoked logs the admin in again.
+    stack.layout.write_secret(token_file, "no-longer-valid")
+    await stack.ensure_launcher_admin(running_stack.shared_secret)
+    fresh = _admin_token(running_stack)
+    assert fresh != "no-longer-valid"
+    assert await token_works(url, fresh)
+    await stack.exempt_from_rate_limits(running_stack.bot_user_id)
+    assert await ratelimit_override(url, fresh, running_stack.bot_user_id) == {
+        "messages_per_second": 0,
+        "burst_count": 0,
+    }
+    assert stat.S_IMODE((stack.layout.secrets / token_file).stat().st_mode) == 0o600
