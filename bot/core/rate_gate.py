@@ -59,6 +59,18 @@ class RateGate:
             return RECHECK_S
         return 0.0
 
+    def retry_delay(self, *, page: bool, now: float) -> float:
+        """Seconds a refused send must still wait before it is sent again.
+
+        It waits out the homeserver's ``retry_after_ms`` like everything else, and
+        a reply then also lets every pending page go before it.
+        """
+        if now < self.blocked_until:
+            return self.blocked_until - now
+        if not page and self.pages_pending:
+            return RECHECK_S
+        return 0.0
+
     def done(self, ticket: Ticket) -> None:
         if ticket.page:
             self.pages_pending = max(0, self.pages_pending - 1)

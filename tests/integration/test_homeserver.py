@@ -176,10 +176,10 @@ async def test_the_test_server_keeps_default_rate_limits(synapse_server: Running
     assert statuses.count(200) <= 11  # rc_message: a burst of 10, then 0.2/s
 
 
-async def test_the_gateway_hears_each_rate_limit_and_loses_nothing(
+async def test_under_a_rate_limit_the_page_goes_first_and_nothing_is_lost(
     synapse_server: RunningSynapse, tmp_path: Path
 ) -> None:
-    """nio waits out a 429 by itself; the gate logs it (call and wait) and closes."""
+    """A real nio client held to Synapse's default rc_message, behind the gate."""
     grace = await synapse_server.new_user("grace", rate_limited=True)
     client = nio.AsyncClient(
         synapse_server.base_url,
@@ -192,20 +192,34 @@ async def test_the_gateway_hears_each_rate_limit_and_loses_nothing(
     logs.configure(stream)
     gate = SendGate()
     watch_rate_limits(client, gate)
+    done: list[str] = []
+
+    async def send(kind: str, *, page: bool) -> None:
+        async with gate.turn(page=page):
+            content = {"msgtype": "m.notice", "body": kind}
+            response = await client.room_send(room_id, "m.room.message", content)
+        assert isinstance(response, nio.RoomSendResponse), response
+        done.append(kind)
+
     try:
         created = await client.room_create()
         assert isinstance(created, nio.RoomCreateResponse), created
-        sends = [
-            client.room_send(created.room_id, "m.room.message", {"msgtype": "m.text", "body": "x"})
-            for _ in range(11)  # one more than Synapse's default burst
-        ]
-        responses = await asyncio.gather(*sends)
+        room_id = created.room_id
+        for n in range(10):  # Synapse's default burst
+            await send(f"burst {n}", page=False)
+        reply = asyncio.create_task(send("reply", page=False))
+        while '"rate_limited"' not in stream.getvalue():  # the reply is refused
+            await asyncio.sleep(0.02)
+        await send("page", page=True)
+        await reply
     finally:
         await client.close()
         logging.getLogger().handlers.clear()
-    assert all(isinstance(r, nio.RoomSendResponse) for r in responses)
+    assert done[10:] == ["page", "reply"]
     records = [json.loads(line) for line in stream.getvalue().splitlines()]
     limited = [r for r in records if r["event"] == "rate_limited"]
     assert limited and all(r["call"] == "room_send" for r in limited)
     assert all(isinstance(r["retry_after_ms"], int) and r["retry_after_ms"] > 0 for r in limited)
+    (waited,) = [r for r in records if r["event"] == "page_waited"]
+    assert isinstance(waited["wait_ms"], float) and waited["wait_ms"] > 1000
     assert "grace" not in stream.getvalue()

@@ -75,6 +75,18 @@ def test_after_a_hold_the_page_goes_when_it_ends_and_the_reply_after_it() -> Non
     assert gate.delay(reply, 2.0) == 0.0
 
 
+def test_a_refused_send_waits_for_the_homeserver_and_a_reply_for_pages() -> None:
+    gate = RateGate()
+    gate.hold(0.0, 1000)
+    assert gate.retry_delay(page=False, now=0.4) == pytest.approx(0.6)
+    assert gate.retry_delay(page=True, now=0.4) == pytest.approx(0.6)
+    page = gate.ask(page=True, now=0.5)
+    assert gate.retry_delay(page=False, now=1.0) == RECHECK_S
+    assert gate.retry_delay(page=True, now=1.0) == 0.0
+    gate.done(page)
+    assert gate.retry_delay(page=False, now=1.0) == 0.0
+
+
 def test_a_page_that_met_no_limit_is_not_reported() -> None:
     gate = RateGate()
     page = gate.ask(page=True, now=0.0)
@@ -149,3 +161,27 @@ async def test_an_unhindered_page_leaves_no_warning(log_lines: io.StringIO) -> N
         pass
     assert _events(log_lines, "page_waited") == []
     assert _events(log_lines, "rate_limited") == []
+
+
+async def test_a_reply_refused_in_flight_retries_after_the_page(log_lines: io.StringIO) -> None:
+    gate = SendGate()
+    order: list[str] = []
+    refused = asyncio.Event()
+
+    async def reply() -> None:
+        async with gate.turn(page=False):
+            # What nio's callback does when this send is refused: hold, then yield.
+            gate.hold("room_send", 100)
+            refused.set()
+            await gate.before_retry()
+            order.append("reply retried")
+
+    async def page() -> None:
+        await refused.wait()
+        async with gate.turn(page=True):
+            await asyncio.sleep(0.2)  # the page is slow on its way; the reply still waits
+            order.append("page sent")
+
+    await asyncio.gather(reply(), page())
+    assert order == ["page sent", "reply retried"]
+    assert len(_events(log_lines, "page_waited")) == 1
