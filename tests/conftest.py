@@ -79,12 +79,16 @@ class RunningStack:
         finally:
             vault.close()
 
-    async def register(self, prefix: str) -> tuple[str, str]:
+    async def register(self, prefix: str, *, rate_limited: bool = False) -> tuple[str, str]:
+        """A fresh account. The homeserver keeps `make run`'s rate limits; a test's own
+        client accounts are exempted from them (never the bot) unless asked not to be."""
         localpart = f"{prefix}-{secrets.token_hex(4)}"
         password = secrets.token_urlsafe(16)
         user = await register_user(
             self.stack.homeserver_url, self.shared_secret, localpart, password
         )
+        if not rate_limited:
+            await self.stack.exempt_from_rate_limits(user.user_id)
         return user.user_id, password
 
     async def new_client(
@@ -123,6 +127,8 @@ async def staff(running_stack: RunningStack) -> AsyncIterator[Staff]:
     layout = running_stack.stack.layout
     clients = []
     for localpart, secret in STAFF_SECRETS.items():
+        # Three test clients play the staff; they, not the bot, are exempted.
+        await running_stack.stack.exempt_from_rate_limits(user_id(localpart))
         client = ChatClient(
             running_stack.stack.homeserver_url,
             user_id(localpart),

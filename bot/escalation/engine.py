@@ -118,7 +118,7 @@ class EscalationEngine:
         txn = transaction_id("|".join(f"{esc.code}:{notice.seq}" for esc, notice in pending), 0)
         mentions = tuple(dict.fromkeys(people))
         event_id = await self._sender.notice(
-            room_id, body, txn, self._room.members(), mentions=mentions
+            room_id, body, txn, self._room.members(), mentions=mentions, page=True
         )
         now = time.time()
         for esc, notice in pending:

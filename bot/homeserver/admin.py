@@ -16,7 +16,15 @@ import aiohttp
 
 from bot.homeserver.errors import AdminApiError, UserExists
 
-__all__ = ["RegisteredUser", "override_ratelimit", "register_user"]
+__all__ = [
+    "RegisteredUser",
+    "is_admin",
+    "log_in",
+    "override_ratelimit",
+    "ratelimit_override",
+    "register_user",
+    "token_works",
+]
 
 _TIMEOUT = aiohttp.ClientTimeout(total=30)
 _REGISTER_PATH = "/_synapse/admin/v1/register"
@@ -79,19 +87,73 @@ async def override_ratelimit(base_url: str, admin_token: str, user_id: str) -> N
     """Exempt ``user_id`` (for example the bot) from its per-user rate limits.
 
     Uses ``POST /_synapse/admin/v1/users/{user_id}/override_ratelimit`` with
-    ``messages_per_second = 0`` and ``burst_count = 0``, which Synapse treats as
-    unlimited. Needs an admin's access token.
+    ``messages_per_second = 0`` and ``burst_count = 0``. Synapse reads a zero rate in
+    that table as "not rate limited at all": every limiter that knows the requester
+    (messages, joins, invites, room creation, key requests, media, ...) lets the user
+    through. Limits keyed by address or room alone (login per IP, joins per room) stay.
+    Posting it again is harmless, so it can run on every start.
     """
-    url = (
-        base_url.rstrip("/")
-        + f"/_synapse/admin/v1/users/{quote(user_id, safe='')}/override_ratelimit"
-    )
     headers = {"Authorization": f"Bearer {admin_token}"}
     async with aiohttp.ClientSession(timeout=_TIMEOUT) as session:
         async with session.post(
-            url, json={"messages_per_second": 0, "burst_count": 0}, headers=headers
+            _override_url(base_url, user_id),
+            json={"messages_per_second": 0, "burst_count": 0},
+            headers=headers,
         ) as response:
             await _json_or_raise(response)
+
+
+async def ratelimit_override(base_url: str, admin_token: str, user_id: str) -> dict[str, int]:
+    """The override Synapse holds for ``user_id``; ``{}`` when there is none."""
+    headers = {"Authorization": f"Bearer {admin_token}"}
+    async with aiohttp.ClientSession(timeout=_TIMEOUT) as session:
+        async with session.get(_override_url(base_url, user_id), headers=headers) as response:
+            body = await _json_or_raise(response)
+    return {str(key): int(value) for key, value in body.items()}
+
+
+async def is_admin(base_url: str, admin_token: str, user_id: str) -> bool:
+    """Whether Synapse counts ``user_id`` as a server admin."""
+    url = base_url.rstrip("/") + f"/_synapse/admin/v1/users/{quote(user_id, safe='')}/admin"
+    headers = {"Authorization": f"Bearer {admin_token}"}
+    async with aiohttp.ClientSession(timeout=_TIMEOUT) as session:
+        async with session.get(url, headers=headers) as response:
+            body = await _json_or_raise(response)
+    return bool(body.get("admin"))
+
+
+async def log_in(base_url: str, localpart: str, password: str, device_id: str) -> str:
+    """Password login; returns the access token. Reusing ``device_id`` keeps one device."""
+    url = base_url.rstrip("/") + "/_matrix/client/v3/login"
+    payload = {
+        "type": "m.login.password",
+        "identifier": {"type": "m.id.user", "user": localpart},
+        "password": password,
+        "device_id": device_id,
+    }
+    async with aiohttp.ClientSession(timeout=_TIMEOUT) as session:
+        async with session.post(url, json=payload) as response:
+            body = await _json_or_raise(response)
+    return str(body["access_token"])
+
+
+async def token_works(base_url: str, access_token: str) -> bool:
+    """Whether ``access_token`` is still accepted (``/account/whoami``)."""
+    url = base_url.rstrip("/") + "/_matrix/client/v3/account/whoami"
+    headers = {"Authorization": f"Bearer {access_token}"}
+    async with aiohttp.ClientSession(timeout=_TIMEOUT) as session:
+        async with session.get(url, headers=headers) as response:
+            if response.status == 401:
+                return False
+            await _json_or_raise(response)
+    return True
+
+
+def _override_url(base_url: str, user_id: str) -> str:
+    return (
+        base_url.rstrip("/")
+        + f"/_synapse/admin/v1/users/{quote(user_id, safe='')}/override_ratelimit"
+    )
 
 
 async def _json_or_raise(response: aiohttp.ClientResponse) -> dict[str, Any]:

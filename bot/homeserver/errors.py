@@ -1,21 +1,24 @@
 """Exceptions raised by the embedded homeserver package.
 
-``HomeserverError`` is the single root of this small tree; re-parent it (and only it)
-when the project-wide exception root exists.
+``HomeserverError`` roots this small tree in the project-wide ``SamtalError``, so
+``samtal run`` reports a refused start in one line instead of a traceback.
 """
 
 from __future__ import annotations
+
+from safety.errors import SamtalError
 
 __all__ = [
     "AdminApiError",
     "HomeserverConfigError",
     "HomeserverError",
     "HomeserverStartError",
+    "RateLimitOverrideError",
     "UserExists",
 ]
 
 
-class HomeserverError(Exception):
+class HomeserverError(SamtalError):
     """Base class for every error raised by ``bot.homeserver``."""
 
 
@@ -47,3 +50,7 @@ class AdminApiError(HomeserverError):
 
 class UserExists(AdminApiError):
     """Registration failed with ``M_USER_IN_USE``; log the user in instead."""
+
+
+class RateLimitOverrideError(HomeserverError):
+    """Synapse did not keep the rate-limit exemption it was asked for."""

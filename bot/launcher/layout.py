@@ -56,6 +56,21 @@ class StackLayout:
     def read_secret(self, name: str) -> str:
         return self.secret(name).read_text().strip()
 
+    def write_secret(self, name: str, value: str) -> Path:
+        """Replace a secret file's content; it stays 0600."""
+        self.secrets.mkdir(parents=True, exist_ok=True, mode=0o700)
+        path = self.secrets / name
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with os.fdopen(fd, "w") as handle:
+            handle.write(value + "\n")
+        os.chmod(path, 0o600)
+        return path
+
+    def stored_secret(self, name: str) -> str | None:
+        """A secret written by ``write_secret``, or None if there is none yet."""
+        path = self.secrets / name
+        return path.read_text().strip() if path.exists() else None
+
 
 def write_gateway_config(
     layout: StackLayout,

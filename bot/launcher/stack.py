@@ -17,10 +17,15 @@ from bot import enrolment
 from bot.config import load_config
 from bot.homeserver import (
     HomeserverLayout,
+    RateLimitOverrideError,
     SynapseProcess,
     UserExists,
     free_port,
+    log_in,
+    override_ratelimit,
+    ratelimit_override,
     register_user,
+    token_works,
     write_homeserver_config,
 )
 from bot.launcher import rasa
@@ -28,6 +33,14 @@ from bot.launcher.layout import StackLayout, write_gateway_config, write_json
 from bot.launcher.processes import ManagedProcess, ProcessStartError
 
 BOT = "samtal"
+# A server admin used only by the launcher, for admin API calls such as the bot's
+# rate-limit exemption. The bot itself is never an admin.
+LAUNCHER_ADMIN = "samtal-launcher"
+# Its password and its access token, in secrets/ beside the other accounts' passwords.
+LAUNCHER_ADMIN_FILES = {"password": "launcher-admin.password", "token": "launcher-admin.token"}
+# One fixed device, so a fresh login replaces the old session instead of adding devices.
+LAUNCHER_ADMIN_DEVICE = "SAMTALLAUNCHER"
+EXEMPT = {"messages_per_second": 0, "burst_count": 0}
 DEMO_MEDIATOR = "mediator"
 DEMO_PARTICIPANT = "deltagare"
 DEMO_ON_CALL = "jour"
@@ -66,6 +79,7 @@ class Stack:
     gateway: ManagedProcess | None = None
     ports: dict[str, int] = field(default_factory=dict)
     ack_seconds: dict[str, float] | None = None
+    _admin_token: str | None = field(default=None, repr=False)
 
     @property
     def homeserver_url(self) -> str:
@@ -99,8 +113,14 @@ class Stack:
         return hs_layout
 
     async def provision(self, hs_layout: HomeserverLayout) -> None:
-        """Create the bot and demo accounts once; their passwords live in secrets/."""
+        """Create the bot and demo accounts once; their passwords live in secrets/.
+
+        Every start also exempts the bot from Synapse's rate limits. Synapse's default
+        ``rc_message`` (0.2 messages/s after a burst of 10) would hold each reply of a
+        multi-message answer ~5 s behind the one before, for every participant at once.
+        """
         shared = hs_layout.read_registration_secret()
+        await self.ensure_launcher_admin(shared)
         accounts = {BOT: "bot.password", DEMO_PARTICIPANT: "participant.password", **STAFF_SECRETS}
         for localpart, secret in accounts.items():
             try:
@@ -109,6 +129,7 @@ class Stack:
                 )
             except UserExists:
                 pass
+        await self.exempt_from_rate_limits(user_id(BOT))
         self.layout.secret("pickle.key")
         self.layout.secret("rasa.token")
         write_gateway_config(
@@ -130,6 +151,35 @@ class Stack:
             digest_at="00:00" if self.for_tests else "08:00",
         )
         await self.enroll(user_id(DEMO_PARTICIPANT), "sv", user_id(DEMO_MEDIATOR))
+
+    async def ensure_launcher_admin(self, shared_secret: str) -> None:
+        """Register the launcher's admin once; later starts reuse its token or log in."""
+        password = self.layout.read_secret(LAUNCHER_ADMIN_FILES["password"])
+        try:
+            admin = await register_user(
+                self.homeserver_url, shared_secret, LAUNCHER_ADMIN, password, admin=True
+            )
+            self._admin_token = admin.access_token
+        except UserExists:
+            # Reuse the stored token: a fresh login at every start would run into
+            # Synapse's per-account login limit (rc_login.account) on quick restarts.
+            stored = self.layout.stored_secret(LAUNCHER_ADMIN_FILES["token"])
+            if stored is not None and await token_works(self.homeserver_url, stored):
+                self._admin_token = stored
+            else:
+                self._admin_token = await log_in(
+                    self.homeserver_url, LAUNCHER_ADMIN, password, LAUNCHER_ADMIN_DEVICE
+                )
+        self.layout.write_secret(LAUNCHER_ADMIN_FILES["token"], self._admin_token)
+
+    async def exempt_from_rate_limits(self, matrix_id: str) -> None:
+        """Lift Synapse's per-user rate limits for ``matrix_id``, and check that it held."""
+        if self._admin_token is None:
+            raise RateLimitOverrideError("provision the homeserver first")
+        await override_ratelimit(self.homeserver_url, self._admin_token, matrix_id)
+        held = await ratelimit_override(self.homeserver_url, self._admin_token, matrix_id)
+        if held != EXEMPT:
+            raise RateLimitOverrideError(f"Synapse kept {held} instead of {EXEMPT}")
 
     async def enroll(self, matrix_id: str, language: str, mediator: str | None) -> None:
         enrolment.enroll(self.layout.home, matrix_id, language, mediator)

@@ -4,6 +4,7 @@ Device trust is trust-on-first-use: devices of the room's expected members are
 trusted when first seen. A room holding anyone else gets nothing. The
 transaction id is derived from the message being answered, so a resend after a
 crash is deduplicated by the homeserver instead of reaching the reader twice.
+While the homeserver rate-limits the bot, pages go before everything else.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from nio import AsyncClient, RoomSendResponse
 from bot import logs
 from bot.errors import MatrixCallError
 from bot.matrix.calls import checked
+from bot.matrix.rate_limits import SendGate, watch_rate_limits
 
 
 def transaction_id(answering: str, index: int) -> str:
@@ -42,6 +44,8 @@ class Sender:
         self.new_devices: list[str] = []
         # (waiting for keys, encrypting and sending) of the last notice, for the logs.
         self.last_timing_ms: tuple[float, float] = (0.0, 0.0)
+        self.gate = SendGate()
+        watch_rate_limits(client, self.gate)
 
     def trust_expected_devices(self, room_id: str, expected: frozenset[str]) -> None:
         room = self._client.rooms.get(room_id)
@@ -83,6 +87,19 @@ class Sender:
         expected: frozenset[str],
         *,
         mentions: tuple[str, ...] = (),
+        page: bool = False,
+    ) -> str:
+        """Send one notice; a ``page`` goes first while the bot is rate-limited."""
+        async with self.gate.turn(page=page):
+            return await self._notice(room_id, text, txn_id, expected, mentions)
+
+    async def _notice(
+        self,
+        room_id: str,
+        text: str,
+        txn_id: str,
+        expected: frozenset[str],
+        mentions: tuple[str, ...],
     ) -> str:
         started = time.perf_counter()
         room = self._client.rooms.get(room_id)

@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import asyncio
+import io
+import json
+import logging
 import socket
 import time
 from pathlib import Path
@@ -12,15 +15,19 @@ import aiohttp
 import nio
 import pytest
 
+from bot import logs
 from bot.homeserver import (
     HomeserverStartError,
     SynapseProcess,
     UserExists,
     free_port,
+    is_admin,
     override_ratelimit,
+    ratelimit_override,
     register_user,
     write_homeserver_config,
 )
+from bot.matrix.rate_limits import SendGate, watch_rate_limits
 
 if TYPE_CHECKING:
     from tests.support.synapse_fixtures import RunningSynapse
@@ -69,8 +76,14 @@ async def test_duplicate_registration_raises_user_exists(synapse_server: Running
 
 async def test_admin_can_lift_rate_limits_for_the_bot(synapse_server: RunningSynapse) -> None:
     admin = await synapse_server.new_user("admin", admin=True)
-    bot = await synapse_server.new_user("bot")
-    await override_ratelimit(synapse_server.base_url, admin.registered.access_token, bot.user_id)
+    bot = await synapse_server.new_user("bot", rate_limited=True)
+    token = admin.registered.access_token
+    assert await ratelimit_override(synapse_server.base_url, token, bot.user_id) == {}
+    for _ in range(2):  # idempotent: every start posts it again
+        await override_ratelimit(synapse_server.base_url, token, bot.user_id)
+    exempt = {"messages_per_second": 0, "burst_count": 0}
+    assert await ratelimit_override(synapse_server.base_url, token, bot.user_id) == exempt
+    assert not await is_admin(synapse_server.base_url, token, bot.user_id)
 
 
 async def test_logs_hold_no_matrix_ids(synapse_server: RunningSynapse) -> None:
@@ -125,17 +138,19 @@ async def test_start_failure_reports_log_tail(tmp_path: Path) -> None:
     assert "synapse.out" in message
 
 
-async def test_rate_limits_do_not_bite_a_burst(synapse_server: RunningSynapse) -> None:
-    """Defaults allow 10 messages and 10 rooms in a burst; the test server allows far more."""
-    eve = await synapse_server.new_user("eve")
-    headers = {"Authorization": f"Bearer {eve.registered.access_token}"}
-    api = f"{synapse_server.base_url}/_matrix/client/v3"
+async def _burst(base_url: str, access_token: str, rooms: int, messages: int) -> list[int]:
+    """Create ``rooms`` rooms one after another, then send ``messages`` at once into one."""
+    headers = {"Authorization": f"Bearer {access_token}"}
+    api = f"{base_url}/_matrix/client/v3"
     async with aiohttp.ClientSession(headers=headers) as session:
         room_ids = []
-        for _ in range(15):
+        statuses = []
+        for _ in range(rooms):
             async with session.post(f"{api}/createRoom", json={}) as response:
-                assert response.status == 200, await response.text()
-                room_ids.append((await response.json())["room_id"])
+                statuses.append(response.status)
+                if response.status == 200:
+                    room_ids.append((await response.json())["room_id"])
+        assert room_ids, statuses
 
         async def send(txn: int) -> int:
             url = f"{api}/rooms/{room_ids[0]}/send/m.room.message/t{txn}"
@@ -143,5 +158,68 @@ async def test_rate_limits_do_not_bite_a_burst(synapse_server: RunningSynapse) -
             async with session.put(url, json=body) as response:
                 return response.status
 
-        statuses = await asyncio.gather(*(send(txn) for txn in range(60)))
-    assert statuses == [200] * 60
+        statuses += await asyncio.gather(*(send(txn) for txn in range(messages)))
+    return statuses
+
+
+async def test_an_exempted_user_is_not_rate_limited(synapse_server: RunningSynapse) -> None:
+    """Defaults allow 10 messages and 10 rooms in a burst; an exempted user may do far more."""
+    eve = await synapse_server.new_user("eve")
+    statuses = await _burst(synapse_server.base_url, eve.registered.access_token, 15, 60)
+    assert statuses == [200] * 75
+
+
+async def test_the_test_server_keeps_default_rate_limits(synapse_server: RunningSynapse) -> None:
+    frank = await synapse_server.new_user("frank", rate_limited=True)
+    statuses = await _burst(synapse_server.base_url, frank.registered.access_token, 1, 15)
+    assert 429 in statuses
+    assert statuses.count(200) <= 11  # rc_message: a burst of 10, then 0.2/s
+
+
+async def test_under_a_rate_limit_the_page_goes_first_and_nothing_is_lost(
+    synapse_server: RunningSynapse, tmp_path: Path
+) -> None:
+    """A real nio client held to Synapse's default rc_message, behind the gate."""
+    grace = await synapse_server.new_user("grace", rate_limited=True)
+    client = nio.AsyncClient(
+        synapse_server.base_url,
+        grace.user_id,
+        store_path=str(tmp_path),
+        config=nio.AsyncClientConfig(encryption_enabled=False),
+    )
+    client.restore_login(grace.user_id, grace.registered.device_id, grace.registered.access_token)
+    stream = io.StringIO()
+    logs.configure(stream)
+    gate = SendGate()
+    watch_rate_limits(client, gate)
+    done: list[str] = []
+
+    async def send(kind: str, *, page: bool) -> None:
+        async with gate.turn(page=page):
+            content = {"msgtype": "m.notice", "body": kind}
+            response = await client.room_send(room_id, "m.room.message", content)
+        assert isinstance(response, nio.RoomSendResponse), response
+        done.append(kind)
+
+    try:
+        created = await client.room_create()
+        assert isinstance(created, nio.RoomCreateResponse), created
+        room_id = created.room_id
+        for n in range(10):  # Synapse's default burst
+            await send(f"burst {n}", page=False)
+        reply = asyncio.create_task(send("reply", page=False))
+        while '"rate_limited"' not in stream.getvalue():  # the reply is refused
+            await asyncio.sleep(0.02)
+        await send("page", page=True)
+        await reply
+    finally:
+        await client.close()
+        logging.getLogger().handlers.clear()
+    assert done[10:] == ["page", "reply"]
+    records = [json.loads(line) for line in stream.getvalue().splitlines()]
+    limited = [r for r in records if r["event"] == "rate_limited"]
+    assert limited and all(r["call"] == "room_send" for r in limited)
+    assert all(isinstance(r["retry_after_ms"], int) and r["retry_after_ms"] > 0 for r in limited)
+    (waited,) = [r for r in records if r["event"] == "page_waited"]
+    assert isinstance(waited["wait_ms"], float) and waited["wait_ms"] > 1000
+    assert "grace" not in stream.getvalue()

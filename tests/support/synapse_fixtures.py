@@ -3,6 +3,9 @@
 Use from a test module with ``pytest_plugins = ["tests.support.synapse_fixtures"]``
 (or from the root conftest). Every test gets the same homeserver; register users with
 ``await synapse_server.new_user("alice")``, which picks a unique localpart.
+
+The homeserver keeps Synapse's default rate limits, as under ``make run``; each user a
+test registers is exempted through the admin API unless it asks to stay limited.
 """
 
 from __future__ import annotations
@@ -20,6 +23,7 @@ from bot.homeserver import (
     RegisteredUser,
     SynapseProcess,
     free_port,
+    override_ratelimit,
     register_user,
     write_homeserver_config,
 )
@@ -42,17 +46,22 @@ class RunningSynapse:
     layout: HomeserverLayout
     shared_secret: str = field(repr=False)
     start_seconds: float
+    admin_token: str = field(repr=False)
 
     @property
     def base_url(self) -> str:
         return self.layout.base_url
 
-    async def new_user(self, prefix: str = "user", *, admin: bool = False) -> TestUser:
+    async def new_user(
+        self, prefix: str = "user", *, admin: bool = False, rate_limited: bool = False
+    ) -> TestUser:
         localpart = f"{prefix}-{secrets.token_hex(4)}"
         password = secrets.token_urlsafe(16)
         registered = await register_user(
             self.base_url, self.shared_secret, localpart, password, admin=admin
         )
+        if not rate_limited:
+            await override_ratelimit(self.base_url, self.admin_token, registered.user_id)
         return TestUser(registered=registered, localpart=localpart, password=password)
 
 
@@ -63,11 +72,25 @@ async def start_synapse(data_dir_parent: pytest.TempPathFactory) -> RunningSynap
     process = SynapseProcess(layout)
     began = time.monotonic()
     await process.start(timeout=60)
+    started = time.monotonic() - began
+    shared_secret = layout.read_registration_secret()
+    try:
+        admin = await register_user(
+            layout.base_url,
+            shared_secret,
+            f"admin-{secrets.token_hex(4)}",
+            secrets.token_urlsafe(16),
+            admin=True,
+        )
+    except BaseException:
+        await process.stop()
+        raise
     return RunningSynapse(
         process=process,
         layout=layout,
-        shared_secret=layout.read_registration_secret(),
-        start_seconds=time.monotonic() - began,
+        shared_secret=shared_secret,
+        start_seconds=started,
+        admin_token=admin.access_token,
     )
 
 
