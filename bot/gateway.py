@@ -29,10 +29,12 @@ from bot.escalation.store import EscalationStore
 from bot.handoff import Handoff
 from bot.ids import participant_code
 from bot.invites import InviteHandler
+from bot.matrix.identity import ensure_identity
 from bot.matrix.intake import Intake, to_inbound
+from bot.matrix.keys_api import KeysApi
 from bot.matrix.sealed_store import SealedSnapshots, snapshot
 from bot.matrix.sender import Sender
-from bot.matrix.session import login, new_client
+from bot.matrix.session import bot_password, login, new_client
 from bot.matrix.sync_loop import SyncLoop
 from bot.matrix.traffic import Traffic
 from bot.matrix.undecryptable import UndecryptableQueue
@@ -221,6 +223,12 @@ class Gateway:
                 self.staff_room.members(),
             )
 
+    async def ensure_identity(self) -> None:
+        """Cross-sign this device, so Element clients see it verified by its owner."""
+        await ensure_identity(
+            self.client, KeysApi(self.client), self.state, lambda: bot_password(self.config)
+        )
+
     def seal_crypto_store(self) -> None:
         if self.client.store is not None:
             snapshot(self.client.store, self.crypto_snapshots)
@@ -306,6 +314,7 @@ class Gateway:
 
     async def run(self) -> None:
         await login(self.client, self.config, self.state)
+        await self._guard("cross_signing", self.ensure_identity())
         await self.staff_room.ensure()
         logs.event("gateway_started")
         escalations = asyncio.create_task(self.escalations.run())
