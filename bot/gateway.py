@@ -16,19 +16,21 @@ from bot import logs
 from bot.accountability import Accountability
 from bot.checkin_scheduler import CheckinScheduler
 from bot.config import GatewayConfig
+from bot.core.cross_signing import public_key
 from bot.core.effects import EffectValidator
 from bot.core.model import Inbound
 from bot.core.retention import due_for_shredding
 from bot.core.screen import SafetyScreen
 from bot.deletion import Deletion, ForgetRequests
+from bot.device_reports import device_report_text
 from bot.digest_poster import DigestPoster
 from bot.errors import SamtalError
 from bot.escalation.engine import EscalationEngine
 from bot.escalation.staff_room import StaffRoom
 from bot.escalation.store import EscalationStore
 from bot.handoff import Handoff
-from bot.ids import participant_code
 from bot.invites import InviteHandler
+from bot.matrix.device_trust import DeviceTrust
 from bot.matrix.identity import ensure_identity
 from bot.matrix.intake import Intake, to_inbound
 from bot.matrix.keys_api import KeysApi
@@ -45,6 +47,7 @@ from bot.staff import StaffDesk
 from bot.state.checkins import CheckinStore
 from bot.state.digest import DigestStore
 from bot.state.gateway_state import GatewayState
+from bot.state.key_pins import KeyPins
 from bot.state.participants import ParticipantRegistry
 from bot.state.turns import TurnLedger
 from bot.turn_handler import TurnHandler
@@ -73,7 +76,8 @@ class Gateway:
         )
         self.client: AsyncClient = new_client(config, self.crypto_snapshots)
         self.rasa = RasaClient(config.rasa.url, config.rasa.token, config.rasa.timeout_seconds)
-        self.sender = Sender(self.client)
+        self.trust = DeviceTrust(self.client, KeyPins(self.vault, self.registry), config.staff)
+        self.sender = Sender(self.client, self.trust)
         self.traffic = Traffic()
         self.intake = Intake(self.client, config.matrix.bot_user_id)
         self.undecryptable = UndecryptableQueue(self.client, self.vault)
@@ -109,7 +113,9 @@ class Gateway:
             config.matrix.bot_user_id,
             self.accountability,
         )
-        self.staff = StaffDesk(self.staff_room, self.escalations, handoff, self.sender, self.digest)
+        self.staff = StaffDesk(
+            self.staff_room, self.escalations, handoff, self.sender, self.digest, self.trust
+        )
         self.ledger = TurnLedger(self.vault)
         checkins = CheckinStore(self.vault)
         memory = RiskMemory(checkins, digest)
@@ -209,25 +215,25 @@ class Gateway:
             return False
 
     async def report_new_devices(self) -> None:
-        """Tell staff when a participant's account gains a device after the first."""
+        """Tell staff when an account gains a device, or a device is held back."""
         while self.sender.new_devices:
-            participant = self.registry.find(self.sender.new_devices.pop())
-            if participant is None or self.staff_room.room_id is None:
+            report = self.sender.new_devices.pop()
+            text = device_report_text(report, self.registry.find(report.user_id))
+            if text is None or self.staff_room.room_id is None:
                 continue
-            code = participant_code(participant.pseudonym)
             await self.sender.notice(
                 self.staff_room.room_id,
-                f"🔑 {code} has a new device in their account: a new phone, or someone else "
-                "using it. Keep it in mind when you next talk to them.",
-                f"samtal-device-{code}-{int(time.time())}",
+                text,
+                f"samtal-device-{report.code}-{int(time.time())}",
                 self.staff_room.members(),
             )
 
     async def ensure_identity(self) -> None:
         """Cross-sign this device, so Element clients see it verified by its owner."""
-        await ensure_identity(
+        seeds = await ensure_identity(
             self.client, KeysApi(self.client), self.state, lambda: bot_password(self.config)
         )
+        self.trust.own_master = None if seeds is None else public_key(seeds.master)
 
     def seal_crypto_store(self) -> None:
         if self.client.store is not None:
