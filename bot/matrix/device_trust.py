@@ -80,8 +80,12 @@ class DeviceTrust:
         if not stale:
             return
         response = await self._api.query(stale)
+        answered = response.get("device_keys") or {}
         for user_id in stale:
-            self._identities[user_id] = (now, identity_from_query(response, user_id))
+            # A user whose homeserver did not answer keeps what was known: no
+            # answer is not the same as an account without cross-signing.
+            if user_id in answered:
+                self._identities[user_id] = (now, identity_from_query(response, user_id))
 
     def apply(self, user_ids: Iterable[str]) -> None:
         for user_id in user_ids:
@@ -91,11 +95,16 @@ class DeviceTrust:
         role = self._role(user_id)
         devices = {device.id: device for device in self._devices(user_id)}
         views = [Device(d.id, d.ed25519, _state(d)) for d in devices.values()]
-        identity = self._identities.get(user_id, (0.0, None))[1]
         if role is Role.OWN:
             pin = Pin(self.own_master) if self.own_master else None
         else:
             pin = self._pins.get(user_id)
+        known = self._identities.get(user_id)
+        identity = known[1] if known is not None else None
+        if known is None and pin is not None:
+            # Never looked up here: take the pinned identity as unchanged, vouching
+            # for no device, rather than as dropped.
+            identity = Identity(user_id, pin.master, None, {})
         decision = decide(role, views, identity, pin)
         if decision.pin is not None:
             self._pins.save(user_id, decision.pin)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import re
 import secrets
 
@@ -16,6 +17,15 @@ from tests.integration.test_escalation import page_for
 pytestmark = pytest.mark.integration
 
 TRUST_CODE = re.compile(r"!trust (K-[A-Z0-9]{6})")
+
+
+def bot_notices(client: ChatClient, room_id: str) -> list[str]:
+    """What the bot said in ``room_id`` that this device could read."""
+    return [
+        body
+        for got_room, _, body, content in client.received
+        if got_room == room_id and content.get("msgtype") == "m.notice"
+    ]
 
 
 async def device(stack: RunningStack, matrix_id: str, password: str, name: str) -> ChatClient:
@@ -93,3 +103,66 @@ async def test_devices_are_trusted_by_their_owners_signature(
     finally:
         for client in clients:
             await client.stop()
+
+
+async def test_another_device_on_the_bots_own_account_is_withheld(
+    running_stack: RunningStack, staff: Staff
+) -> None:
+    layout = running_stack.stack.layout
+    intruder = ChatClient(
+        running_stack.stack.homeserver_url,
+        running_stack.bot_user_id,
+        running_stack.device_root / "bot-second-device",
+        secrets.token_urlsafe(32),
+    )
+    await intruder.login(layout.read_secret("bot.password"), device_name="second login")
+    # Published, but not syncing: it must not act as the bot.
+    await intruder.client.sync(timeout=0)
+    await intruder.client.keys_upload()
+    participant = await running_stack.new_client("ownaccount", enroll_language="sv")
+    try:
+        offset = running_stack.gateway_log.stat().st_size
+        room = await participant.open_chat(running_stack.bot_user_id)
+        await participant.send(room, "hej")
+        await participant.replies(room, 1, timeout=30)
+        notice = await page_for(staff.mediator, staff.room_id, "bot's own account", "!trust")
+        assert TRUST_CODE.search(notice)
+        withheld = running_stack.gateway_events("device_withheld", offset)
+        assert [event["role"] for event in withheld] == ["own"]
+    finally:
+        await participant.stop()
+        await intruder.client.logout()
+        await intruder.client.close()
+
+
+async def test_a_later_staff_device_waits_for_another_staff_member(
+    running_stack: RunningStack, staff: Staff
+) -> None:
+    mediator = str(staff.mediator.client.user_id)
+    second = ChatClient(
+        running_stack.stack.homeserver_url,
+        mediator,
+        running_stack.device_root / "mediator-second-device",
+        secrets.token_urlsafe(32),
+    )
+    await second.login(
+        running_stack.stack.layout.read_secret("mediator.password"), device_name="new phone"
+    )
+    await second.start()
+    try:
+        await staff.supervisor.send(staff.room_id, "!help")
+        notice = await page_for(staff.mediator, staff.room_id, mediator, "!trust")
+        assert "new device" in notice
+        found = TRUST_CODE.search(notice)
+        assert found is not None
+        await asyncio.sleep(3)
+        assert bot_notices(second, staff.room_id) == []
+
+        await staff.mediator.send(staff.room_id, f"!trust {found.group(1)}")
+        await page_for(staff.mediator, staff.room_id, "another staff member confirms")
+        await staff.supervisor.send(staff.room_id, f"!trust {found.group(1)}")
+        await page_for(staff.mediator, staff.room_id, f"{found.group(1)} is trusted")
+        await staff.supervisor.send(staff.room_id, "!help")
+        await page_for(second, staff.room_id, "Commands:", timeout=30)
+    finally:
+        await second.stop()
