@@ -91,8 +91,12 @@ def decide(
             current = new_pin = Pin(pin.master, master or "")
             reports.append(Report(Reason.NEW_MASTER, True, master or ""))
     vouched: Mapping[str, str] = {}
-    if identity is not None and current is not None and identity.master == current.master:
-        vouched = identity.signed_devices
+    awaiting: Mapping[str, str] = {}  # signed under a new master key staff have yet to confirm
+    if identity is not None and current is not None:
+        if identity.master == current.master:
+            vouched = identity.signed_devices
+        elif identity.master == current.pending:
+            awaiting = identity.signed_devices
     trusted_before = any(device.state is State.TRUSTED for device in devices)
     trust: list[str] = []
     withhold: list[str] = []
@@ -105,7 +109,9 @@ def decide(
             continue
         elif current is not None or role is Role.OWN or (role is Role.STAFF and trusted_before):
             withhold.append(device.device_id)
-            reports.append(Report(Reason.UNSIGNED_DEVICE, True, device.device_id))
+            # Confirming the new master key trusts this device too: one question, not two.
+            if awaiting.get(device.device_id) != device.ed25519:
+                reports.append(Report(Reason.UNSIGNED_DEVICE, True, device.device_id))
         else:
             trust.append(device.device_id)
             if trusted_before:

@@ -166,3 +166,48 @@ async def test_a_later_staff_device_waits_for_another_staff_member(
         await page_for(second, staff.room_id, "Commands:", timeout=30)
     finally:
         await second.stop()
+
+
+async def test_a_new_identity_waits_for_staff(running_stack: RunningStack, staff: Staff) -> None:
+    matrix_id, password = await running_stack.register("reset")
+    await running_stack.stack.enroll(matrix_id, "sv", None)
+    code = running_stack.participant_code(matrix_id)
+    phone = await device(running_stack, matrix_id, password, "phone")
+    first = Seeds.generate()
+    await KeysApi(phone.client).upload_signing_keys(
+        device_signing_upload(matrix_id, first), lambda: password
+    )
+    await sign_own_device(phone, first)
+    clients = [phone]
+    try:
+        room = await phone.open_chat(running_stack.bot_user_id)
+        await phone.send(room, "hej")
+        await phone.replies(room, 1, timeout=30)
+        await phone.quiet_for(room, 2)
+
+        # The identity is reset: replacing keys needs the password (user-interactive auth).
+        second = Seeds.generate()
+        await KeysApi(phone.client).upload_signing_keys(
+            device_signing_upload(matrix_id, second), lambda: password
+        )
+        await sign_own_device(phone, second)
+        tablet = await device(running_stack, matrix_id, password, "tablet")
+        clients.append(tablet)
+        await sign_own_device(tablet, second)
+
+        await phone.send(room, "hej igen")
+        assert await phone.replies(room, 1, timeout=30)
+        notice = await page_for(staff.mediator, staff.room_id, f"🔑 {code}", "security identity")
+        assert matrix_id not in notice
+        found = TRUST_CODE.search(notice)
+        assert found is not None
+        await asyncio.sleep(3)
+        assert bot_notices(tablet, room) == []
+
+        await staff.supervisor.send(staff.room_id, f"!trust {found.group(1)}")
+        await page_for(staff.mediator, staff.room_id, f"{found.group(1)} is trusted")
+        await phone.send(room, "tack")
+        assert await tablet.replies(room, 1, timeout=30)
+    finally:
+        for client in clients:
+            await client.stop()

@@ -80,7 +80,10 @@ def test_a_new_master_key_is_reported_once_and_vouches_for_nothing() -> None:
     assert decision.pin == Pin("M1", "M2")
     assert decision.trust == ()
     assert decision.withhold == ("B",)
-    assert Report(Reason.NEW_MASTER, True, "M2") in decision.reports
+    # One question for staff: confirming the new identity also answers for B.
+    assert decision.reports == (Report(Reason.NEW_MASTER, True, "M2"),)
+    unsigned = decide(Role.MEMBER, [trusted("A"), new("C")], changed, Pin("M1"))
+    assert Report(Reason.UNSIGNED_DEVICE, True, "C") in unsigned.reports
     # Seen again while staff have not confirmed: no second report.
     again = decide(Role.MEMBER, [trusted("A"), withheld("B")], changed, Pin("M1", "M2"))
     assert again == Decision()
