@@ -4,12 +4,20 @@ from __future__ import annotations
 
 import base64
 import json
+import secrets
+from pathlib import Path
 from typing import Any
 
 import aiohttp
 import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
+from bot.chatclient import ChatClient
+from bot.core.cross_signing import Seeds, public_key
+from bot.matrix.identity import ensure_identity
+from bot.matrix.keys_api import KeysApi
+from bot.state.gateway_state import GatewayState
+from safety.vault import Vault, load_or_create_key_file
 from tests.conftest import RunningStack
 
 pytestmark = pytest.mark.integration
@@ -85,3 +93,56 @@ async def test_bot_device_is_signed_by_its_owner_and_keeps_its_identity(
     assert running_stack.gateway_events("cross_signing_device_already_signed", offset)
     assert not running_stack.gateway_events("cross_signing_published", offset)
     assert not running_stack.gateway_events("cross_signing_device_signed", offset)
+
+
+def fresh_vault(path: Path) -> Vault:
+    path.mkdir()
+    return Vault(path / "vault.db", load_or_create_key_file(path / "kek.hex", create=True))
+
+
+async def logged_in(stack: RunningStack, matrix_id: str, password: str, path: Path) -> ChatClient:
+    client = ChatClient(stack.stack.homeserver_url, matrix_id, path, secrets.token_urlsafe(32))
+    await client.login(password)
+    return client
+
+
+async def test_a_new_login_is_signed_and_a_foreign_identity_is_left_alone(
+    running_stack: RunningStack, tmp_path: Path
+) -> None:
+    """The bootstrap against the real homeserver, for an account of its own."""
+    matrix_id, password = await running_stack.register("identity")
+    vaults = [fresh_vault(tmp_path / name) for name in ("vault", "empty", "other")]
+    state, empty, other = (GatewayState(vault) for vault in vaults)
+    first = await logged_in(running_stack, matrix_id, password, tmp_path / "first")
+    second = await logged_in(running_stack, matrix_id, password, tmp_path / "second")
+    try:
+        seeds = await ensure_identity(first.client, KeysApi(first.client), state, lambda: password)
+        assert seeds is not None
+        assert state.cross_signing_seeds() == seeds
+        # A new login of the same account: same identity, the new device signed.
+        again = await ensure_identity(
+            second.client, KeysApi(second.client), state, lambda: password
+        )
+        assert again == seeds
+        master, devices = check_identity(await query_keys(running_stack, matrix_id), matrix_id)
+        assert master == public_key(seeds.master)
+        assert devices == {first.client.device_id, second.client.device_id}
+
+        # A vault without this identity, or with another one, never replaces it.
+        assert (
+            await ensure_identity(second.client, KeysApi(second.client), empty, lambda: password)
+            is None
+        )
+        assert empty.cross_signing_seeds() is None
+        other.save_cross_signing_seeds(Seeds.generate())
+        assert (
+            await ensure_identity(second.client, KeysApi(second.client), other, lambda: password)
+            is None
+        )
+        still, _ = check_identity(await query_keys(running_stack, matrix_id), matrix_id)
+        assert still == master
+    finally:
+        await first.client.close()
+        await second.client.close()
+        for vault in vaults:
+            vault.close()
