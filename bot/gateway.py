@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import os
 import secrets
 import time
 from collections.abc import Awaitable
@@ -16,6 +15,7 @@ from bot import logs
 from bot.accountability import Accountability
 from bot.checkin_scheduler import CheckinScheduler
 from bot.config import GatewayConfig
+from bot.core.cross_signing import public_key
 from bot.core.effects import EffectValidator
 from bot.core.kinds import Kind
 from bot.core.model import Inbound
@@ -23,19 +23,22 @@ from bot.core.retention import due_for_shredding
 from bot.core.screen import SafetyScreen
 from bot.core.texts import text
 from bot.deletion import Deletion, ForgetRequests
+from bot.device_reports import device_report_text
 from bot.digest_poster import DigestPoster
 from bot.errors import SamtalError
 from bot.escalation.engine import EscalationEngine
 from bot.escalation.staff_room import StaffRoom
 from bot.escalation.store import EscalationStore
 from bot.handoff import Handoff
-from bot.ids import participant_code
 from bot.invites import InviteHandler
 from bot.matrix.backfill import Backfill
+from bot.matrix.device_trust import DeviceTrust
+from bot.matrix.identity import ensure_identity
 from bot.matrix.intake import Intake
+from bot.matrix.keys_api import KeysApi
 from bot.matrix.sealed_store import SealedSnapshots, snapshot
 from bot.matrix.sender import Sender, transaction_id
-from bot.matrix.session import login, new_client
+from bot.matrix.session import bot_password, login, new_client
 from bot.matrix.sync_loop import SyncLoop
 from bot.matrix.traffic import Traffic
 from bot.matrix.undecryptable import Lost, UndecryptableQueue
@@ -46,6 +49,7 @@ from bot.staff import StaffDesk
 from bot.state.checkins import CheckinStore
 from bot.state.digest import DigestStore
 from bot.state.gateway_state import GatewayState
+from bot.state.key_pins import KeyPins
 from bot.state.participants import ParticipantRegistry
 from bot.state.turns import TurnLedger
 from bot.turn_handler import TurnHandler
@@ -74,7 +78,8 @@ class Gateway:
         )
         self.client: AsyncClient = new_client(config, self.crypto_snapshots)
         self.rasa = RasaClient(config.rasa.url, config.rasa.token, config.rasa.timeout_seconds)
-        self.sender = Sender(self.client)
+        self.trust = DeviceTrust(self.client, KeyPins(self.vault, self.registry), config.staff)
+        self.sender = Sender(self.client, self.trust)
         self.traffic = Traffic()
         self.intake = Intake(self.client, config.matrix.bot_user_id)
         self.undecryptable = UndecryptableQueue(self.client, self.vault)
@@ -110,7 +115,9 @@ class Gateway:
             config.matrix.bot_user_id,
             self.accountability,
         )
-        self.staff = StaffDesk(self.staff_room, self.escalations, handoff, self.sender, self.digest)
+        self.staff = StaffDesk(
+            self.staff_room, self.escalations, handoff, self.sender, self.digest, self.trust
+        )
         self.ledger = TurnLedger(self.vault)
         checkins = CheckinStore(self.vault)
         memory = RiskMemory(checkins, digest)
@@ -240,19 +247,25 @@ class Gateway:
             return False
 
     async def report_new_devices(self) -> None:
-        """Tell staff when a participant's account gains a device after the first."""
+        """Tell staff when an account gains a device, or a device is held back."""
         while self.sender.new_devices:
-            participant = self.registry.find(self.sender.new_devices.pop())
-            if participant is None or self.staff_room.room_id is None:
+            report = self.sender.new_devices.pop()
+            text = device_report_text(report, self.registry.find(report.user_id))
+            if text is None or self.staff_room.room_id is None:
                 continue
-            code = participant_code(participant.pseudonym)
             await self.sender.notice(
                 self.staff_room.room_id,
-                f"🔑 {code} has a new device in their account: a new phone, or someone else "
-                "using it. Keep it in mind when you next talk to them.",
-                f"samtal-device-{code}-{int(time.time())}",
+                text,
+                f"samtal-device-{report.code}-{int(time.time())}",
                 self.staff_room.members(),
             )
+
+    async def ensure_identity(self) -> None:
+        """Cross-sign this device, so Element clients see it verified by its owner."""
+        seeds = await ensure_identity(
+            self.client, KeysApi(self.client), self.state, lambda: bot_password(self.config)
+        )
+        self.trust.own_master = None if seeds is None else public_key(seeds.master)
 
     def seal_crypto_store(self) -> None:
         if self.client.store is not None:
@@ -339,18 +352,16 @@ class Gateway:
 
     async def run(self) -> None:
         await login(self.client, self.config, self.state)
+        await self._guard("cross_signing", self.ensure_identity())
         await self.staff_room.ensure()
         logs.event("gateway_started")
         escalations = asyncio.create_task(self.escalations.run())
         resume = asyncio.create_task(self._resume_pending())
         forgetting = asyncio.create_task(self._serve_forget_requests())
         checkins = asyncio.create_task(self._run_checkins())
-        pid_file = self.config.home / "gateway" / "gateway.pid"
-        pid_file.write_text(str(os.getpid()))
         try:
             await self.sync.run()
         finally:
-            pid_file.unlink(missing_ok=True)
             resume.cancel()
             forgetting.cancel()
             checkins.cancel()

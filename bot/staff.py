@@ -11,9 +11,15 @@ from bot.digest_poster import DigestPoster
 from bot.escalation.engine import EscalationEngine
 from bot.escalation.staff_room import StaffRoom
 from bot.handoff import Handoff
+from bot.matrix.device_trust import Confirmation, DeviceTrust
 from bot.matrix.sender import Sender, transaction_id
 
 ACK_REACTIONS = frozenset({"✅", "✔️", "☑️", "👍"})
+_TRUST_REPLIES = {
+    Confirmation.CONFIRMED: "{code} is trusted: it gets messages from now on.",
+    Confirmation.NOT_BY_OWNER: "{code} is on your own account: another staff member confirms it.",
+    Confirmation.NOTHING_WAITING: "{code}: nothing is waiting under this code.",
+}
 
 
 class StaffDesk:
@@ -24,8 +30,10 @@ class StaffDesk:
         handoff: Handoff,
         sender: Sender,
         digest: DigestPoster,
+        trust: DeviceTrust,
     ) -> None:
         self._room = room
+        self._trust = trust
         self._digest = digest
         self._engine = engine
         self._handoff = handoff
@@ -61,6 +69,9 @@ class StaffDesk:
             return f"{esc.code} is {esc.state}."
         if command.verb == "take":
             return await self._handoff.take(command.code, inbound.sender, inbound.event_id)
+        if command.verb == "trust":
+            outcome = self._trust.confirm(command.code, inbound.sender)
+            return _TRUST_REPLIES[outcome].format(code=command.code)
         if command.verb == "release":
             return await self._handoff.release(command.code, inbound.sender, inbound.event_id)
         return HELP

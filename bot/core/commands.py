@@ -5,10 +5,11 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-_CODE = re.compile(r"^[EP]-[A-Z0-9]{6}$")
+_CODE = re.compile(r"^[EPK]-[A-Z0-9]{6}$")
 HELP = (
     "Commands: !ack E-CODE · !resolve E-CODE note · !take P-CODE · !release P-CODE · "
-    "!digest (elevated risk since the last daily digest) · !help\n"
+    "!digest (elevated risk since the last daily digest) · "
+    "!trust K-CODE (a device or identity the bot is holding back) · !help\n"
     "Acknowledge a page with a ✅ reaction, too."
 )
 
@@ -25,7 +26,7 @@ class Invalid:
     reason: str
 
 
-_NEEDS = {"ack": "E", "resolve": "E", "take": "P", "release": "P"}
+_NEEDS = {"ack": "E", "resolve": "E", "take": "P", "release": "P", "trust": "K"}
 
 
 def parse_command(body: str) -> Command | Invalid | None:

@@ -1,10 +1,12 @@
 """Send notices: plain text, no mentions, only to the people who should read them.
 
-Device trust is trust-on-first-use: devices of the room's expected members are
-trusted when first seen. A room holding anyone else gets nothing. The
-transaction id is derived from the message being answered, so a resend after a
-crash is deduplicated by the homeserver instead of reaching the reader twice.
-While the homeserver rate-limits the bot, pages go before everything else.
+Only the room's expected members get keys; a room holding anyone else gets
+nothing. Which of their devices get keys is DeviceTrust's decision: devices
+their owner cross-signed, or, where the owner has no cross-signing, devices
+first seen. The transaction id is derived from the message being answered, so a
+resend after a crash is deduplicated by the homeserver instead of reaching the
+reader twice. While the homeserver rate-limits the bot, pages go before
+everything else.
 """
 
 from __future__ import annotations
@@ -15,9 +17,9 @@ import time
 
 from nio import AsyncClient, RoomSendResponse
 
-from bot import logs
 from bot.errors import MatrixCallError
 from bot.matrix.calls import checked
+from bot.matrix.device_trust import DeviceReport, DeviceTrust
 from bot.matrix.rate_limits import SendGate, watch_rate_limits
 
 
@@ -35,17 +37,20 @@ def notice_content(text: str, mentions: tuple[str, ...] = ()) -> dict[str, objec
 
 
 class Sender:
-    def __init__(self, client: AsyncClient) -> None:
+    def __init__(self, client: AsyncClient, trust: DeviceTrust) -> None:
         self._client = client
+        self._trust = trust
         # Key queries and claims are per client, not per room: one at a time.
         self._keys_lock = asyncio.Lock()
-        # Users who added a device after their first one was trusted: a new phone,
-        # or someone else in the account. The gateway tells their mediator.
-        self.new_devices: list[str] = []
         # (waiting for keys, encrypting and sending) of the last notice, for the logs.
         self.last_timing_ms: tuple[float, float] = (0.0, 0.0)
         self.gate = SendGate()
         watch_rate_limits(client, self.gate)
+
+    @property
+    def new_devices(self) -> list[DeviceReport]:
+        """Devices staff must hear about: a new phone, or someone else in the account."""
+        return self._trust.reports
 
     def trust_expected_devices(self, room_id: str, expected: frozenset[str]) -> None:
         room = self._client.rooms.get(room_id)
@@ -54,15 +59,7 @@ class Sender:
         strangers = set(room.users) - expected
         if strangers:
             raise MatrixCallError("room_send", "unexpected_members", f"{len(strangers)} others")
-        for user_id in room.users:
-            devices = list(self._client.device_store.active_user_devices(user_id))
-            known_before = any(device.verified for device in devices)
-            for device in devices:
-                if not device.verified and not device.blacklisted:
-                    self._client.verify_device(device)
-                    logs.event("device_trusted_on_first_use", added_later=known_before)
-                    if known_before and user_id != self._client.user_id:
-                        self.new_devices.append(user_id)
+        self._trust.apply(room.users)
 
     async def prepare(self, room_id: str) -> None:
         """Make sure every member's devices are known and have an Olm session."""
@@ -71,6 +68,8 @@ class Sender:
             checked("joined_members", await self._client.joined_members(room_id))
         if self._client.should_query_keys:
             checked("keys_query", await self._client.keys_query())
+        if room is not None:
+            await self._trust.refresh(room.users)
         missing = self._client.get_missing_sessions(room_id)
         if missing:
             checked("keys_claim", await self._client.keys_claim(missing))

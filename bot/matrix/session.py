@@ -41,7 +41,7 @@ async def login(client: AsyncClient, config: GatewayConfig, state: GatewayState)
     if stored is not None:
         client.restore_login(stored.user_id, stored.device_id, stored.access_token)
         return stored
-    password = read_secret("SAMTAL_BOT_PASSWORD", config.matrix.bot_password_file)
+    password = bot_password(config)
     response = checked(
         "login", await client.login(password=password, device_name=config.matrix.device_name)
     )
@@ -49,3 +49,7 @@ async def login(client: AsyncClient, config: GatewayConfig, state: GatewayState)
     fresh = Login(response.user_id, response.device_id, response.access_token)
     state.save_login(fresh)
     return fresh
+
+
+def bot_password(config: GatewayConfig) -> str:
+    return read_secret("SAMTAL_BOT_PASSWORD", config.matrix.bot_password_file)

@@ -1,10 +1,11 @@
-"""The gateway's own state: sync position, last handled event per room, and login,
-sealed in the vault."""
+"""The gateway's own state: sync position, last handled event per room, login and
+identity, sealed in the vault."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
+from bot.core.cross_signing import Seeds
 from safety.vault import Vault
 from safety.vault.store import SYSTEM_OWNER
 
@@ -53,3 +54,10 @@ class GatewayState:
                 "access_token": login.access_token,
             },
         )
+
+    def cross_signing_seeds(self) -> Seeds | None:
+        record = self._vault.get("cross_signing", SYSTEM_OWNER, "bot")
+        return None if record is None else Seeds.from_record(record)
+
+    def save_cross_signing_seeds(self, seeds: Seeds) -> None:
+        self._vault.put("cross_signing", SYSTEM_OWNER, "bot", seeds.to_record())

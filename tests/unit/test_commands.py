@@ -26,3 +26,11 @@ def test_wrong_code_kind_is_explained() -> None:
 def test_missing_code_and_unknown_verbs_are_explained() -> None:
     assert isinstance(parse_command("!ack"), Invalid)
     assert isinstance(parse_command("!delete everything"), Invalid)
+
+
+def test_trust_takes_a_key_code() -> None:
+    assert parse_command("!trust k-7k3q2a") == Command("trust", "K-7K3Q2A")
+    wrong = parse_command("!trust P-7K3Q2A")
+    assert isinstance(wrong, Invalid)
+    assert "K-" in wrong.reason
+    assert isinstance(parse_command("!ack K-7K3Q2A"), Invalid)

@@ -1,0 +1,213 @@
+"""Device trust with cross-signing: signed devices get keys, unsigned ones wait for staff."""
+
+from __future__ import annotations
+
+import asyncio
+import re
+import secrets
+
+import pytest
+
+from bot.chatclient import ChatClient
+from bot.core.cross_signing import Seeds, device_signature_upload, device_signing_upload
+from bot.matrix.keys_api import KeysApi
+from tests.conftest import RunningStack, Staff
+from tests.integration.test_escalation import page_for
+
+pytestmark = pytest.mark.integration
+
+TRUST_CODE = re.compile(r"!trust (K-[A-Z0-9]{6})")
+
+
+def bot_notices(client: ChatClient, room_id: str) -> list[str]:
+    """What the bot said in ``room_id`` that this device could read."""
+    return [
+        body
+        for got_room, _, body, content in client.received
+        if got_room == room_id and content.get("msgtype") == "m.notice"
+    ]
+
+
+async def device(stack: RunningStack, matrix_id: str, password: str, name: str) -> ChatClient:
+    client = ChatClient(
+        stack.stack.homeserver_url,
+        matrix_id,
+        stack.device_root / f"{matrix_id[1:14]}-{name}",
+        secrets.token_urlsafe(32),
+    )
+    await client.login(password, device_name=name)
+    await client.start()
+    return client
+
+
+async def sign_own_device(client: ChatClient, seeds: Seeds) -> None:
+    """What the participant's phone does when they verify a new login."""
+    api = KeysApi(client.client)
+    user_id = str(client.client.user_id)
+    published = await api.query([user_id])
+    keys = published["device_keys"][user_id][client.client.device_id]
+    await api.upload_signatures(device_signature_upload(user_id, keys, seeds.self_signing))
+
+
+async def test_devices_are_trusted_by_their_owners_signature(
+    running_stack: RunningStack, staff: Staff
+) -> None:
+    matrix_id, password = await running_stack.register("signed")
+    await running_stack.stack.enroll(matrix_id, "sv", None)
+    code = running_stack.participant_code(matrix_id)
+    phone = await device(running_stack, matrix_id, password, "phone")
+    seeds = Seeds.generate()
+    await KeysApi(phone.client).upload_signing_keys(
+        device_signing_upload(matrix_id, seeds), lambda: password
+    )
+    await sign_own_device(phone, seeds)
+    clients = [phone]
+    try:
+        room = await phone.open_chat(running_stack.bot_user_id)
+        offset = running_stack.gateway_log.stat().st_size
+        await phone.send(room, "hej")
+        await phone.replies(room, 1, timeout=30)
+        await phone.quiet_for(room, 2)
+        trusted = running_stack.gateway_events("device_trusted", offset)
+        assert [event["basis"] for event in trusted] == ["owner"]
+        assert running_stack.gateway_events("master_key_pinned", offset)
+
+        # A second login the participant has not verified: withheld, staff asked.
+        stranger = await device(running_stack, matrix_id, password, "unverified")
+        clients.append(stranger)
+        await phone.send(room, "hej igen")
+        await phone.replies(room, 1, timeout=30)
+        notice = await page_for(staff.mediator, staff.room_id, f"🔑 {code}", "!trust")
+        assert matrix_id not in notice
+        assert "not verified" in notice
+        assert await stranger.quiet_for(room, 3) == []
+        found = TRUST_CODE.search(notice)
+        assert found is not None
+
+        # A login the participant verified from their phone: trusted, nothing to report.
+        tablet = await device(running_stack, matrix_id, password, "tablet")
+        clients.append(tablet)
+        await sign_own_device(tablet, seeds)
+        offset = running_stack.gateway_log.stat().st_size
+        await phone.send(room, "tack")
+        assert await tablet.replies(room, 1, timeout=30)
+        assert [e["basis"] for e in running_stack.gateway_events("device_trusted", offset)] == [
+            "owner"
+        ]
+
+        # The participant cannot vouch for the withheld device; staff can.
+        await staff.mediator.send(staff.room_id, f"!trust {found.group(1)}")
+        await page_for(staff.mediator, staff.room_id, f"{found.group(1)} is trusted")
+        await phone.send(room, "hej då")
+        assert await stranger.replies(room, 1, timeout=30)
+    finally:
+        for client in clients:
+            await client.stop()
+
+
+async def test_another_device_on_the_bots_own_account_is_withheld(
+    running_stack: RunningStack, staff: Staff
+) -> None:
+    layout = running_stack.stack.layout
+    intruder = ChatClient(
+        running_stack.stack.homeserver_url,
+        running_stack.bot_user_id,
+        running_stack.device_root / "bot-second-device",
+        secrets.token_urlsafe(32),
+    )
+    await intruder.login(layout.read_secret("bot.password"), device_name="second login")
+    # Published, but not syncing: it must not act as the bot.
+    await intruder.client.sync(timeout=0)
+    await intruder.client.keys_upload()
+    participant = await running_stack.new_client("ownaccount", enroll_language="sv")
+    try:
+        offset = running_stack.gateway_log.stat().st_size
+        room = await participant.open_chat(running_stack.bot_user_id)
+        await participant.send(room, "hej")
+        await participant.replies(room, 1, timeout=30)
+        notice = await page_for(staff.mediator, staff.room_id, "bot's own account", "!trust")
+        assert TRUST_CODE.search(notice)
+        withheld = running_stack.gateway_events("device_withheld", offset)
+        assert [event["role"] for event in withheld] == ["own"]
+    finally:
+        await participant.stop()
+        await intruder.client.logout()
+        await intruder.client.close()
+
+
+async def test_a_later_staff_device_waits_for_another_staff_member(
+    running_stack: RunningStack, staff: Staff
+) -> None:
+    mediator = str(staff.mediator.client.user_id)
+    second = ChatClient(
+        running_stack.stack.homeserver_url,
+        mediator,
+        running_stack.device_root / "mediator-second-device",
+        secrets.token_urlsafe(32),
+    )
+    await second.login(
+        running_stack.stack.layout.read_secret("mediator.password"), device_name="new phone"
+    )
+    await second.start()
+    try:
+        await staff.supervisor.send(staff.room_id, "!help")
+        notice = await page_for(staff.mediator, staff.room_id, mediator, "!trust")
+        assert "new device" in notice
+        found = TRUST_CODE.search(notice)
+        assert found is not None
+        await asyncio.sleep(3)
+        assert bot_notices(second, staff.room_id) == []
+
+        await staff.mediator.send(staff.room_id, f"!trust {found.group(1)}")
+        await page_for(staff.mediator, staff.room_id, "another staff member confirms")
+        await staff.supervisor.send(staff.room_id, f"!trust {found.group(1)}")
+        await page_for(staff.mediator, staff.room_id, f"{found.group(1)} is trusted")
+        await staff.supervisor.send(staff.room_id, "!help")
+        await page_for(second, staff.room_id, "Commands:", timeout=30)
+    finally:
+        await second.stop()
+
+
+async def test_a_new_identity_waits_for_staff(running_stack: RunningStack, staff: Staff) -> None:
+    matrix_id, password = await running_stack.register("reset")
+    await running_stack.stack.enroll(matrix_id, "sv", None)
+    code = running_stack.participant_code(matrix_id)
+    phone = await device(running_stack, matrix_id, password, "phone")
+    first = Seeds.generate()
+    await KeysApi(phone.client).upload_signing_keys(
+        device_signing_upload(matrix_id, first), lambda: password
+    )
+    await sign_own_device(phone, first)
+    clients = [phone]
+    try:
+        room = await phone.open_chat(running_stack.bot_user_id)
+        await phone.send(room, "hej")
+        await phone.replies(room, 1, timeout=30)
+        await phone.quiet_for(room, 2)
+
+        # The identity is reset: replacing keys needs the password (user-interactive auth).
+        second = Seeds.generate()
+        await KeysApi(phone.client).upload_signing_keys(
+            device_signing_upload(matrix_id, second), lambda: password
+        )
+        await sign_own_device(phone, second)
+        tablet = await device(running_stack, matrix_id, password, "tablet")
+        clients.append(tablet)
+        await sign_own_device(tablet, second)
+
+        await phone.send(room, "hej igen")
+        assert await phone.replies(room, 1, timeout=30)
+        notice = await page_for(staff.mediator, staff.room_id, f"🔑 {code}", "security identity")
+        assert matrix_id not in notice
+        found = TRUST_CODE.search(notice)
+        assert found is not None
+        await asyncio.sleep(3)
+        assert bot_notices(tablet, room) == []
+
+        await staff.supervisor.send(staff.room_id, f"!trust {found.group(1)}")
+        await page_for(staff.mediator, staff.room_id, f"{found.group(1)} is trusted")
+        await phone.send(room, "tack")
+        assert await tablet.replies(room, 1, timeout=30)
+    finally:
+        for client in clients:
+            await client.stop()
