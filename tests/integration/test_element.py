@@ -8,21 +8,16 @@ devices. These tests hold the bot to that.
 from __future__ import annotations
 
 import contextlib
-import re
 from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
 
-from bot.launcher.stack import DEMO_MEDIATOR, STAFF_SECRETS, user_id
-from tests.conftest import RunningStack, Staff
+from tests.conftest import RunningStack
 from tests.integration.test_conversation import QUESTIONS, REST_OF_CHECKIN
-from tests.integration.test_escalation import IMMINENT_SV
 from tests.support.element import ElementClient, ElementError, ElementUsers
 
 pytestmark = pytest.mark.integration
-
-CODE = re.compile(r"E-[A-Z0-9]{6}")
 
 
 async def participant(
@@ -82,48 +77,6 @@ async def test_element_participant_consents_and_checks_in(
         await say(running_stack, client, room, answer)
     # The finished check-in closes its Rasa session.
     assert running_stack.gateway_events("rasa_session_started", offset)
-
-
-async def test_risk_from_element_reaches_element_mediator_whose_reaction_acknowledges(
-    running_stack: RunningStack, staff: Staff, element: ElementUsers
-) -> None:
-    bot = running_stack.bot_user_id
-    mediator_id = user_id(DEMO_MEDIATOR)
-    # The demo mediator opens Element beside the nio device the staff fixture runs.
-    mediator = await element.open(
-        mediator_id, running_stack.stack.layout.read_secret(STAFF_SECRETS[DEMO_MEDIATOR])
-    )
-    client, room = await participant(running_stack, element, mediator=mediator_id)
-    who = running_stack.participant_code(client.user_id)
-    staff_mark = await mediator.mark()
-    heard_mark = await client.mark()
-    offset = running_stack.gateway_log.stat().st_size
-
-    async with explained(running_stack):
-        await client.send_text(room, IMMINENT_SV)
-        paged = await mediator.wait_messages(
-            staff.room_id, staff_mark, sender=bot, contains=f"participant {who}", timeout=30
-        )
-    page = paged.messages[0]
-    assert "IMMINENT" in page.body
-    assert client.user_id not in page.body  # the participant code, never the Matrix id
-    code = CODE.search(page.body)
-    assert code is not None
-    heard = await client.wait_messages(room, heard_mark, sender=bot, contains="112", timeout=30)
-    assert heard.messages
-
-    await mediator.send_reaction(staff.room_id, page.event_id, "✅")
-    acknowledged = await mediator.wait_messages(
-        staff.room_id, paged.next_mark, sender=bot, contains=f"{code.group()} acknowledged"
-    )
-    assert mediator_id in acknowledged.messages[0].body
-    assert running_stack.gateway_events("escalation_reaction_ack", offset)
-
-    # A typed command from Element works too, and closes the case for the tests after.
-    await mediator.send_text(staff.room_id, f"!resolve {code.group()} handled in test")
-    await mediator.wait_messages(
-        staff.room_id, acknowledged.next_mark, sender=bot, contains=f"{code.group()} is resolved"
-    )
 
 
 async def test_element_sees_the_bot_device_signed_by_its_owner(
