@@ -15,6 +15,7 @@ from collections.abc import Callable
 from bot import logs
 from bot.config import EscalationConfig
 from bot.core.model import Participant
+from bot.escalation.batching import combined_body, group_by_size
 from bot.escalation.inert import inert_quote
 from bot.escalation.staff_room import StaffRoom
 from bot.escalation.store import EscalationStore, new_code
@@ -26,7 +27,9 @@ from safety.escalation.policy import ASSIGNED, ON_CALL, SUPERVISOR
 from safety.escalation.record import (
     Escalation,
     Notice,
+    absorbs,
     acknowledge,
+    further_message,
     is_due,
     notice_sent,
     open_escalation,
@@ -35,7 +38,12 @@ from safety.escalation.record import (
 )
 
 TICK_SECONDS = 1.0
-MAX_PER_MESSAGE = 25
+# A further risky message within this time of the page joins the open case.
+COALESCE_WINDOW_SECONDS = 6 * 3600.0
+# The people paged hear of further messages at most this often.
+FURTHER_NOTICE_GAP_SECONDS = 60.0
+# A notice ready to go: its escalation, the notice, its text and the people it pages.
+Outgoing = tuple[Escalation, Notice, str, tuple[str, ...]]
 
 
 class EscalationEngine:
@@ -62,8 +70,28 @@ class EscalationEngine:
     def raise_for(
         self, participant: Participant, level: str, signals: tuple[str, ...], text: str | None
     ) -> Escalation:
-        """Persist a new escalation now; the dispatcher pages within the same tick."""
+        """Persist a new escalation now; the dispatcher pages within the same tick.
+
+        A further risky message from someone whose case is still open goes into that
+        case (the people paged hear of it) instead of opening one more: a flood from
+        one person must not open dozens of escalations and bury everyone else's."""
         quote = inert_quote(text) if (text is not None and self._config.quote_message) else None
+        now = time.time()
+        for open_case in self._store.unresolved_for(participant.pseudonym):
+            if absorbs(open_case, level, now, COALESCE_WINDOW_SECONDS):
+                folded = further_message(open_case, quote, now, FURTHER_NOTICE_GAP_SECONDS)
+                self._store.save(folded)
+                if folded.unsent():
+                    self._traffic.page_waiting()
+                    self._wake.set()
+                logs.event(
+                    "escalation_coalesced",
+                    code=folded.code,
+                    risk=level,
+                    further=folded.further,
+                    participant=participant.pseudonym,
+                )
+                return folded
         esc = open_escalation(
             code=new_code(),
             participant=participant.pseudonym,
@@ -71,7 +99,7 @@ class EscalationEngine:
             level=level,
             signals=signals,
             quote=quote,
-            now=time.time(),
+            now=now,
             policy=self._config.policy,
         )
         self._assigned[participant.pseudonym] = participant.mediator
@@ -96,32 +124,19 @@ class EscalationEngine:
                 found += self._config.supervisors
         return tuple(dict.fromkeys(found))
 
-    async def _send_batch(self, pending: list[tuple[Escalation, Notice]]) -> None:
-        """Send every waiting notice as one message.
-
-        The homeserver persists the events of one room one after another, so
-        twenty pages sent at once arrive one by one; a single message with all
-        of them arrives in the time of one. A ✅ on it acknowledges each page it
-        holds.
-        """
+    async def _send_batch(self, pending: list[Outgoing]) -> None:
+        """Send waiting notices as one message; a ✅ on it acknowledges each page it holds."""
         room_id = self._room.room_id or await self._room.ensure()
-        parts: list[str] = []
-        people: list[str] = []
-        for esc, notice in pending:
-            paged = self.people(esc, notice.roles)
-            people += paged
-            parts.append(notice_body(esc, notice, paged))
-        body = parts[0]
-        if len(parts) > 1:
-            body = f"{len(parts)} updates. A ✅ on this message acknowledges every page in it.\n\n"
-            body += "\n\n".join(parts)
-        txn = transaction_id("|".join(f"{esc.code}:{notice.seq}" for esc, notice in pending), 0)
-        mentions = tuple(dict.fromkeys(people))
+        body = combined_body([part for _, _, part, _ in pending])
+        txn = transaction_id(
+            "|".join(f"{esc.code}:{notice.seq}" for esc, notice, _, _ in pending), 0
+        )
+        mentions = tuple(dict.fromkeys(p for _, _, _, paged in pending for p in paged))
         event_id = await self._sender.notice(
             room_id, body, txn, self._room.members(), mentions=mentions, page=True
         )
         now = time.time()
-        for esc, notice in pending:
+        for esc, notice, _, _ in pending:
             # Re-read: an acknowledgement may have landed while the notice was in flight.
             latest = self._store.find(esc.code) or esc
             self._store.save(notice_sent(latest, notice.seq, event_id, now))
@@ -135,6 +150,33 @@ class EscalationEngine:
                 ms_send=self._sender.last_timing_ms[1],
             )
 
+    async def _send_all(self, pending: list[tuple[Escalation, Notice]]) -> bool:
+        """Send every waiting notice, grouped within the size limit. A group that fails
+        is split into single notices at once, so one bad notice holds back no other.
+        Returns whether everything went out (what did not is retried next tick)."""
+        parts: list[Outgoing] = []
+        for esc, notice in pending:
+            paged = self.people(esc, notice.roles)
+            parts.append((esc, notice, notice_body(esc, notice, paged), paged))
+        all_sent = True
+        for group in group_by_size([part for _, _, part, _ in parts]):
+            chunk = [parts[i] for i in group]
+            try:
+                await self._send_batch(chunk)
+                continue
+            except Exception as exc:
+                logs.warning("escalation_send_failed", error=type(exc).__name__, waiting=len(chunk))
+            if len(chunk) == 1:
+                all_sent = False
+                continue
+            for single in chunk:
+                try:
+                    await self._send_batch([single])
+                except Exception as exc:  # retried on the next tick
+                    all_sent = False
+                    logs.warning("escalation_send_failed", error=type(exc).__name__, waiting=1)
+        return all_sent
+
     async def tick(self) -> None:
         """Re-escalate what is overdue, then send every notice not yet sent."""
         async with self._lock:
@@ -147,17 +189,7 @@ class EscalationEngine:
                     self._on_change(esc, "reescalated", "system")
                     logs.event("escalation_reescalated", code=esc.code)
                 pending += [(esc, notice) for notice in esc.unsent()]
-            failed = False
-            for start in range(0, len(pending), MAX_PER_MESSAGE):
-                chunk = pending[start : start + MAX_PER_MESSAGE]
-                try:
-                    await self._send_batch(chunk)
-                except Exception as exc:  # retried on the next tick
-                    failed = True
-                    logs.warning(
-                        "escalation_send_failed", error=type(exc).__name__, waiting=len(chunk)
-                    )
-            if not failed and not self._wake.is_set():
+            if await self._send_all(pending) and not self._wake.is_set():
                 self._traffic.pages_sent()
 
     async def run(self) -> None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import secrets
 import time
 
-from safety.escalation.record import Escalation
+from safety.escalation.record import RESOLVED, Escalation
 from safety.vault import Vault
 
 _KIND = "escalation"
@@ -66,6 +66,16 @@ class EscalationStore:
     def by_notice_event(self, event_id: str) -> list[Escalation]:
         found = (self.find(code) for code in sorted(self._by_notice.get(event_id, ())))
         return [esc for esc in found if esc is not None]
+
+    def unresolved_for(self, participant: str) -> list[Escalation]:
+        """Open or acknowledged, newest first."""
+        found = [esc for esc in self.all_of(participant) if esc.state != RESOLVED]
+        return sorted(found, key=lambda esc: esc.created_at, reverse=True)
+
+    def all_of(self, participant: str) -> list[Escalation]:
+        return [
+            Escalation.from_record(record) for _, record in self._vault.items(_KIND, participant)
+        ]
 
     def open_for(self, participant: str) -> list[Escalation]:
         return [esc for esc in self.active() if esc.participant == participant and esc.is_open]

@@ -24,6 +24,8 @@ def notice_body(esc: Escalation, notice: Notice, people: tuple[str, ...]) -> str
         return f"✅ {esc.code} acknowledged by {esc.acknowledged_by}."
     if notice.kind == "resolved":
         return f"☑️ {esc.code} resolved."
+    if notice.kind == "further":
+        return _further_body(esc, notice)
     lines = []
     if notice.kind == "reescalated":
         lines.append(f"⏱ {esc.code} was not acknowledged in time: re-escalated.")
@@ -39,4 +41,18 @@ def notice_body(esc: Escalation, notice: Notice, people: tuple[str, ...]) -> str
         f"Act: acknowledge with ✅ on this message or !ack {esc.code}; "
         f"close with !resolve {esc.code} <note>; talk to them with !take {esc.participant_code}.",
     ]
+    return "\n".join(lines)
+
+
+def _further_body(esc: Escalation, notice: Notice) -> str:
+    times = "1 more message" if esc.further == 1 else f"{esc.further} more messages"
+    lines = [
+        f"➕ {esc.code} · participant {esc.participant_code}: {times} at risk since the page "
+        f"({esc.state}).",
+    ]
+    if notice.quote is not None:
+        lines.append(f"Latest: «{notice.quote}»")
+    lines.append(
+        f"Act: !ack {esc.code} if not yet acknowledged; !take {esc.participant_code} to talk."
+    )
     return "\n".join(lines)

@@ -15,13 +15,16 @@ from safety.escalation.policy import EscalationPolicy, next_roles
 OPEN = "open"
 ACKNOWLEDGED = "acknowledged"
 RESOLVED = "resolved"
+# Handoffs are requests, not risk; they are never folded together with risk.
+RISK_RANK = {"high": 1, "imminent": 2}
 
 
 @dataclass(frozen=True)
 class Notice:
     seq: int
-    kind: str  # "page", "reescalated", "acknowledged", "resolved"
+    kind: str  # "page", "reescalated", "further", "acknowledged", "resolved"
     roles: tuple[str, ...]
+    quote: str | None = None  # a further message's own words ("further" only)
 
 
 @dataclass(frozen=True)
@@ -41,6 +44,9 @@ class Escalation:
     outbox: tuple[Notice, ...] = ()
     sent: tuple[int, ...] = ()
     notice_events: tuple[str, ...] = field(default=())
+    # Later risky messages from the same person, folded into this escalation.
+    further: int = 0
+    last_further_at: float | None = None
 
     @property
     def is_open(self) -> bool:
@@ -63,7 +69,8 @@ class Escalation:
                 "paged": tuple(record["paged"]),
                 "history": tuple(tuple(item) for item in record["history"]),
                 "outbox": tuple(
-                    Notice(n["seq"], n["kind"], tuple(n["roles"])) for n in record["outbox"]
+                    Notice(n["seq"], n["kind"], tuple(n["roles"]), n.get("quote"))
+                    for n in record["outbox"]
                 ),
                 "sent": tuple(record["sent"]),
                 "notice_events": tuple(record["notice_events"]),
@@ -75,8 +82,10 @@ def _note(esc: Escalation, now: float, change: str, detail: str = "") -> Escalat
     return replace(esc, history=(*esc.history, (now, change, detail)))
 
 
-def _queue(esc: Escalation, kind: str, roles: tuple[str, ...]) -> Escalation:
-    return replace(esc, outbox=(*esc.outbox, Notice(len(esc.outbox), kind, roles)))
+def _queue(
+    esc: Escalation, kind: str, roles: tuple[str, ...], quote: str | None = None
+) -> Escalation:
+    return replace(esc, outbox=(*esc.outbox, Notice(len(esc.outbox), kind, roles, quote)))
 
 
 def open_escalation(
@@ -141,3 +150,25 @@ def reescalate(esc: Escalation, now: float, policy: EscalationPolicy) -> Escalat
         deadline=policy.deadline(esc.level, now),
     )
     return _queue(_note(esc, now, "reescalated", ",".join(roles)), "reescalated", roles)
+
+
+def absorbs(esc: Escalation, level: str, now: float, window_seconds: float) -> bool:
+    """Whether a new risky message at ``level`` belongs to ``esc`` rather than to an
+    escalation of its own: the same person's case, still not resolved, recent, and
+    at least as serious. A more serious message opens its own, with its own chain."""
+    if esc.state == RESOLVED or esc.level not in RISK_RANK or level not in RISK_RANK:
+        return False
+    return RISK_RANK[level] <= RISK_RANK[esc.level] and now - esc.created_at < window_seconds
+
+
+def further_message(
+    esc: Escalation, quote: str | None, now: float, min_gap_seconds: float
+) -> Escalation:
+    """Fold one more risky message into ``esc``. The people already paged hear of it,
+    at most once per ``min_gap_seconds``; a flood is counted, not paged message by
+    message, so one person cannot bury the staff room."""
+    esc = _note(replace(esc, further=esc.further + 1), now, "further", "")
+    if esc.last_further_at is not None and now - esc.last_further_at < min_gap_seconds:
+        return esc
+    esc = replace(esc, last_further_at=now)
+    return _queue(esc, "further", esc.paged, quote)

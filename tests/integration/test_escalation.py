@@ -7,14 +7,17 @@ from __future__ import annotations
 
 import asyncio
 import re
+import time
 
 import pytest
 
 from bot.chatclient import ChatClient
 from bot.config import load_config
-from bot.escalation.store import EscalationStore
+from bot.escalation.inert import inert_quote
+from bot.escalation.store import EscalationStore, new_code
 from bot.launcher.stack import DEMO_MEDIATOR, user_id
 from bot.state.participants import ParticipantRegistry
+from safety.escalation.record import open_escalation
 from safety.vault import Vault, load_or_create_key_file
 from tests.conftest import RecordingChatClient, RunningStack, Staff
 
@@ -177,4 +180,73 @@ async def test_rasa_down_still_pages(running_stack: RunningStack, staff: Staff) 
         await close(staff, page)
     finally:
         await running_stack.stack.restart_rasa_server()
+        await client.stop()
+
+
+async def test_pages_too_large_for_one_message_all_arrive(
+    running_stack: RunningStack, staff: Staff
+) -> None:
+    """Twelve pages waiting at once, each quoting 400 emoji: together far past the
+    size an encrypted event may have. Every one of them reaches staff."""
+    client, _, who = await participant(running_stack)
+    await client.stop()
+    await running_stack.stack.stop_gateway()
+    vault = running_stack.open_vault()
+    try:
+        pseudonym = ParticipantRegistry(vault).pseudonym_of(str(client.client.user_id))
+        store = EscalationStore(vault)
+        config = load_config(
+            running_stack.stack.layout.home / "samtal.yaml", running_stack.stack.layout.home
+        )
+        waiting = [
+            open_escalation(
+                code=new_code(),
+                participant=pseudonym,
+                participant_code=who,
+                level="imminent",
+                signals=("threat_to_kill",),
+                quote=inert_quote("😱" * 400),
+                now=time.time(),
+                policy=config.escalation.policy,
+            )
+            for _ in range(12)
+        ]
+        for esc in waiting:
+            store.save(esc)
+    finally:
+        vault.close()
+    await running_stack.stack.start_gateway()
+    for esc in waiting:
+        await page_for(staff.mediator, staff.room_id, esc.code, "IMMINENT", timeout=30)
+    for esc in waiting:
+        await staff.supervisor.send(staff.room_id, f"!resolve {esc.code} test pages")
+    for esc in waiting:
+        await page_for(staff.supervisor, staff.room_id, f"{esc.code} is resolved")
+
+
+async def test_a_flood_from_one_participant_opens_one_escalation(
+    running_stack: RunningStack, staff: Staff
+) -> None:
+    client, room, who = await participant(running_stack)
+    offset = running_stack.gateway_log.stat().st_size
+    try:
+        for n in range(4):
+            await client.send(room, f"{IMMINENT_SV} {n}")
+        page = await page_for(staff.mediator, staff.room_id, f"participant {who}")
+        code = CODE.search(page)
+        assert code is not None
+        # The people paged hear that more came, in the same case.
+        await page_for(staff.mediator, staff.room_id, f"➕ {code.group()}", "more message")
+        async with asyncio.timeout(30):
+            while len(running_stack.gateway_events("escalation_coalesced", offset)) < 3:
+                await asyncio.sleep(0.2)
+        pseudonym = running_stack.gateway_events("escalation_coalesced", offset)[0]["participant"]
+        created = [
+            e
+            for e in running_stack.gateway_events("escalation_created", offset)
+            if e["participant"] == pseudonym
+        ]
+        assert len(created) == 1
+        await close(staff, page)
+    finally:
         await client.stop()
