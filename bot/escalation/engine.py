@@ -12,6 +12,8 @@ import asyncio
 import time
 from collections.abc import Callable
 
+import aiohttp
+
 from bot import logs
 from bot.config import EscalationConfig
 from bot.core.model import Participant
@@ -38,6 +40,8 @@ from safety.escalation.record import (
 )
 
 TICK_SECONDS = 1.0
+# The longest a page send may take before it is reported and tried again.
+PAGE_SEND_SECONDS = 15.0
 # A further risky message within this time of the page joins the open case.
 COALESCE_WINDOW_SECONDS = 6 * 3600.0
 # The people paged hear of further messages at most this often.
@@ -132,8 +136,14 @@ class EscalationEngine:
             "|".join(f"{esc.code}:{notice.seq}" for esc, notice, _, _ in pending), 0
         )
         mentions = tuple(dict.fromkeys(p for _, _, _, paged in pending for p in paged))
-        event_id = await self._sender.notice(
-            room_id, body, txn, self._room.members(), mentions=mentions, page=True
+        # nio retries a request for as long as the homeserver is away; a page must
+        # not wait silently behind that. It is tried again on the next tick, with the
+        # same transaction id, so a send that did get through is not shown twice.
+        event_id = await asyncio.wait_for(
+            self._sender.notice(
+                room_id, body, txn, self._room.members(), mentions=mentions, page=True
+            ),
+            PAGE_SEND_SECONDS,
         )
         now = time.time()
         for esc, notice, _, _ in pending:
@@ -151,9 +161,10 @@ class EscalationEngine:
             )
 
     async def _send_all(self, pending: list[tuple[Escalation, Notice]]) -> bool:
-        """Send every waiting notice, grouped within the size limit. A group that fails
-        is split into single notices at once, so one bad notice holds back no other.
-        Returns whether everything went out (what did not is retried next tick)."""
+        """Send every waiting notice, grouped within the size limit. A group the
+        homeserver refused is split into single notices at once, so one bad notice
+        holds back no other; an unreachable homeserver ends the tick. Returns whether
+        everything went out (what did not is retried on the next tick)."""
         parts: list[Outgoing] = []
         for esc, notice in pending:
             paged = self.people(esc, notice.roles)
@@ -166,6 +177,8 @@ class EscalationEngine:
                 continue
             except Exception as exc:
                 logs.warning("escalation_send_failed", error=type(exc).__name__, waiting=len(chunk))
+                if isinstance(exc, (TimeoutError, OSError, aiohttp.ClientError)):
+                    return False  # the homeserver is away: nothing else can go either
             if len(chunk) == 1:
                 all_sent = False
                 continue

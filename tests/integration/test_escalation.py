@@ -250,3 +250,30 @@ async def test_a_flood_from_one_participant_opens_one_escalation(
         await close(staff, page)
     finally:
         await client.stop()
+
+
+async def test_a_page_held_up_by_a_homeserver_outage_is_reported_then_sent(
+    running_stack: RunningStack, staff: Staff
+) -> None:
+    client, room, who = await participant(running_stack)
+    try:
+        await client.send(room, HIGH_EN)
+        page = await page_for(staff.mediator, staff.room_id, f"participant {who}")
+        code = CODE.search(page)
+        assert code is not None
+        offset = running_stack.gateway_log.stat().st_size
+        synapse = running_stack.stack.synapse
+        assert synapse is not None
+        await synapse.stop()
+        try:
+            # The 6 s deadline passes while the homeserver is away. The re-escalation
+            # cannot go out, and the gateway says so rather than wait in silence.
+            async with asyncio.timeout(60):
+                while not running_stack.gateway_events("escalation_send_failed", offset):
+                    await asyncio.sleep(0.5)
+        finally:
+            await synapse.start(timeout=60)
+        await page_for(staff.on_call, staff.room_id, f"⏱ {code.group()}", timeout=90)
+        await close(staff, page)
+    finally:
+        await client.stop()
