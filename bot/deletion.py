@@ -28,6 +28,11 @@ class Deletion:
         self._vault = vault
         self._accountability = accountability
 
+    def request(self, participant: str, actor: str, reason: str) -> None:
+        """Record that the deletion must happen, before anyone is told it will: the
+        gateway's forget loop carries it out, after a crash too."""
+        ForgetRequests(self._vault).submit(participant, actor, reason)
+
     async def redact_own_messages(self, room_id: str) -> int:
         """Redact every event the bot sent in ``room_id``; return how many."""
         redacted = 0
@@ -100,3 +105,13 @@ class ForgetRequests:
 
     def done(self, participant: str) -> None:
         self._vault.delete(self._KIND, SYSTEM_OWNER, participant)
+
+    def failed(self, participant: str) -> None:
+        """Keep the request (it is tried again) and let whoever waits see it failed."""
+        record = self._vault.get(self._KIND, SYSTEM_OWNER, participant)
+        if record is not None and not record.get("failed"):
+            self._vault.put(self._KIND, SYSTEM_OWNER, participant, {**record, "failed": True})
+
+    def has_failed(self, participant: str) -> bool:
+        record = self._vault.get(self._KIND, SYSTEM_OWNER, participant)
+        return bool(record is not None and record.get("failed"))

@@ -293,7 +293,7 @@ class Gateway:
             for request in requests.pending():
                 participant = self.registry.get(request["participant"])
                 room = participant.room_id if participant else None
-                await self._guard(
+                forgotten = await self._guard(
                     "forget",
                     self.deletion.forget(
                         request["participant"],
@@ -302,7 +302,11 @@ class Gateway:
                         reason=request["reason"],
                     ),
                 )
-                requests.done(request["participant"])
+                # Done only when it was done; a failed one stays and is tried again.
+                if forgotten:
+                    requests.done(request["participant"])
+                else:
+                    requests.failed(request["participant"])
             await asyncio.sleep(1.0)
 
     async def publish_audit_head(self) -> None:

@@ -217,14 +217,13 @@ class TurnHandler:
                 plan = await self._plan(turn, participant)
                 self._ledger.planned(turn.owner, turn.event_id, plan)
             self._apply(participant, plan, turn, fresh=fresh)
+            if any(effect["type"] == "deletion_requested" for effect in plan.effects):
+                # Durable before the participant hears that it will happen.
+                self._deletion.request(participant.pseudonym, "participant", "participant asked")
             await self._answer(turn.room_id, turn.event_id, participant, plan.replies)
         self._ledger.answered(turn.owner, turn.event_id)
         if any(effect["type"] == "checkin_completed" for effect in plan.effects):
             await self._new_session(participant)
-        if any(effect["type"] == "deletion_requested" for effect in plan.effects):
-            await self._deletion.forget(
-                participant.pseudonym, turn.room_id, actor="participant", reason="participant asked"
-            )
         logs.event(
             "turn_answered",
             participant=participant.pseudonym,

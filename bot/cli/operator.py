@@ -65,9 +65,16 @@ def run_forget(code: str, reason: str) -> int:
     while time.monotonic() < deadline:
         vault = _open(config)
         try:
-            if not ForgetRequests(vault).is_pending(pseudonym):
+            requests = ForgetRequests(vault)
+            if not requests.is_pending(pseudonym):
                 print(f"{code}: the gateway left their room and destroyed their data key.")
                 return 0
+            if requests.has_failed(pseudonym):
+                print(
+                    f"{code}: the gateway could not carry out the deletion yet (see its log: "
+                    "forget_failed); it keeps trying."
+                )
+                return 1
         finally:
             vault.close()
         time.sleep(0.5)

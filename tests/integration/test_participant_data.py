@@ -127,3 +127,34 @@ async def test_a_second_gateway_and_a_key_rotation_refuse_beside_the_running_gat
     rotated = await asyncio.to_thread(samtal, running_stack, "keys", "rotate")
     assert rotated.returncode == 1 and "stop samtal first" in rotated.stdout
     assert kek.read_bytes() == before
+
+
+async def test_a_confirmed_deletion_survives_a_crash_right_after_the_answer(
+    running_stack: RunningStack,
+) -> None:
+    client = await running_stack.new_client("leaver", enroll_language="sv")
+    matrix_id = str(client.client.user_id)
+    try:
+        room = await client.open_chat(running_stack.bot_user_id)
+        for text in ("hej", "ja", "radera mina uppgifter"):
+            await client.send(room, text)
+            await client.replies(room, 1, timeout=30)
+            await client.quiet_for(room, 1)
+        await client.send(room, "ja")
+        heard = " ".join(await client.replies(room, 1, timeout=30))
+        assert "raderas" in heard
+        # The participant has been told; the gateway dies before it could act.
+        await running_stack.stack.kill_gateway()
+        await running_stack.stack.start_gateway()
+        async with asyncio.timeout(30):
+            while True:
+                vault = open_vault(running_stack)
+                try:
+                    gone = ParticipantRegistry(vault).find(matrix_id) is None
+                finally:
+                    vault.close()
+                if gone:
+                    break
+                await asyncio.sleep(0.5)
+    finally:
+        await client.stop()
