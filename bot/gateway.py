@@ -201,8 +201,10 @@ class Gateway:
         await asyncio.sleep(0)
         if not complete:
             # The sync position stays put, so the batch is replayed; turns already
-            # taken in are skipped by the ledger, failed ones get another try.
+            # taken in are skipped by the ledger, failed ones get another try. Late-
+            # decrypted events stay queued for the same reason.
             raise BatchIncomplete("a turn could not be taken in and will be retried")
+        self.undecryptable.taken([event.event_id for _, event in retried.ready])
 
     def _ask_to_resend(self, lost: Lost) -> None:
         """A participant's message that never decrypted: ask for it again, in their

@@ -74,7 +74,7 @@ class UndecryptableQueue:
             event_id = str(source.get("event_id", ""))
             decrypted = self._try(record)
             if isinstance(decrypted, (Event, BadEvent)) and not isinstance(decrypted, MegolmEvent):
-                self._vault.delete(_KIND, SYSTEM_OWNER, event_id)
+                # Kept until ``taken``: if intake fails, the next batch tries it again.
                 result.ready.append((record["room_id"], decrypted))
                 logs.event("message_decrypted_late")
             elif now - float(record["first_seen"]) > self._max_wait:
@@ -85,6 +85,11 @@ class UndecryptableQueue:
                 )
                 logs.warning("message_undecryptable_lost", lost_total=self.lost_total)
         return result
+
+    def taken(self, event_ids: list[str]) -> None:
+        """Late-decrypted events that intake has taken in: their ciphertext can go."""
+        for event_id in event_ids:
+            self._vault.delete(_KIND, SYSTEM_OWNER, event_id)
 
     def _try(self, record: dict[str, Any]) -> Any | None:
         event = MegolmEvent.from_dict(record["source"])

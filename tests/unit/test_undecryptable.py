@@ -3,9 +3,12 @@ to send it again; one that is still within its wait is kept."""
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
-from nio import AsyncClient, AsyncClientConfig, MegolmEvent
+import vodozemac
+from nio import AsyncClient, AsyncClientConfig, MegolmEvent, RoomMessageText
+from nio.crypto.sessions import InboundGroupSession
 
 from bot.matrix.undecryptable import MAX_WAIT_SECONDS, Lost, UndecryptableQueue
 from safety.vault import Vault, load_or_create_key_file
@@ -35,7 +38,7 @@ def undecryptable() -> MegolmEvent:
     return event
 
 
-def test_an_event_that_never_decrypts_is_lost_once_and_counted(tmp_path: Path) -> None:
+def bot_client(tmp_path: Path) -> AsyncClient:
     client = AsyncClient(
         "http://localhost",
         BOT,
@@ -45,6 +48,11 @@ def test_an_event_that_never_decrypts_is_lost_once_and_counted(tmp_path: Path) -
     )
     client.user_id = BOT  # as after a login
     client.load_store()  # a real Olm account, no homeserver needed
+    return client
+
+
+def test_an_event_that_never_decrypts_is_lost_once_and_counted(tmp_path: Path) -> None:
+    client = bot_client(tmp_path)
     vault = Vault(tmp_path / "vault.db", load_or_create_key_file(tmp_path / "kek", create=True))
     try:
         queue = UndecryptableQueue(client, vault)
@@ -55,5 +63,52 @@ def test_an_event_that_never_decrypts_is_lost_once_and_counted(tmp_path: Path) -
         assert gone.lost == [Lost("!r:localhost", ALICE, "$lost")]
         assert queue.lost_total == 1
         assert queue.retry(now=1000.0 + 2 * MAX_WAIT_SECONDS).lost == []
+    finally:
+        vault.close()
+
+
+def test_a_late_decrypted_event_stays_queued_until_intake_took_it(tmp_path: Path) -> None:
+    client = bot_client(tmp_path)
+    sender_key = "IlRMeOPX2e0MurIyfWEucYBRVOEEUMrOHqn/8mLqMjA"
+    room = "!r:localhost"
+    outbound = vodozemac.GroupSession()
+    session_key = outbound.session_key.to_base64()  # before the ratchet moves on
+    plaintext = {"type": "m.room.message", "content": {"msgtype": "m.text", "body": "hej"}}
+    ciphertext = outbound.encrypt(json.dumps({**plaintext, "room_id": room}).encode())
+    event = MegolmEvent.from_dict(
+        {
+            "type": "m.room.encrypted",
+            "event_id": "$late",
+            "sender": ALICE,
+            "origin_server_ts": 1,
+            "content": {
+                "algorithm": "m.megolm.v1.aes-sha2",
+                "ciphertext": ciphertext.to_base64(),
+                "device_id": "ALICEDEV",
+                "sender_key": sender_key,
+                "session_id": outbound.session_id,
+            },
+        }
+    )
+    assert isinstance(event, MegolmEvent)
+    event.room_id = room
+    vault = Vault(tmp_path / "vault.db", load_or_create_key_file(tmp_path / "kek", create=True))
+    try:
+        queue = UndecryptableQueue(client, vault)
+        queue.keep(event, now=1000.0)
+        assert queue.retry(now=1001.0).ready == []  # its key has not come
+        # The room key arrives (a forwarded key, or the sender's device shares it).
+        session = InboundGroupSession(session_key, "ed25519-key", sender_key, room)
+        assert client.olm is not None
+        client.olm.inbound_group_store.add(session)
+        first = queue.retry(now=1002.0)
+        assert [(r, e.body) for r, e in first.ready if isinstance(e, RoomMessageText)] == [
+            (room, "hej")
+        ]
+        # Intake failed (the batch is replayed): the event must still be there.
+        again = queue.retry(now=1003.0)
+        assert [e.event_id for _, e in again.ready] == ["$late"]
+        queue.taken(["$late"])
+        assert queue.retry(now=1004.0).ready == []
     finally:
         vault.close()
