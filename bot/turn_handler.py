@@ -282,7 +282,9 @@ class TurnHandler:
             # Rasa reads text starting with "/" as an intent: a participant must not be
             # able to type "/EXTERNAL_risk_detected" or any other intent by hand.
             text_for_rasa = turn.text.lstrip().lstrip("/") or turn.text
-            messages = await self._rasa.message(participant.pseudonym, text_for_rasa, metadata)
+            messages = await self._rasa.message(
+                participant.pseudonym, text_for_rasa, metadata, message_id=turn.event_id
+            )
         except RasaUnavailable as exc:
             logs.warning("dialogue_unavailable", participant=participant.pseudonym, error=str(exc))
             return TurnPlan(replies=(text("dialogue_unavailable", language),))

@@ -11,6 +11,13 @@ Rasa's own ``RestInput`` has two faults for samtal:
 This channel keeps the same URL and answer, asks for the gateway's token (the
 ``token`` query parameter, as on Rasa's HTTP API, or a bearer header), and logs
 only what kind of failure happened.
+
+It also makes a turn idempotent. The gateway sends each message with its
+Matrix event id as ``message_id``. If the gateway crashed after Rasa answered
+but before it stored the answer, it sends the same message again; running it
+again would move a check-in form on twice. So a message whose id the
+conversation already holds is not run again: the answer Rasa gave then is
+returned as it was.
 """
 
 from __future__ import annotations
@@ -22,6 +29,7 @@ from typing import Any
 import structlog
 from rasa.core.channels.channel import CollectingOutputChannel, UserMessage
 from rasa.core.channels.rest import RestInput
+from rasa.shared.core.events import BotUttered, UserUttered
 from sanic import Blueprint, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
@@ -66,6 +74,13 @@ class TokenRestInput(RestInput):
             if not isinstance(sender, str) or not sender or not isinstance(text, str):
                 return response.json({"error": "sender and message are required"}, status=400)
             metadata = body.get("metadata")
+            message_id = body.get("message_id")
+            message_id = message_id if isinstance(message_id, str) and message_id else None
+            if message_id is not None:
+                earlier = await answered_before(request, sender, message_id)
+                if earlier is not None:
+                    structlogger.info("samtal.rest.turn_replayed")
+                    return response.json(earlier)
             collector = CollectingOutputChannel()
             try:
                 await on_new_message(
@@ -75,6 +90,7 @@ class TokenRestInput(RestInput):
                         sender,
                         input_channel=self.name(),
                         metadata=metadata if isinstance(metadata, dict) else None,
+                        message_id=message_id,
                     )
                 )
             except CancelledError:
@@ -85,3 +101,33 @@ class TokenRestInput(RestInput):
             return response.json(collector.messages)
 
         return webhook
+
+
+async def answered_before(
+    request: Request, sender: str, message_id: str
+) -> list[dict[str, Any]] | None:
+    """What the bot answered to ``message_id`` in this conversation, or None if the
+    conversation has no such message."""
+    tracker = await request.app.ctx.agent.tracker_store.retrieve(sender)
+    if tracker is None:
+        return None
+    answer: list[dict[str, Any]] | None = None
+    for event in tracker.events:
+        if isinstance(event, UserUttered):
+            if answer is not None:
+                break  # the next message: the answer is complete
+            if event.message_id == message_id:
+                answer = []
+        elif answer is not None and isinstance(event, BotUttered):
+            answer.append(
+                {
+                    key: value
+                    for key, value in {
+                        "recipient_id": sender,
+                        "text": event.text,
+                        "custom": event.data.get("custom"),
+                    }.items()
+                    if value is not None
+                }
+            )
+    return answer

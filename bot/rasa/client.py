@@ -41,9 +41,17 @@ class RasaClient:
         return self._session
 
     async def message(
-        self, sender: ParticipantId, text: str, metadata: Mapping[str, Any]
+        self,
+        sender: ParticipantId,
+        text: str,
+        metadata: Mapping[str, Any],
+        message_id: str | None = None,
     ) -> list[dict[str, Any]]:
-        body = {"sender": sender, "message": text, "metadata": dict(metadata)}
+        """One turn. With ``message_id`` (the Matrix event id), sending the same message
+        again returns the first answer instead of running the turn twice."""
+        body: dict[str, Any] = {"sender": sender, "message": text, "metadata": dict(metadata)}
+        if message_id is not None:
+            body["message_id"] = message_id
         return await self._post_list("/webhooks/rest/webhook", body)
 
     async def post_json(self, path: str, body: Mapping[str, Any]) -> Any:

@@ -96,3 +96,33 @@ async def test_a_turn_cut_off_mid_way_leaves_no_text_in_rasas_log(
     written = log.read_bytes()
     leaks = [form for form in leak_forms(canary) if form.encode() in written]
     assert leaks == []
+
+
+async def test_a_message_sent_again_is_answered_as_before_and_not_run_twice(
+    running_stack: RunningStack,
+) -> None:
+    """A gateway that crashed after Rasa answered sends the message again: the check-in
+    form must not move on twice."""
+    url = running_stack.stack.rasa_url + WEBHOOK
+    token = running_stack.stack.layout.read_secret("rasa.token")
+    sender = f"replay-{secrets.token_hex(4)}"
+    metadata = {"language": "sv"}
+
+    async def turn(text: str, message_id: str) -> object:
+        body = {"sender": sender, "message": text, "metadata": metadata, "message_id": message_id}
+        status, answer = await post(url, body, token=token)
+        assert status == 200
+        return answer
+
+    await turn("hej", "$m1")
+    first = await turn("ja", "$m2")
+    again = await turn("ja", "$m2")
+    assert again == first and first
+    tracker_url = f"{running_stack.stack.rasa_url}/conversations/{sender}/tracker"
+    async with (
+        aiohttp.ClientSession() as http,
+        http.get(tracker_url, params={"token": token}) as response,
+    ):
+        events = (await response.json())["events"]
+    said = [e.get("message_id") for e in events if e.get("event") == "user"]
+    assert said.count("$m2") == 1
