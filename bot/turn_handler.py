@@ -140,7 +140,9 @@ class TurnHandler:
         signals = tuple(sorted({s.category for s in assessment.signals}))
         if assessment.level in _PAGED:
             quote = without_matrix_ids(inbound.text)
-            self._escalations.raise_for(participant, assessment.level.value, signals, quote)
+            self._escalations.raise_for(
+                participant, assessment.level.value, signals, quote, inbound.event_id
+            )
         self._memory.message(
             participant, assessment.level, (s.category for s in assessment.signals)
         )
@@ -343,7 +345,9 @@ class TurnHandler:
             return
         if RiskLevel(level).rank <= RiskLevel(turn.level).rank:
             return  # the screen already paged at this level or higher
-        self._escalations.raise_for(participant, level, tuple(sorted(signals)), turn.text)
+        self._escalations.raise_for(
+            participant, level, tuple(sorted(signals)), turn.text, f"{turn.event_id} dialogue"
+        )
         self._memory.message(participant, RiskLevel(level))
 
     async def _new_session(self, participant: Participant) -> None:

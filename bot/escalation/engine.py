@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import time
 from collections.abc import Callable
+from dataclasses import replace
 
 import aiohttp
 
@@ -72,18 +73,29 @@ class EscalationEngine:
         self._traffic = traffic
 
     def raise_for(
-        self, participant: Participant, level: str, signals: tuple[str, ...], text: str | None
+        self,
+        participant: Participant,
+        level: str,
+        signals: tuple[str, ...],
+        text: str | None,
+        event_id: str | None = None,
     ) -> Escalation:
         """Persist a new escalation now; the dispatcher pages within the same tick.
 
         A further risky message from someone whose case is still open goes into that
         case (the people paged hear of it) instead of opening one more: a flood from
         one person must not open dozens of escalations and bury everyone else's."""
+        if event_id is not None:
+            for earlier in self._store.all_of(participant.pseudonym):
+                if event_id in earlier.events:
+                    return earlier  # the same message again, after a failed intake
         quote = inert_quote(text) if (text is not None and self._config.quote_message) else None
         now = time.time()
         for open_case in self._store.unresolved_for(participant.pseudonym):
             if absorbs(open_case, level, now, COALESCE_WINDOW_SECONDS):
-                folded = further_message(open_case, quote, now, FURTHER_NOTICE_GAP_SECONDS)
+                folded = further_message(
+                    open_case, quote, now, FURTHER_NOTICE_GAP_SECONDS, event_id
+                )
                 self._store.save(folded)
                 if folded.unsent():
                     self._traffic.page_waiting()
@@ -106,6 +118,8 @@ class EscalationEngine:
             now=now,
             policy=self._config.policy,
         )
+        if event_id is not None:
+            esc = replace(esc, events=(event_id,))
         self._assigned[participant.pseudonym] = participant.mediator
         self._store.save(esc)
         self._traffic.page_waiting()

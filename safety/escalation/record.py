@@ -47,6 +47,9 @@ class Escalation:
     # Later risky messages from the same person, folded into this escalation.
     further: int = 0
     last_further_at: float | None = None
+    # The messages (Matrix event ids) that raised or fed it: a replayed message
+    # raises nothing twice.
+    events: tuple[str, ...] = ()
 
     @property
     def is_open(self) -> bool:
@@ -74,6 +77,7 @@ class Escalation:
                 ),
                 "sent": tuple(record["sent"]),
                 "notice_events": tuple(record["notice_events"]),
+                "events": tuple(record.get("events", ())),
             }
         )
 
@@ -162,12 +166,17 @@ def absorbs(esc: Escalation, level: str, now: float, window_seconds: float) -> b
 
 
 def further_message(
-    esc: Escalation, quote: str | None, now: float, min_gap_seconds: float
+    esc: Escalation,
+    quote: str | None,
+    now: float,
+    min_gap_seconds: float,
+    event_id: str | None = None,
 ) -> Escalation:
     """Fold one more risky message into ``esc``. The people already paged hear of it,
     at most once per ``min_gap_seconds``; a flood is counted, not paged message by
     message, so one person cannot bury the staff room."""
-    esc = _note(replace(esc, further=esc.further + 1), now, "further", "")
+    events = esc.events if event_id is None else (*esc.events, event_id)
+    esc = _note(replace(esc, further=esc.further + 1, events=events), now, "further", "")
     if esc.last_further_at is not None and now - esc.last_further_at < min_gap_seconds:
         return esc
     esc = replace(esc, last_further_at=now)

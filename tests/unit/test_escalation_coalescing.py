@@ -3,14 +3,24 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
+from typing import cast
 
+from bot.config import EscalationConfig
+from bot.core.model import Participant
 from bot.escalation.batching import (
     MAX_MESSAGE_BYTES,
     combined_body,
     encoded_size,
     group_by_size,
 )
+from bot.escalation.engine import EscalationEngine
+from bot.escalation.staff_room import StaffRoom
+from bot.escalation.store import EscalationStore
 from bot.escalation.texts import notice_body
+from bot.ids import MatrixUserId, ParticipantId
+from bot.matrix.sender import Sender
+from bot.matrix.traffic import Traffic
 from safety.escalation.policy import EscalationPolicy
 from safety.escalation.record import (
     Escalation,
@@ -20,9 +30,13 @@ from safety.escalation.record import (
     open_escalation,
     resolve,
 )
+from safety.vault import Vault, load_or_create_key_file
 
 POLICY = EscalationPolicy(ack_seconds={"imminent": 60, "high": 600, "handoff": 900})
 HOUR = 3600.0
+PERSON = Participant(
+    pseudonym=ParticipantId("pabc"), matrix_id=MatrixUserId("@alice:x"), language="sv"
+)
 
 
 def opened(level: str = "high", now: float = 1000.0) -> Escalation:
@@ -102,3 +116,31 @@ def test_small_notices_share_one_message_up_to_the_count() -> None:
 def test_a_notice_too_large_alone_goes_alone() -> None:
     parts = ["small", "x" * 100, "small again"]
     assert group_by_size(parts, max_bytes=80) == [[0], [1], [2]]
+
+
+def engine(tmp_path: Path) -> tuple[EscalationEngine, EscalationStore, Vault]:
+    vault = Vault(tmp_path / "vault.db", load_or_create_key_file(tmp_path / "kek", create=True))
+    store = EscalationStore(vault)
+    config = EscalationConfig(
+        on_call=("@jour:x",), supervisors=("@handledare:x",), quote_message=True, policy=POLICY
+    )
+    # raise_for only persists; the staff room and the sender are used by the dispatcher.
+    room = cast(StaffRoom, None)
+    sender = cast(Sender, None)
+    return EscalationEngine(config, store, room, sender, Traffic()), store, vault
+
+
+async def test_the_same_message_raises_nothing_twice(tmp_path: Path) -> None:
+    escalations, store, vault = engine(tmp_path)
+    try:
+        first = escalations.raise_for(PERSON, "imminent", ("weapon",), "kniven", "$e1")
+        # A failed intake replays the message: no second case, no further message.
+        again = escalations.raise_for(PERSON, "imminent", ("weapon",), "kniven", "$e1")
+        assert again.code == first.code
+        assert again.further == 0
+        later = escalations.raise_for(PERSON, "high", ("weapon",), "igen", "$e2")
+        assert later.code == first.code and later.further == 1
+        assert escalations.raise_for(PERSON, "high", ("weapon",), "igen", "$e2").further == 1
+        assert len(store.all_of(PERSON.pseudonym)) == 1
+    finally:
+        vault.close()
