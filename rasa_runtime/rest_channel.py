@@ -36,7 +36,8 @@ from sanic.response import HTTPResponse
 
 from rasa_runtime.tokens import presented_token, read_token, token_matches
 
-structlogger = structlog.get_logger()
+# Under "rasa": Rasa sets that logger to INFO, the rest (its libraries) to ERROR.
+structlogger = structlog.get_logger("rasa.samtal_rest")
 
 
 class TokenRestInput(RestInput):
@@ -82,6 +83,7 @@ class TokenRestInput(RestInput):
                     structlogger.info("samtal.rest.turn_replayed")
                     return response.json(earlier)
             collector = CollectingOutputChannel()
+            structlogger.info("samtal.rest.turn_started")  # no sender, no text
             try:
                 await on_new_message(
                     UserMessage(

@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 
 import pytest
-from nio import JoinResponse, RoomGetStateEventResponse, RoomInviteResponse
+from nio import JoinResponse, RoomGetStateEventResponse, RoomInviteResponse, RoomSendResponse
 
 from tests.conftest import RunningStack, Staff
 from tests.integration.test_escalation import close, page_for
@@ -46,6 +46,7 @@ async def test_unencrypted_room_gets_the_refusal(running_stack: RunningStack) ->
 
 
 IMMINENT_SV = "jag är på väg hem till henne med kniven nu"
+UNENCRYPTED_IMMINENT_SV = "jag åker hem till henne nu med kniven, i kväll dör hon"
 
 
 async def test_risk_in_an_unencrypted_room_is_screened_and_paged(
@@ -56,8 +57,13 @@ async def test_risk_in_an_unencrypted_room_is_screened_and_paged(
         room = await client.open_chat(
             running_stack.bot_user_id, encrypted=False, wait_for_join=False
         )
-        # Written at once, before the bot has refused the room and left it.
-        await client.send(room, IMMINENT_SV)
+        # Written at once, before the bot has refused the room and left it. The room
+        # is not encrypted, so the homeserver holds this text in the clear: it is sent
+        # past the recording client, and the canary does not look for it.
+        sent = await client.client.room_send(
+            room, "m.room.message", {"msgtype": "m.text", "body": UNENCRYPTED_IMMINENT_SV}
+        )
+        assert isinstance(sent, RoomSendResponse)
         who = running_stack.participant_code(str(client.client.user_id))
         page = await page_for(staff.mediator, staff.room_id, f"participant {who}")
         assert "IMMINENT" in page

@@ -24,6 +24,7 @@ pytestmark = pytest.mark.integration
 CANARY = "kanariefågel-7c1e9b"
 # How Rasa's own channel and samtal's report a turn whose client hung up.
 CANCEL_MARKERS = (b"rest.message.received.timeout", b"samtal.rest.turn_cancelled")
+TURN_STARTED = b"samtal.rest.turn_started"
 
 
 # The homeserver necessarily knows who is in which room; that is metadata it
@@ -54,9 +55,13 @@ async def test_a_gateway_killed_mid_turn_leaves_no_text_behind(
         await client.send(room, "hej")
         await client.replies(room, 1, timeout=30)
         await client.quiet_for(room, 1)
-        for delay in (0.3, 0.15, 0.5, 0.8, 1.2):
-            await client.send(room, f"ja, {CANARY} {delay}")
-            await asyncio.sleep(delay)
+        for attempt in range(5):
+            started = rasa_log.read_bytes().count(TURN_STARTED)
+            await client.send(room, f"ja, {CANARY} {attempt}")
+            # Kill the gateway the moment Rasa starts on the turn, while it waits.
+            async with asyncio.timeout(30):
+                while rasa_log.read_bytes().count(TURN_STARTED) == started:
+                    await asyncio.sleep(0.005)
             await running_stack.stack.kill_gateway()
             await running_stack.stack.start_gateway()
             await client.replies(room, 1, timeout=60)  # the message is not lost either
