@@ -130,11 +130,12 @@ async def answer_to(
     *,
     quiet: float,
     contains: str = "",
+    count: int = 1,
 ) -> Answer:
     mark = await client.mark()
     _, sent_at = await client.send_text_at(room, text)
     got = await client.wait_messages(
-        room, mark, sender=sender, contains=contains, timeout=60, quiet=quiet
+        room, mark, sender=sender, contains=contains, count=count, timeout=60, quiet=quiet
     )
     if got.undecryptable:
         raise RuntimeError(f"Element could not decrypt {len(got.undecryptable)} message(s)")
@@ -214,15 +215,26 @@ async def reply_part(who: Participant, echo_id: str, rasa: RasaClient) -> list[t
 
 
 async def crowd_part(
-    crowd: list[Participant], mediator: ElementClient, staff_room: str, echo_id: str
+    crowd: list[Participant],
+    mediator: ElementClient,
+    staff_room: str,
+    echo_id: str,
+    intro_messages: int,
 ) -> list[float]:
-    """Section 3; returns the spans of the crowd's consent introductions."""
+    """Section 3; returns the spans of the crowd's consent introductions.
+
+    Under load the introduction's messages can come further apart than any quiet
+    period, so each one is awaited until it has as many messages as it had alone.
+    """
     bot = user_id(BOT)
     # The first message in a room shares its keys first; the bot's rooms pay that in the
     # introduction, measured as a new participant meets it, the echo rooms here.
     await asyncio.gather(*(echo_sample(p, echo_id, "warm-up") for p in crowd))
     intros = await asyncio.gather(
-        *(answer_to(p.client, p.bot_room, "hej", bot, quiet=ANSWER_QUIET_S) for p in crowd)
+        *(
+            answer_to(p.client, p.bot_room, "hej", bot, quiet=ANSWER_QUIET_S, count=intro_messages)
+            for p in crowd
+        )
     )
     await asyncio.sleep(2)
     echo: list[float] = []
@@ -330,7 +342,8 @@ async def run() -> None:
             *(open_participant(users, stack, shared, echo_id, limit) for _ in range(CROWD))
         )
         print(f"\n{CROWD} more Element participants ready in {time.monotonic() - opening:.0f} s")
-        crowd_spans = await crowd_part(list(crowd), mediator, staff_room, echo_id)
+        intro_messages = alone[0][1].messages
+        crowd_spans = await crowd_part(list(crowd), mediator, staff_room, echo_id, intro_messages)
         print_bursts(alone, crowd_spans)
         elapsed = time.monotonic() - started
         print(f"\nload average {os.getloadavg()[0]:.1f} at the end; {elapsed:.0f} s in all")
