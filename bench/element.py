@@ -38,7 +38,7 @@ from bot.ids import ParticipantId
 from bot.launcher.layout import StackLayout
 from bot.launcher.stack import BOT, DEMO_MEDIATOR, STAFF_SECRETS, Stack, user_id
 from bot.rasa.client import RasaClient
-from tests.support.element import ElementClient, ElementUsers
+from tests.support.element import ElementClient, ElementUsers, Received
 
 PROJECT = Path(__file__).resolve().parents[1]
 # Element's "exclude insecure devices" mode ("only_signed") shares room keys only with
@@ -137,12 +137,21 @@ async def answer_to(
     got = await client.wait_messages(
         room, mark, sender=sender, contains=contains, count=count, timeout=60, quiet=quiet
     )
-    if got.undecryptable:
-        raise RuntimeError(f"Element could not decrypt {len(got.undecryptable)} message(s)")
-    arrivals = sorted(m.arrived_at for m in got.messages if m.arrived_at is not None)
+    arrivals = arrivals_of(got)
     return Answer(
         (arrivals[0] - sent_at) * 1000, (arrivals[-1] - arrivals[0]) * 1000, len(arrivals)
     )
+
+
+def arrivals_of(received: Received) -> list[float]:
+    """When each message became readable, in order; a figure that includes a message
+    Element could not decrypt would measure nothing, so the run stops there."""
+    if received.undecryptable:
+        raise RuntimeError(f"Element could not decrypt {len(received.undecryptable)} message(s)")
+    arrivals = [m.arrived_at for m in received.messages]
+    if None in arrivals:
+        raise RuntimeError("the Element driver gave a message without its arrival time")
+    return sorted(a for a in arrivals if a is not None)
 
 
 async def open_participant(
@@ -251,8 +260,7 @@ async def crowd_part(
             ),
             who.client.wait_messages(who.bot_room, mark, sender=bot, timeout=60),
         )
-        page_at = min(m.arrived_at or 0.0 for m in paged.messages)
-        reply_at = min(m.arrived_at or 0.0 for m in answered.messages)
+        page_at, reply_at = arrivals_of(paged)[0], arrivals_of(answered)[0]
         return (page_at - sent_at) * 1000, (reply_at - sent_at) * 1000
 
     for round_no in range(CROWD_ROUNDS):
@@ -304,8 +312,7 @@ async def run() -> None:
     stack = Stack(
         project=PROJECT, layout=StackLayout(home), for_tests=True, ack_seconds=LONG_DEADLINES
     )
-    users = ElementUsers("", home / "element")
-    users.log_dir.mkdir()
+    clients: list[ElementClient] = []
     print(f"Element's SDK in '{ISOLATION}' mode; load average {os.getloadavg()[0]:.1f} at start")
     started = time.monotonic()
     try:
@@ -313,7 +320,8 @@ async def run() -> None:
         await stack.provision(hs_layout)
         await stack.start_rasa()
         await stack.start_gateway()
-        users.homeserver = stack.homeserver_url
+        users = ElementUsers(stack.homeserver_url, home / "element", clients)
+        users.log_dir.mkdir()
         shared = hs_layout.read_registration_secret()
         await stack.exempt_from_rate_limits(user_id(DEMO_MEDIATOR))
         mediator = await users.open(
@@ -348,7 +356,8 @@ async def run() -> None:
         elapsed = time.monotonic() - started
         print(f"\nload average {os.getloadavg()[0]:.1f} at the end; {elapsed:.0f} s in all")
     finally:
-        await asyncio.gather(*(client.close() for client in users.clients), return_exceptions=True)
+        # The stack goes with the run, so nobody logs out: every driver is just stopped.
+        await asyncio.gather(*(client.close() for client in clients), return_exceptions=True)
         await stack.stop()
 
 
