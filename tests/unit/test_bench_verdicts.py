@@ -1,15 +1,18 @@
-"""The Element benchmark's verdicts hold each figure to its target's limit."""
+"""The Element benchmark's verdicts hold each figure to its target's limit, and a
+figure is only taken from messages Element could read."""
 
 from __future__ import annotations
 
 import pytest
 
 from bench.element import (
+    arrivals_of,
     burst_verdict,
     crowd_reply_verdict,
     escalation_verdict,
     reply_verdict,
 )
+from tests.support.element import Message, Received
 
 
 def test_first_reply_may_take_a_fifth_more_than_echo_and_rasa_together() -> None:
@@ -38,3 +41,13 @@ def test_one_slow_participant_fails_the_crowd_reply_target() -> None:
 def test_a_verdict_says_whether_it_is_met() -> None:
     assert str(escalation_verdict(900, echo_p99=1000)).endswith("→ met")
     assert str(escalation_verdict(1300, echo_p99=1000)).endswith("→ NOT met")
+
+
+def test_a_message_element_could_not_decrypt_stops_the_figure() -> None:
+    readable = Message("$a", "@samtal:localhost", "hej", "m.notice", None, None, 12.5)
+    earlier = Message("$b", "@samtal:localhost", "hej", "m.notice", None, None, 12.0)
+    assert arrivals_of(Received([readable, earlier], [], 2)) == [12.0, 12.5]
+    with pytest.raises(RuntimeError, match="could not decrypt 1"):
+        arrivals_of(Received([readable], [{"event_id": "$c"}], 2))
+    with pytest.raises(RuntimeError, match="arrival time"):
+        arrivals_of(Received([Message("$d", "@samtal:localhost", "", "", None, None)], [], 1))
