@@ -94,7 +94,7 @@ rasa-nlu-cv: setup
 rasa-audit: setup
 	$(VENV)/bin/python -m bot.cli.audit_dialogues --static
 
-bench: setup
+bench: setup element-setup
 	$(VENV)/bin/python -m bench
 
 clean:

@@ -5,7 +5,14 @@ from __future__ import annotations
 import importlib
 import sys
 
-SUITES = ("bench.screen", "bench.vault", "bench.tracker", "bench.roundtrip", "bench.escalation")
+SUITES = (
+    "bench.screen",
+    "bench.vault",
+    "bench.tracker",
+    "bench.roundtrip",
+    "bench.escalation",
+    "bench.element",
+)
 
 
 def main() -> None:

@@ -45,8 +45,14 @@ const ISOLATION = {
 
 let client = null;
 let password = null;
+let echoing = false;
 // Every timeline event seen, in arrival order; a "mark" is a position in this list.
 const seen = [];
+// When each event was decrypted (ms since the epoch), for the benchmarks' arrival times.
+const decryptedAt = new WeakMap();
+// Milliseconds since the epoch with sub-millisecond resolution, comparable with Python's
+// time.time() on the same machine.
+const now = () => performance.timeOrigin + performance.now();
 
 class CommandError extends Error {
     constructor(name, message, details = {}) {
@@ -81,7 +87,7 @@ async function until(what, timeoutMs, probe) {
     }
 }
 
-function describe(event) {
+function describe(event, at) {
     const content = event.getContent();
     return {
         seq: null,
@@ -90,6 +96,9 @@ function describe(event) {
         type: event.getType(),
         msgtype: content.msgtype ?? null,
         body: content.body ?? null,
+        // When the user could read it: in the timeline and decrypted, whichever came last
+        // (the SDK may decrypt an event before or after adding it to the timeline).
+        arrived_ms: Math.max(at, decryptedAt.get(event) ?? at),
     };
 }
 
@@ -139,7 +148,10 @@ const commands = {
         await c.initRustCrypto({ useIndexedDB: false });
         c.getCrypto().setDeviceIsolationMode(isolation(args.isolation ?? "only_signed"));
         c.on(sdk.RoomEvent.Timeline, (event, room, toStartOfTimeline) => {
-            if (!toStartOfTimeline && room) seen.push({ roomId: room.roomId, event });
+            if (!toStartOfTimeline && room) seen.push({ roomId: room.roomId, event, at: now() });
+        });
+        c.on(sdk.MatrixEventEvent.Decrypted, (event) => {
+            if (!event.isDecryptionFailure()) decryptedAt.set(event, now());
         });
         // Element joins when the user taps an invite; the tests always tap yes.
         c.on(sdk.RoomMemberEvent.Membership, (_event, member) => {
@@ -231,8 +243,47 @@ const commands = {
 
     async send_text(args) {
         need(args, "room_id", "body");
-        const sent = await started().sendMessage(args.room_id, { msgtype: "m.text", body: args.body });
-        return { event_id: sent.event_id };
+        const c = started();
+        // The moment the user taps send; encrypting and sending are part of the round trip.
+        const sentMs = now();
+        const sent = await c.sendMessage(args.room_id, { msgtype: "m.text", body: args.body });
+        return { event_id: sent.event_id, sent_ms: sentMs };
+    },
+
+    async echo() {
+        // A bare bot, the benchmarks' floor: it answers every text from someone else with
+        // the same text, as a notice, as soon as it can read it. It joins every invite.
+        const c = started();
+        if (echoing) return {};
+        echoing = true;
+        const since = Date.now();
+        const answered = new Set();
+        const answer = (event) => {
+            if (event.getSender() === c.getUserId() || event.getType() !== "m.room.message") return;
+            if (event.isBeingDecrypted() || event.isDecryptionFailure()) return;
+            // Only what is sent from now on; a joined room's history is not a question.
+            if (event.getTs() < since || answered.has(event.getId())) return;
+            const body = event.getContent().body;
+            if (typeof body !== "string") return;
+            answered.add(event.getId());
+            c.sendMessage(event.getRoomId(), { msgtype: "m.notice", body }).catch((error) =>
+                console.warn("echo failed", error.message),
+            );
+        };
+        // Decryption may finish before or after the event joins the timeline: both call.
+        c.on(sdk.RoomEvent.Timeline, (event, room, toStartOfTimeline) => {
+            if (!toStartOfTimeline && room) answer(event);
+        });
+        c.on(sdk.MatrixEventEvent.Decrypted, answer);
+        return {};
+    },
+
+    async rooms() {
+        return {
+            rooms: started()
+                .getRooms()
+                .map((room) => ({ room_id: room.roomId, name: room.name, membership: room.getMyMembership() })),
+        };
     },
 
     async send_reaction(args) {
@@ -256,14 +307,14 @@ const commands = {
             const messages = [];
             const failures = [];
             for (let seq = since; seq < seen.length; seq++) {
-                const { roomId, event } = seen[seq];
+                const { roomId, event, at } = seen[seq];
                 if (roomId !== args.room_id || event.getSender() === c.getUserId()) continue;
                 if (args.sender && event.getSender() !== args.sender) continue;
                 if (event.isDecryptionFailure()) {
-                    failures.push({ ...describe(event), seq, reason: event.decryptionFailureReason });
+                    failures.push({ ...describe(event, at), seq, reason: event.decryptionFailureReason });
                 } else if (event.getType() === "m.room.message" && !event.isBeingDecrypted()) {
                     if ((event.getContent().body ?? "").includes(contains)) {
-                        messages.push({ ...describe(event), seq, event });
+                        messages.push({ ...describe(event, at), seq, event });
                     }
                 }
             }

@@ -52,6 +52,9 @@ class Message:
     msgtype: str
     shield: str | None
     shield_reason: str | None
+    # When Element could show it: in the timeline and decrypted (seconds since the epoch,
+    # the clock of time.time() on the same machine).
+    arrived_at: float | None = None
 
 
 @dataclass(frozen=True)
@@ -159,7 +162,21 @@ class ElementClient:
         return int((await self.call("mark"))["mark"])
 
     async def send_text(self, room_id: str, body: str) -> str:
-        return str((await self.call("send_text", room_id=room_id, body=body))["event_id"])
+        return (await self.send_text_at(room_id, body))[0]
+
+    async def send_text_at(self, room_id: str, body: str) -> tuple[str, float]:
+        """Send ``body``; its event id and when the SDK was handed it (time.time() clock)."""
+        result = await self.call("send_text", room_id=room_id, body=body)
+        return str(result["event_id"]), float(result["sent_ms"]) / 1000
+
+    async def echo(self) -> None:
+        """Become a bare echo bot: every text from someone else comes back as a notice."""
+        await self.call("echo")
+
+    async def rooms(self) -> list[dict[str, str]]:
+        """The rooms Element knows: room_id, name and the user's membership."""
+        rooms: list[dict[str, str]] = (await self.call("rooms"))["rooms"]
+        return rooms
 
     async def send_reaction(self, room_id: str, event_id: str, key: str = "✅") -> str:
         result = await self.call("send_reaction", room_id=room_id, event_id=event_id, key=key)
@@ -196,6 +213,7 @@ class ElementClient:
                 msgtype=m["msgtype"] or "",
                 shield=m["shield"],
                 shield_reason=m["shield_reason"],
+                arrived_at=float(m["arrived_ms"]) / 1000 if m.get("arrived_ms") else None,
             )
             for m in result["messages"]
         ]
