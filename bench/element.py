@@ -44,7 +44,7 @@ PROJECT = Path(__file__).resolve().parents[1]
 # Element's "exclude insecure devices" mode ("only_signed") shares room keys only with
 # devices their owner cross-signed; it needs the bot's device cross-signed. Until then,
 # Element's legacy mode ("all_devices").
-ISOLATION = os.environ.get("SAMTAL_ELEMENT_ISOLATION", "all_devices")
+ISOLATION = os.environ.get("SAMTAL_ELEMENT_ISOLATION", "only_signed")
 LANGUAGE = "sv"
 # Consent, then a whole check-in (the answers the integration tests give).
 CHECKIN = ("ja", "3", "ok", "ja", "nej", "nej", "jobbet", "nej", "min bror", "nej")
@@ -329,6 +329,7 @@ async def run() -> None:
             stack.layout.read_secret(STAFF_SECRETS[DEMO_MEDIATOR]),
             ISOLATION,
         )
+        await mediator.bootstrap_cross_signing()  # as Element does at a first login
         staff_room = await staff_room_of(mediator)
         echo_id, echo_password = await new_user(stack, shared, "echo")
         echo = await users.open(echo_id, echo_password, ISOLATION)
