@@ -201,9 +201,16 @@ def _escalation(section: dict[str, Any], zone_name: str | None) -> EscalationCon
             else None
         ),
     )
+    on_call = _ids(section, "on_call", "escalation")
+    supervisors = _ids(section, "supervisors", "escalation")
+    # Re-escalation goes assigned → on-call → supervisor: with nobody at a step, a
+    # page nobody acknowledged would have nowhere to go.
+    for key, people in (("on_call", on_call), ("supervisors", supervisors)):
+        if not people:
+            raise ConfigError(f"escalation.{key} must name at least one person")
     return EscalationConfig(
-        on_call=_ids(section, "on_call", "escalation"),
-        supervisors=_ids(section, "supervisors", "escalation"),
+        on_call=on_call,
+        supervisors=supervisors,
         quote_message=bool(section.get("quote_message", True)),
         policy=policy,
     )

@@ -213,3 +213,17 @@ def test_sections_of_comments_only_mean_the_defaults(home: Path) -> None:
     empty.update({"storage": None, "checkins": None, "digest": None})
     config = parse_config(empty, home)
     assert config.checkins.tick_seconds == 30 and config.digest_at.hour == 8
+
+
+@pytest.mark.parametrize("key", ["on_call", "supervisors"])
+def test_an_escalation_chain_with_nobody_at_a_step_is_refused(home: Path, key: str) -> None:
+    with pytest.raises(ConfigError, match=f"escalation.{key} must name at least one person"):
+        parse_config(raw(escalation={key: []}), home)
+    with pytest.raises(ConfigError, match=f"escalation.{key} must name at least one person"):
+        parse_config(_without(key), home)
+
+
+def _without(key: str) -> dict[str, Any]:
+    config = raw()
+    del config["escalation"][key]
+    return config
