@@ -2,6 +2,11 @@
 
 The vault key of a participant is their pseudonym, so looking someone up by
 Matrix id needs the pseudonym key but never stores the Matrix id in the clear.
+
+A forgotten participant's data key is destroyed for good, and their old
+pseudonym with it. Someone who comes back and is enrolled again gets a new
+pseudonym (the next generation of the same Matrix id), so nothing of the old
+one can ever be joined to the new.
 """
 
 from __future__ import annotations
@@ -13,9 +18,11 @@ from typing import Any
 from bot.core.model import Participant
 from bot.ids import MatrixUserId, ParticipantId, RoomId, participant_code, pseudonym
 from safety.vault import Vault
+from safety.vault.store import SYSTEM_OWNER
 
 _KIND = "participant"
 _KEY = "profile"
+_GENERATION = "pseudonym_generation"
 TRANSPORT = "matrix"
 
 
@@ -25,7 +32,21 @@ class ParticipantRegistry:
         self._pseudonym_key = vault.derived_key("samtal:pseudonym:v1")
 
     def pseudonym_of(self, matrix_id: str) -> ParticipantId:
-        return pseudonym(self._pseudonym_key, TRANSPORT, matrix_id)
+        first = pseudonym(self._pseudonym_key, TRANSPORT, matrix_id)
+        generation = self._generation(first)
+        if generation == 0:
+            return first
+        return pseudonym(self._pseudonym_key, TRANSPORT, f"{matrix_id}\0{generation}")
+
+    def _generation(self, first: ParticipantId) -> int:
+        # Read each time: `samtal enroll` may run beside the gateway.
+        record = self._vault.get(_GENERATION, SYSTEM_OWNER, first)
+        return int(record["generation"]) if record else 0
+
+    def _next_generation(self, matrix_id: str) -> None:
+        first = pseudonym(self._pseudonym_key, TRANSPORT, matrix_id)
+        record = {"generation": self._generation(first) + 1}
+        self._vault.put(_GENERATION, SYSTEM_OWNER, first, record)
 
     def find(self, matrix_id: str) -> Participant | None:
         record = self._vault.get(_KIND, self.pseudonym_of(matrix_id), _KEY)
@@ -36,6 +57,8 @@ class ParticipantRegistry:
     ) -> Participant:
         """Enrol or update someone; consent already on record is kept."""
         existing = self.find(matrix_id)
+        if existing is None and self._vault.is_shredded(self.pseudonym_of(matrix_id)):
+            self._next_generation(matrix_id)  # back after being forgotten
         if existing is not None:
             updated = dataclasses.replace(
                 existing, language=language, mediator=mediator, schedule=schedule

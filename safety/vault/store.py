@@ -81,6 +81,11 @@ class Vault:
         mac = hmac.new(self._data_key(owner).secret, b"samtal:audit-subject:v1", hashlib.sha256)
         return mac.hexdigest()[:32]
 
+    def is_shredded(self, owner: str) -> bool:
+        """Whether ``owner``'s data key was destroyed (nothing of theirs can be written)."""
+        row = self._store.key(owner)
+        return row is not None and row.shredded
+
     def ensure_key(self, owner: str) -> None:
         """Load or create the owner's data key now, outside any later transaction."""
         self._data_key(owner)
