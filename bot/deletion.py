@@ -15,6 +15,7 @@ from nio import AsyncClient, RoomMessagesResponse
 from bot import logs
 from bot.accountability import Accountability
 from bot.matrix.calls import checked
+from bot.matrix.room_keys import drop_room_keys
 from safety.participant_data import forget
 from safety.vault import Vault
 from safety.vault.store import SYSTEM_OWNER
@@ -65,7 +66,13 @@ class Deletion:
             try:
                 redacted = await self.redact_own_messages(room_id)
                 checked("room_leave", await self._client.room_leave(room_id))
-                logs.event("participant_room_cleared", participant=participant, redacted=redacted)
+                keys = drop_room_keys(self._client, room_id)
+                logs.event(
+                    "participant_room_cleared",
+                    participant=participant,
+                    redacted=redacted,
+                    room_keys_dropped=keys,
+                )
             except Exception as exc:
                 # The shred below still happens: the vault is what samtal controls.
                 logs.warning("room_clear_failed", participant=participant, error=type(exc).__name__)

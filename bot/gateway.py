@@ -295,6 +295,9 @@ class Gateway:
             for request in requests.pending():
                 participant = self.registry.get(request["participant"])
                 room = participant.room_id if participant else None
+                await self._guard(
+                    "close_escalations", self.escalations.close_for_deletion(request["participant"])
+                )
                 forgotten = await self._guard(
                     "forget",
                     self.deletion.forget(

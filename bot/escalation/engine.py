@@ -32,6 +32,7 @@ from safety.escalation.record import (
     Notice,
     absorbs,
     acknowledge,
+    close_on_deletion,
     further_message,
     is_due,
     notice_sent,
@@ -233,6 +234,43 @@ class EscalationEngine:
                 await asyncio.wait_for(self._wake.wait(), TICK_SECONDS)
             except asyncio.TimeoutError:
                 pass
+
+    async def close_for_deletion(self, participant: str) -> None:
+        """Before a participant's data is shredded: close their open cases and tell
+        staff now (the records go with the shred, so nothing could be sent later),
+        then redact the pages that were about them alone."""
+        pages = self._pages_about_only(participant)
+        async with self._lock:
+            now = time.time()
+            closing = []
+            for esc in self._store.unresolved_for(participant):
+                closed = close_on_deletion(esc, now)
+                self._store.save(closed)
+                self._on_change(closed, "closed_on_deletion", "system")
+                closing += [(closed, notice) for notice in closed.unsent()]
+            await self._send_all(closing)
+        room_id = self._room.room_id
+        redacted = 0
+        for event_id in pages:
+            if room_id is None:
+                break
+            try:
+                await self._sender.redact(room_id, event_id, "participant data deleted")
+                redacted += 1
+            except Exception as exc:  # the shred goes ahead; the vault is what we control
+                logs.warning("page_redaction_failed", error=type(exc).__name__)
+        logs.event("pages_redacted_on_deletion", participant=participant, redacted=redacted)
+
+    def _pages_about_only(self, participant: str) -> list[str]:
+        """Staff-room messages about ``participant`` and nobody else (a batch that
+        also pages others stays: their pages must not vanish)."""
+        found: list[str] = []
+        for esc in self._store.all_of(participant):
+            for event_id in esc.notice_events:
+                about = self._store.by_notice_event(event_id)
+                if event_id not in found and all(e.participant == participant for e in about):
+                    found.append(event_id)
+        return found
 
     def change(self, code: str, by: str, *, close: bool) -> Escalation | None:
         esc = self._store.find(code)

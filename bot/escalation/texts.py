@@ -24,6 +24,11 @@ def notice_body(esc: Escalation, notice: Notice, people: tuple[str, ...]) -> str
         return f"✅ {esc.code} acknowledged by {esc.acknowledged_by}."
     if notice.kind == "resolved":
         return f"☑️ {esc.code} resolved."
+    if notice.kind == "deleted":
+        return (
+            f"☑️ {esc.code} closed: participant {esc.participant_code}'s data was deleted. "
+            "Its pages are removed from this room; follow up outside samtal if needed."
+        )
     if notice.kind == "further":
         return _further_body(esc, notice)
     lines = []

@@ -74,6 +74,11 @@ class Sender:
         if missing:
             checked("keys_claim", await self._client.keys_claim(missing))
 
+    async def redact(self, room_id: str, event_id: str, reason: str) -> None:
+        """Remove one of the bot's own messages from the room (its content is dropped
+        by the homeserver; the event's place stays)."""
+        checked("room_redact", await self._client.room_redact(room_id, event_id, reason=reason))
+
     async def typing(self, room_id: str, active: bool) -> None:
         """Show that an answer is coming; typing expires by itself after 15 s."""
         checked("room_typing", await self._client.room_typing(room_id, active, timeout=15_000))

@@ -181,3 +181,12 @@ def further_message(
         return esc
     esc = replace(esc, last_further_at=now)
     return _queue(esc, "further", esc.paged, quote)
+
+
+def close_on_deletion(esc: Escalation, now: float) -> Escalation:
+    """The participant's data is being deleted: the case ends, and staff are told why
+    (their pages and quotes go with the data)."""
+    if esc.state == RESOLVED:
+        return esc
+    esc = replace(esc, state=RESOLVED, deadline=None)
+    return _queue(_note(esc, now, "closed_on_deletion", ""), "deleted", ())

@@ -10,6 +10,7 @@ import re
 import time
 
 import pytest
+from nio import RedactedEvent, RoomGetEventResponse
 
 from bot.chatclient import ChatClient
 from bot.config import load_config
@@ -20,6 +21,7 @@ from bot.state.participants import ParticipantRegistry
 from safety.escalation.record import open_escalation
 from safety.vault import Vault, load_or_create_key_file
 from tests.conftest import RecordingChatClient, RunningStack, Staff
+from tests.support.cli import run_samtal
 
 pytestmark = pytest.mark.integration
 
@@ -275,5 +277,28 @@ async def test_a_page_held_up_by_a_homeserver_outage_is_reported_then_sent(
             await synapse.start(timeout=60)
         await page_for(staff.on_call, staff.room_id, f"⏱ {code.group()}", timeout=90)
         await close(staff, page)
+    finally:
+        await client.stop()
+
+
+async def test_forgetting_a_participant_closes_their_case_and_removes_their_pages(
+    running_stack: RunningStack, staff: Staff
+) -> None:
+    client, room, who = await participant(running_stack)
+    try:
+        await client.send(room, IMMINENT_SV)
+        page = await page_for(staff.mediator, staff.room_id, f"participant {who}")
+        code = CODE.search(page)
+        assert code is not None
+        page_event = staff.mediator.event_id_of(staff.room_id, f"participant {who}")
+        forgotten = await asyncio.to_thread(
+            run_samtal, running_stack.stack.layout.home, "forget", who
+        )
+        assert forgotten.returncode == 0, forgotten.stdout + forgotten.stderr
+        closed = await page_for(staff.supervisor, staff.room_id, f"{code.group()} closed")
+        assert "data was deleted" in closed
+        fetched = await staff.mediator.client.room_get_event(staff.room_id, page_event)
+        assert isinstance(fetched, RoomGetEventResponse)
+        assert isinstance(fetched.event, RedactedEvent)  # the quote left with the data
     finally:
         await client.stop()
