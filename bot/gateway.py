@@ -340,6 +340,7 @@ class Gateway:
         now = time.time()
         for participant in self.registry.all():
             if due_for_shredding(participant, now, self.config.retention_seconds):
+                await self.escalations.close_for_deletion(participant.pseudonym)
                 await self.deletion.forget(
                     participant.pseudonym,
                     participant.room_id,
