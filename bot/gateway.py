@@ -16,6 +16,7 @@ from bot.accountability import Accountability
 from bot.checkin_scheduler import CheckinScheduler
 from bot.config import GatewayConfig
 from bot.core.cross_signing import public_key
+from bot.core.downtime import downtime_notice
 from bot.core.effects import EffectValidator
 from bot.core.kinds import Kind
 from bot.core.model import Inbound
@@ -60,6 +61,8 @@ from safety.escalation.record import Escalation
 MAX_TURN_ATTEMPTS = 3
 RETENTION_EVERY_TICKS = 10
 AUDIT_HEAD_EVERY_TICKS = 3600
+# How often the gateway notes that it is running (for the downtime notice).
+ALIVE_EVERY_TICKS = 5
 
 
 class BatchIncomplete(SamtalError):
@@ -137,6 +140,10 @@ class Gateway:
             memory,
         )
         self._failures: dict[str, int] = {}
+        # For the notice after downtime: when this process came up, and how many
+        # participants' messages from before then it handled in its first sync.
+        self._started_at = time.time()
+        self._late_messages = 0
         self._published_head = -1
         self._process_nonce = secrets.token_hex(4)
         self.workers = RoomWorkers(self.turns.complete)
@@ -191,6 +198,10 @@ class Gateway:
             )
         complete = True
         for inbound in sorted(messages, key=lambda item: item.timestamp_ms):
+            if not self.sync.first_sync_done.is_set() and not self.staff.is_staff_room(
+                inbound.room_id
+            ):
+                self._late_messages += inbound.timestamp_ms < self._started_at * 1000
             if self.staff.is_staff_room(inbound.room_id):
                 # An edited command is not run twice; a photo is no command.
                 if inbound.replaces is None and inbound.kind is Kind.TEXT:
@@ -262,6 +273,25 @@ class Gateway:
                 self.staff_room.members(),
             )
 
+    async def report_downtime(self, last_alive: float | None) -> None:
+        """After the first sync: tell staff how long the gateway was away and how many
+        messages it handled late."""
+        await self.sync.first_sync_done.wait()
+        text = downtime_notice(last_alive, self._started_at, self._late_messages)
+        logs.event(
+            "gateway_back",
+            down_s=None if last_alive is None else round(self._started_at - last_alive, 1),
+            late_messages=self._late_messages,
+        )
+        room_id = self.staff_room.room_id
+        if text is None or room_id is None:
+            return
+        txn = f"samtal-back-{int(self._started_at)}"
+        await self.sender.notice(room_id, text, txn, self.staff_room.members())
+
+    def _alive(self) -> None:
+        self.state.save_alive_at(time.time())
+
     async def ensure_identity(self) -> None:
         """Cross-sign this device, so Element clients see it verified by its owner."""
         seeds = await ensure_identity(
@@ -290,6 +320,8 @@ class Gateway:
             if ticks % RETENTION_EVERY_TICKS == 1:
                 await self._guard("retention", self._apply_retention())
                 await self._guard("digest", self.digest.post_if_due())
+            if ticks % ALIVE_EVERY_TICKS == 0:
+                self._alive()
             if ticks % AUDIT_HEAD_EVERY_TICKS == 1:
                 await self._guard("audit_head", self.publish_audit_head())
             for request in requests.pending():
@@ -365,6 +397,8 @@ class Gateway:
         await self._guard("cross_signing", self.ensure_identity())
         await self.staff_room.ensure()
         logs.event("gateway_started")
+        last_alive = self.state.alive_at()
+        back = asyncio.create_task(self._guard("downtime_report", self.report_downtime(last_alive)))
         escalations = asyncio.create_task(self.escalations.run())
         resume = asyncio.create_task(self._resume_pending())
         forgetting = asyncio.create_task(self._serve_forget_requests())
@@ -372,6 +406,9 @@ class Gateway:
         try:
             await self.sync.run()
         finally:
+            back.cancel()
+            with contextlib.suppress(Exception):
+                self._alive()  # a clean stop: the downtime starts now
             resume.cancel()
             forgetting.cancel()
             checkins.cancel()

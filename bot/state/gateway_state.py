@@ -39,6 +39,15 @@ class GatewayState:
     def forget_room_marker(self, room_id: str) -> None:
         self._vault.delete("sync", SYSTEM_OWNER, f"room {room_id}")
 
+    def alive_at(self) -> float | None:
+        """When the gateway last said it was running (every few seconds, and at a
+        clean stop)."""
+        record = self._vault.get("sync", SYSTEM_OWNER, "alive_at")
+        return None if record is None else float(record["at"])
+
+    def save_alive_at(self, moment: float) -> None:
+        self._vault.put("sync", SYSTEM_OWNER, "alive_at", {"at": moment})
+
     def login(self) -> Login | None:
         record = self._vault.get("login", SYSTEM_OWNER, "bot")
         return None if record is None else Login(**record)
