@@ -79,7 +79,13 @@ async def send_after_pages(
     expected: frozenset[str],
 ) -> None:
     """Ordinary messages, in order, each behind any waiting page; transaction ids
-    derive from ``txn_key`` so a resend reaches the reader once."""
-    for index, body in enumerate(texts):
-        async with traffic.reply_slot():
+    derive from ``txn_key`` so a resend reaches the reader once.
+
+    One answer holds its slot for all its messages, so a participant reads them
+    together (the consent introduction is seven) instead of interleaved with
+    everyone else's; a page raised meanwhile still goes before the next one."""
+    async with traffic.reply_slot():
+        for index, body in enumerate(texts):
+            if index:
+                await traffic.pages_first()
             await sender.notice(room_id, body, transaction_id(txn_key, index), expected)

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Callable
 
-from bot.matrix.traffic import Traffic
+from bot.matrix.traffic import Traffic, send_after_pages
 
 
 async def test_a_reply_waits_while_a_page_is_waiting() -> None:
@@ -90,3 +91,44 @@ async def test_a_stuck_page_holds_replies_back_once_not_on_every_reply() -> None
     assert loop.time() - started >= 0.2
     traffic.pages_sent()
     assert await traffic.pages_first() is True
+
+
+class RecordingSender:
+    """Stands in for the Matrix sender: records what would be sent, in order."""
+
+    def __init__(self, while_sending: dict[str, Callable[[], None]] | None = None) -> None:
+        self.sent: list[str] = []
+        self._while_sending = while_sending or {}
+
+    async def notice(self, room_id: str, text: str, txn_id: str, expected: frozenset[str]) -> str:
+        self._while_sending.get(text, lambda: None)()
+        await asyncio.sleep(0.01)  # a send takes a moment, as over the network
+        self.sent.append(text)
+        return f"$e{len(self.sent)}"
+
+
+async def test_an_answer_arrives_whole_not_interleaved_with_others() -> None:
+    traffic = Traffic(replies_in_flight=1)
+    sender = RecordingSender()
+    answers = [("A0", "A1", "A2"), ("B0", "B1", "B2")]
+    await asyncio.gather(
+        *(
+            send_after_pages(sender, traffic, "!r", texts, f"t{n}", frozenset())  # type: ignore[arg-type]
+            for n, texts in enumerate(answers)
+        )
+    )
+    assert sender.sent == ["A0", "A1", "A2", "B0", "B1", "B2"]
+
+
+async def test_a_page_raised_mid_answer_goes_before_the_rest_of_it() -> None:
+    traffic = Traffic(replies_in_flight=1, page_wait_s=5.0)
+    sender = RecordingSender(while_sending={"A0": traffic.page_waiting})  # a page comes up
+    answer = asyncio.create_task(
+        send_after_pages(sender, traffic, "!r", ("A0", "A1"), "t", frozenset())  # type: ignore[arg-type]
+    )
+    await asyncio.sleep(0.05)
+    assert sender.sent == ["A0"]  # the rest waits for the page
+    sender.sent.append("PAGE")
+    traffic.pages_sent()
+    await answer
+    assert sender.sent == ["A0", "PAGE", "A1"]
