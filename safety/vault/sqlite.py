@@ -13,6 +13,10 @@ from typing import Any
 from safety.errors import StoreError
 from safety.vault.sql import SqlStore
 
+BUSY_TIMEOUT_MS = 10_000
+# A shred waits this long for readers to let the WAL be checkpointed.
+SCRUB_WAIT_MS = 2_000
+
 
 class SqliteDriver:
     dialect = "sqlite"
@@ -26,7 +30,7 @@ class SqliteDriver:
         os.chmod(path, 0o600)
         try:
             self._db = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
-            self._db.execute("PRAGMA busy_timeout=10000")
+            self._db.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
             self._db.execute("PRAGMA journal_mode=WAL")
             # FULL syncs the WAL on every commit: an escalation or a planned turn that
             # was "persisted before sending" survives power loss too (NORMAL would
@@ -66,9 +70,24 @@ class SqliteDriver:
             self.execute("COMMIT")
 
     def scrub(self) -> None:
-        # Old page versions (the wrapped key before it was destroyed) live in the
-        # WAL until a checkpoint copies the zeroed pages back and truncates it.
-        self.query("PRAGMA wal_checkpoint(TRUNCATE)")
+        """Old page versions (the wrapped key before it was destroyed) live in the
+        WAL until a checkpoint copies the zeroed pages back and truncates it. A
+        reader in the middle of a transaction (Rasa's tracker store, a CLI) blocks
+        that; a shred is not finished until the checkpoint is."""
+        with self._lock:
+            # Waiting blocks the caller (the gateway's loop): wait briefly, and let
+            # the caller try the shred again later rather than hold everyone up.
+            self.execute(f"PRAGMA busy_timeout={int(SCRUB_WAIT_MS)}")
+            try:
+                busy, _, _ = self.query("PRAGMA wal_checkpoint(TRUNCATE)")[0]
+            finally:
+                self.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
+        if busy:
+            raise StoreError(
+                "the vault's write-ahead log could not be checkpointed (another reader"
+                " holds it); the destroyed key may linger there until the shred is tried"
+                " again"
+            )
 
     def close(self) -> None:
         with self._lock:

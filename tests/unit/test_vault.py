@@ -108,3 +108,20 @@ def test_a_wrong_wrapping_key_fails_as_a_store_error() -> None:
     wrapped = FileKeyProvider(bytes(32), "a").wrap(b"k" * 32, "p1")
     with pytest.raises(StoreError):
         FileKeyProvider(bytes([1]) * 32, "b").unwrap(wrapped, "p1")
+
+
+def test_a_shred_is_not_finished_while_a_reader_holds_the_wal(
+    vault: Vault, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr("safety.vault.sqlite.SCRUB_WAIT_MS", 100)
+    vault.put("note", "p1", "a", {"text": "one"})
+    reader = sqlite3.connect(tmp_path / "vault.db", isolation_level=None)
+    reader.execute("BEGIN")
+    reader.execute("SELECT count(*) FROM records").fetchone()  # a snapshot held open
+    with pytest.raises(StoreError, match="write-ahead log"):
+        vault.shred("p1")
+    reader.execute("COMMIT")
+    reader.close()
+    vault.shred("p1")  # tried again (a forget request stays pending): now it finishes
+    wal = tmp_path / "vault.db-wal"
+    assert not wal.exists() or wal.stat().st_size == 0
