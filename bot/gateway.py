@@ -311,40 +311,49 @@ class Gateway:
 
     async def _serve_forget_requests(self) -> None:
         """Carry out `samtal forget` requests left in the vault, once a second, and
-        shred whoever passed the retention limit, every ten seconds."""
+        shred whoever passed the retention limit, every ten seconds. Any one failure
+        is logged and the loop goes on: it also keeps the digest and the audit head."""
         await self.sync.first_sync_done.wait()
         requests = ForgetRequests(self.vault)
         ticks = 0
         while True:
             ticks += 1
-            if ticks % RETENTION_EVERY_TICKS == 1:
-                await self._guard("retention", self._apply_retention())
-                await self._guard("digest", self.digest.post_if_due())
-            if ticks % ALIVE_EVERY_TICKS == 0:
-                self._alive()
-            if ticks % AUDIT_HEAD_EVERY_TICKS == 1:
-                await self._guard("audit_head", self.publish_audit_head())
-            for request in requests.pending():
-                participant = self.registry.get(request["participant"])
-                room = participant.room_id if participant else None
-                await self._guard(
-                    "close_escalations", self.escalations.close_for_deletion(request["participant"])
-                )
-                forgotten = await self._guard(
-                    "forget",
-                    self.deletion.forget(
-                        request["participant"],
-                        room,
-                        actor=request["actor"],
-                        reason=request["reason"],
-                    ),
-                )
-                # Done only when it was done; a failed one stays and is tried again.
-                if forgotten:
-                    requests.done(request["participant"])
-                else:
-                    requests.failed(request["participant"])
+            try:
+                await self._housekeeping(ticks, requests)
+            except asyncio.CancelledError:
+                raise
+            except Exception as exc:
+                logs.warning("housekeeping_failed", error=type(exc).__name__)
             await asyncio.sleep(1.0)
+
+    async def _housekeeping(self, ticks: int, requests: ForgetRequests) -> None:
+        if ticks % RETENTION_EVERY_TICKS == 1:
+            await self._guard("retention", self._apply_retention())
+            await self._guard("digest", self.digest.post_if_due())
+        if ticks % ALIVE_EVERY_TICKS == 0:
+            self._alive()
+        if ticks % AUDIT_HEAD_EVERY_TICKS == 1:
+            await self._guard("audit_head", self.publish_audit_head())
+        for request in requests.pending():
+            participant = self.registry.get(request["participant"])
+            room = participant.room_id if participant else None
+            await self._guard(
+                "close_escalations", self.escalations.close_for_deletion(request["participant"])
+            )
+            forgotten = await self._guard(
+                "forget",
+                self.deletion.forget(
+                    request["participant"],
+                    room,
+                    actor=request["actor"],
+                    reason=request["reason"],
+                ),
+            )
+            # Done only when it was done; a failed one stays and is tried again.
+            if forgotten:
+                requests.done(request["participant"])
+            else:
+                requests.failed(request["participant"])
 
     async def publish_audit_head(self) -> None:
         """Post the audit chain's signed head where this process cannot rewrite it.
