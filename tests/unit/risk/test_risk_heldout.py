@@ -21,9 +21,11 @@ LANGUAGES = ("sv", "en")
 # The screen falls short of the targets (recall ≥ 0.97, no imminent message below high,
 # ≤ 3 % of ordinary messages paged); docs/safety.md gives the figures and the trade-off.
 # These bounds stop it getting worse than it is today. They are floors, not the targets.
-RECALL_FLOOR = 0.93
-IMMINENT_BELOW_HIGH_CEILING = 10
-ORDINARY_ESCALATION_CEILING = 0.06
+# The imminent bound is a count, and the test split holds more imminent messages than
+# when it was first set.
+RECALL_FLOOR = 0.94
+IMMINENT_BELOW_HIGH_CEILING = 12
+ORDINARY_ESCALATION_CEILING = 0.05
 
 
 @pytest.fixture(scope="module")
