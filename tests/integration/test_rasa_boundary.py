@@ -4,31 +4,19 @@ never holds a message, not even when a turn is cut off half-way."""
 from __future__ import annotations
 
 import asyncio
-import json
 import secrets
-from urllib.parse import quote
 
 import aiohttp
 import pytest
 
 from tests.conftest import RunningStack
+from tests.support.leaks import leak_forms
 
 pytestmark = pytest.mark.integration
 
 WEBHOOK = "/webhooks/rest/webhook"
 # How Rasa's own channel and samtal's report a turn whose client hung up.
 CANCEL_MARKERS = (b"rest.message.received.timeout", b"samtal.rest.turn_cancelled")
-
-
-def leak_forms(text: str) -> set[str]:
-    """The ways a log can hold ``text``: raw, JSON-escaped, Python-escaped, URL-encoded."""
-    return {
-        text,
-        json.dumps(text)[1:-1],
-        text.encode("unicode_escape").decode("ascii"),
-        quote(text),
-        quote(text, safe=""),
-    }
 
 
 async def post(url: str, body: dict[str, object], **params: str) -> tuple[int, object]:

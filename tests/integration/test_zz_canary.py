@@ -18,6 +18,7 @@ from urllib.parse import quote
 import pytest
 
 from tests.conftest import RecordingChatClient, RunningStack
+from tests.support.leaks import leak_forms
 
 pytestmark = pytest.mark.integration
 
@@ -95,18 +96,6 @@ async def test_no_text_and_no_participant_id_in_any_file(running_stack: RunningS
     assert find_leaks(files, {CANARY, *texts}) == []
     participant_ids = {str(client.client.user_id)}
     assert find_leaks(outside(files, home, MATRIX_ID_ALLOWED), participant_ids) == []
-
-
-def leak_forms(text: str) -> set[str]:
-    """The ways a file can hold ``text``: raw UTF-8, JSON's and Python's escapes
-    of non-ASCII, and URL encoding."""
-    return {
-        text,
-        json.dumps(text)[1:-1],
-        text.encode("unicode_escape").decode("ascii"),
-        quote(text),
-        quote(text, safe=""),
-    }
 
 
 def find_leaks(files: list[Path], needles: set[str]) -> list[tuple[str, str]]:
