@@ -143,7 +143,8 @@ class Gateway:
         # For the notice after downtime: when this process came up, and how many
         # participants' messages from before then it handled in its first sync.
         self._started_at = time.time()
-        self._late_messages = 0
+        self._late_messages: set[str] = set()  # event ids: a replayed batch counts once
+        self._deletion_waiting: set[str] = set()
         self._published_head = -1
         self._process_nonce = secrets.token_hex(4)
         self.workers = RoomWorkers(self.turns.complete)
@@ -201,7 +202,8 @@ class Gateway:
             if not self.sync.first_sync_done.is_set() and not self.staff.is_staff_room(
                 inbound.room_id
             ):
-                self._late_messages += inbound.timestamp_ms < self._started_at * 1000
+                if inbound.timestamp_ms < self._started_at * 1000:
+                    self._late_messages.add(inbound.event_id)
             if self.staff.is_staff_room(inbound.room_id):
                 # An edited command is not run twice; a photo is no command.
                 if inbound.replaces is None and inbound.kind is Kind.TEXT:
@@ -277,11 +279,11 @@ class Gateway:
         """After the first sync: tell staff how long the gateway was away and how many
         messages it handled late."""
         await self.sync.first_sync_done.wait()
-        text = downtime_notice(last_alive, self._started_at, self._late_messages)
+        text = downtime_notice(last_alive, self._started_at, len(self._late_messages))
         logs.event(
             "gateway_back",
             down_s=None if last_alive is None else round(self._started_at - last_alive, 1),
-            late_messages=self._late_messages,
+            late_messages=len(self._late_messages),
         )
         room_id = self.staff_room.room_id
         if text is None or room_id is None:
@@ -326,6 +328,22 @@ class Gateway:
                 logs.warning("housekeeping_failed", error=type(exc).__name__)
             await asyncio.sleep(1.0)
 
+    def _ready_to_forget(self, participant: str) -> bool:
+        """A deletion waits while a page about the participant is unacknowledged (the
+        page and its re-escalation must not vanish with their data) and while a turn
+        of theirs is being answered (the confirmation must reach them first)."""
+        if self.escalations.any_open(participant):
+            reason = "open_page"
+        elif any(turn.owner == participant for turn in self.ledger.pending()):
+            reason = "turn_in_flight"
+        else:
+            self._deletion_waiting.discard(participant)
+            return True
+        if participant not in self._deletion_waiting:
+            self._deletion_waiting.add(participant)
+            logs.event("deletion_waits", participant=participant, reason=reason)
+        return False
+
     async def _housekeeping(self, ticks: int, requests: ForgetRequests) -> None:
         if ticks % RETENTION_EVERY_TICKS == 1:
             await self._guard("retention", self._apply_retention())
@@ -335,11 +353,16 @@ class Gateway:
         if ticks % AUDIT_HEAD_EVERY_TICKS == 1:
             await self._guard("audit_head", self.publish_audit_head())
         for request in requests.pending():
+            if not self._ready_to_forget(request["participant"]):
+                continue
             participant = self.registry.get(request["participant"])
             room = participant.room_id if participant else None
-            await self._guard(
+            closed = await self._guard(
                 "close_escalations", self.escalations.close_for_deletion(request["participant"])
             )
+            if not closed:
+                requests.failed(request["participant"])
+                continue
             forgotten = await self._guard(
                 "forget",
                 self.deletion.forget(
@@ -380,7 +403,9 @@ class Gateway:
     async def _apply_retention(self) -> None:
         now = time.time()
         for participant in self.registry.all():
-            if due_for_shredding(participant, now, self.config.retention_seconds):
+            if due_for_shredding(
+                participant, now, self.config.retention_seconds
+            ) and self._ready_to_forget(participant.pseudonym):
                 await self.escalations.close_for_deletion(participant.pseudonym)
                 await self.deletion.forget(
                     participant.pseudonym,

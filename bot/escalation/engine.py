@@ -18,6 +18,7 @@ import aiohttp
 from bot import logs
 from bot.config import EscalationConfig
 from bot.core.model import Participant
+from bot.errors import SamtalError
 from bot.escalation.batching import combined_body, group_by_size
 from bot.escalation.inert import inert_quote
 from bot.escalation.staff_room import StaffRoom
@@ -48,6 +49,12 @@ PAGE_SEND_SECONDS = 15.0
 COALESCE_WINDOW_SECONDS = 6 * 3600.0
 # The people paged hear of further messages at most this often.
 FURTHER_NOTICE_GAP_SECONDS = 60.0
+
+
+class DeletionNotAnnounced(SamtalError):
+    """Staff could not be told that a participant's cases closed with their data."""
+
+
 # A notice ready to go: its escalation, the notice, its text and the people it pages.
 Outgoing = tuple[Escalation, Notice, str, tuple[str, ...]]
 
@@ -192,7 +199,7 @@ class EscalationEngine:
                 continue
             except Exception as exc:
                 logs.warning("escalation_send_failed", error=type(exc).__name__, waiting=len(chunk))
-                if isinstance(exc, (TimeoutError, OSError, aiohttp.ClientError)):
+                if isinstance(exc, (asyncio.TimeoutError, OSError, aiohttp.ClientError)):
                     return False  # the homeserver is away: nothing else can go either
             if len(chunk) == 1:
                 all_sent = False
@@ -248,7 +255,9 @@ class EscalationEngine:
                 self._store.save(closed)
                 self._on_change(closed, "closed_on_deletion", "system")
                 closing += [(closed, notice) for notice in closed.unsent()]
-            await self._send_all(closing)
+            if not await self._send_all(closing):
+                # Staff must hear before the records go: the deletion is tried again.
+                raise DeletionNotAnnounced("the closing notices could not be sent")
         room_id = self._room.room_id
         redacted = 0
         for event_id in pages:

@@ -73,7 +73,7 @@ class SendGate:
         self._changed.clear()
         try:
             await asyncio.wait_for(self._changed.wait(), seconds)
-        except TimeoutError:
+        except asyncio.TimeoutError:  # not the built-in TimeoutError before 3.11
             pass
 
 

@@ -55,8 +55,12 @@ class UndecryptableQueue:
             pass  # already requested for this session
 
     def keep(self, event: MegolmEvent, now: float | None = None) -> None:
-        """Seal the ciphertext away until its key arrives or the wait is over."""
+        """Seal the ciphertext away until its key arrives or the wait is over. A
+        replayed batch keeps the first time seen, so the wait has an end."""
+        earlier = self._vault.get(_KIND, SYSTEM_OWNER, event.event_id)
         first_seen = time.time() if now is None else now
+        if earlier is not None:
+            first_seen = float(earlier["first_seen"])
         self._vault.put(
             _KIND,
             SYSTEM_OWNER,

@@ -291,9 +291,17 @@ async def test_forgetting_a_participant_closes_their_case_and_removes_their_page
         code = CODE.search(page)
         assert code is not None
         page_event = staff.mediator.event_id_of(staff.room_id, f"participant {who}")
-        forgotten = await asyncio.to_thread(
-            run_samtal, running_stack.stack.layout.home, "forget", who
+        offset = running_stack.gateway_log.stat().st_size
+        forgetting = asyncio.create_task(
+            asyncio.to_thread(run_samtal, running_stack.stack.layout.home, "forget", who)
         )
+        # An unacknowledged page must not vanish with the data: the deletion waits.
+        async with asyncio.timeout(30):
+            while not running_stack.gateway_events("deletion_waits", offset):
+                await asyncio.sleep(0.2)
+        assert running_stack.gateway_events("deletion_waits", offset)[0]["reason"] == "open_page"
+        await staff.mediator.send(staff.room_id, f"!ack {code.group()}")
+        forgotten = await forgetting
         assert forgotten.returncode == 0, forgotten.stdout + forgotten.stderr
         closed = await page_for(staff.supervisor, staff.room_id, f"{code.group()} closed")
         assert "data was deleted" in closed

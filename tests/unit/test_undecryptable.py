@@ -112,3 +112,16 @@ def test_a_late_decrypted_event_stays_queued_until_intake_took_it(tmp_path: Path
         assert queue.retry(now=1004.0).ready == []
     finally:
         vault.close()
+
+
+def test_a_replayed_batch_does_not_restart_the_wait(tmp_path: Path) -> None:
+    client = bot_client(tmp_path)
+    vault = Vault(tmp_path / "vault.db", load_or_create_key_file(tmp_path / "kek", create=True))
+    try:
+        queue = UndecryptableQueue(client, vault)
+        queue.keep(undecryptable(), now=1000.0)
+        queue.keep(undecryptable(), now=1000.0 + MAX_WAIT_SECONDS)  # the same event again
+        gone = queue.retry(now=1000.0 + MAX_WAIT_SECONDS + 1)
+        assert gone.lost == [Lost("!r:localhost", ALICE, "$lost")]
+    finally:
+        vault.close()
