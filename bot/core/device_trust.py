@@ -84,8 +84,15 @@ def decide(
     new_pin: Pin | None = None
     reports: list[Report] = []
     current = pin
+    trusted_before = any(device.state is State.TRUSTED for device in devices)
     if role is not Role.OWN:
-        if pin is None and master is not None:
+        if pin is None and master is not None and trusted_before:
+            # An account the bot already trusted devices of gains an identity: its
+            # owner setting up cross-signing, or someone with the password doing so
+            # to vouch for their own device. Staff decide, as for a new master key.
+            current = new_pin = Pin("", master)
+            reports.append(Report(Reason.NEW_MASTER, True, master))
+        elif pin is None and master is not None:
             current = new_pin = Pin(master)  # first use
         elif pin is not None and master != pin.master and (master or "") != pin.pending:
             current = new_pin = Pin(pin.master, master or "")
@@ -97,7 +104,6 @@ def decide(
             vouched = identity.signed_devices
         elif identity.master == current.pending:
             awaiting = identity.signed_devices
-    trusted_before = any(device.state is State.TRUSTED for device in devices)
     trust: list[str] = []
     withhold: list[str] = []
     for device in devices:

@@ -136,3 +136,17 @@ def test_confirm_codes_are_stable_distinct_and_typeable() -> None:
     assert len(code) == 8
     assert code[2:].isalnum()
     assert code[2:].upper() == code[2:]
+
+
+def test_an_identity_appearing_on_an_account_already_trusted_waits_for_staff() -> None:
+    # Someone with only the password sets up cross-signing to vouch for their device.
+    decision = decide(Role.STAFF, [trusted("A"), new("B")], identity("M-new", "B"), None)
+    assert decision.trust == ()
+    assert decision.withhold == ("B",)
+    assert decision.pin == Pin("", "M-new")
+    assert decision.reports == (Report(Reason.NEW_MASTER, True, "M-new"),)
+    # Once staff confirm the identity, the device it signed is trusted.
+    confirmed = decide(
+        Role.STAFF, [trusted("A"), withheld("B")], identity("M-new", "B"), Pin("M-new")
+    )
+    assert confirmed.trust == ("B",)
