@@ -5,7 +5,8 @@ After downtime a sync returns only a room's newest events and marks the timeline
 ``/messages`` back to the last event the gateway handled in that room (a marker
 saved with the sync position), decrypted, and queued ahead of the batch's own
 events, oldest first. A failed fetch fails the sync, so the same sync is retried
-and the gap is not skipped.
+and the gap is not skipped; but a room whose gap keeps failing is given up on
+(with a warning) after a few tries, so one room cannot stop screening in all.
 """
 
 from __future__ import annotations
@@ -28,6 +29,8 @@ PAGE_SIZE = 50
 # A gap this long (2,000 events) is not a participant's downtime backlog; the rest
 # is left, with a warning, rather than holding every other room up.
 MAX_PAGES = 40
+# Tries of one room's gap before it is left, so that other rooms' messages go on.
+MAX_GAP_ATTEMPTS = 3
 
 
 def _event_id(event: TimelineEvent) -> str | None:
@@ -41,6 +44,7 @@ class Backfill:
         self._client = client
         self._state = state
         self._intake = intake
+        self._failures: dict[str, int] = {}
 
     async def fill(self, response: SyncResponse) -> None:
         """Queue every event of each limited room's gap, before the batch is handled."""
@@ -54,7 +58,17 @@ class Backfill:
                 # A room never handled before has no gap of the gateway's own to fill.
                 logs.event("backfill_without_marker")
                 continue
-            events, reached = await self._gap(room_id, timeline.prev_batch, marker)
+            try:
+                events, reached = await self._gap(room_id, timeline.prev_batch, marker)
+            except Exception as exc:
+                failures = self._failures.get(room_id, 0) + 1
+                self._failures[room_id] = failures
+                if failures < MAX_GAP_ATTEMPTS:
+                    raise  # the whole sync is tried again
+                self._failures.pop(room_id, None)
+                logs.warning("backfill_failed", error=type(exc).__name__, attempts=failures)
+                continue
+            self._failures.pop(room_id, None)
             self._intake.take_earlier(room, events)
             if reached:
                 logs.event("backfill", events=len(events))
