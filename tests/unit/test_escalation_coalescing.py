@@ -26,6 +26,7 @@ from safety.escalation.record import (
     Escalation,
     absorbs,
     acknowledge,
+    close_on_deletion,
     further_message,
     open_escalation,
     resolve,
@@ -144,3 +145,12 @@ async def test_the_same_message_raises_nothing_twice(tmp_path: Path) -> None:
         assert len(store.all_of(PERSON.pseudonym)) == 1
     finally:
         vault.close()
+
+
+def test_a_deletion_closes_the_case_and_says_why() -> None:
+    closed = close_on_deletion(acknowledge(opened("imminent"), "@m:x", 1001.0), 1002.0)
+    assert closed.state == "resolved" and closed.deadline is None
+    notice = closed.unsent()[-1]
+    assert notice.kind == "deleted"
+    assert "data was deleted" in notice_body(closed, notice, ())
+    assert close_on_deletion(closed, 1003.0) == closed  # once
