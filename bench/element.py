@@ -44,7 +44,11 @@ PROJECT = Path(__file__).resolve().parents[1]
 # Element's "exclude insecure devices" mode ("only_signed") shares room keys only with
 # devices their owner cross-signed; it needs the bot's device cross-signed. Until then,
 # Element's legacy mode ("all_devices").
-ISOLATION = os.environ.get("SAMTAL_ELEMENT_ISOLATION", "only_signed")
+# "only_signed" is Element's "exclude insecure devices" mode. In it, the 20-participant
+# part of this bench waits for pages that never reach the mediator's Element (the
+# single-participant part works); until that is understood, the bench defaults to
+# the legacy mode its published figures were measured in.
+ISOLATION = os.environ.get("SAMTAL_ELEMENT_ISOLATION", "all_devices")
 LANGUAGE = "sv"
 # Consent, then a whole check-in (the answers the integration tests give).
 CHECKIN = ("ja", "3", "ok", "ja", "nej", "nej", "jobbet", "nej", "min bror", "nej")
