@@ -65,6 +65,14 @@ class RunningStack:
                     found.append(record)
         return found
 
+    def gateway_events_of(self, kinds: set[str], since_offset: int = 0) -> list[dict[str, object]]:
+        """The gateway's structured log events of several kinds, in the order logged."""
+        with self.gateway_log.open("rb") as handle:
+            handle.seek(since_offset)
+            lines = handle.read().decode().splitlines()
+        records = (json.loads(line) for line in lines if line.startswith("{"))
+        return [record for record in records if record.get("event") in kinds]
+
     def open_vault(self) -> Vault:
         """The stack's vault, opened beside the running gateway (close it after use)."""
         home = self.stack.layout.home
@@ -169,3 +177,23 @@ async def running_stack(tmp_path_factory: pytest.TempPathFactory) -> AsyncIterat
         )
     finally:
         await stack.stop()
+
+
+GATEWAY_LOG_TAIL_LINES = 120
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]):  # type: ignore[no-untyped-def]
+    """A failing test that used the stack carries the gateway's log tail in its
+    report, so a failure on CI can be read afterwards. The gateway's log is
+    content-free by design (the canary tests hold it to that)."""
+    outcome = yield
+    report = outcome.get_result()
+    stack = getattr(item, "funcargs", {}).get("running_stack")
+    if report.when != "call" or not report.failed or not isinstance(stack, RunningStack):
+        return
+    try:
+        lines = stack.gateway_log.read_text(errors="replace").splitlines()
+    except OSError as exc:
+        lines = [f"(gateway log unreadable: {exc.strerror})"]
+    report.sections.append(("gateway log (last lines)", "\n".join(lines[-GATEWAY_LOG_TAIL_LINES:])))

@@ -18,6 +18,10 @@ from enum import Enum
 
 from bot.core.cross_signing import Identity
 
+# How long after an account's first devices are trusted on first use an identity
+# that signs exactly those devices still counts as part of that first use.
+FIRST_USE_SETUP_SECONDS = 600.0
+
 
 class Role(Enum):
     OWN = "own"
@@ -75,18 +79,45 @@ class Decision:
     reports: tuple[Report, ...] = ()
 
 
+def _completes_first_use(devices: Sequence[Device], identity: Identity) -> bool:
+    """The identity vouches for exactly the devices already trusted, and nothing
+    else is on the account: the same first use, finished by its owner's client."""
+    return bool(devices) and all(
+        device.state is State.TRUSTED
+        and identity.signed_devices.get(device.device_id) == device.ed25519
+        for device in devices
+    )
+
+
 def decide(
-    role: Role, devices: Sequence[Device], identity: Identity | None, pin: Pin | None
+    role: Role,
+    devices: Sequence[Device],
+    identity: Identity | None,
+    pin: Pin | None,
+    *,
+    within_first_use: bool = False,
 ) -> Decision:
     """What to do with one user's devices. For the bot's own account, ``pin``
-    is the bot's own master key, never a key learned from the homeserver."""
+    is the bot's own master key, never a key learned from the homeserver.
+
+    ``within_first_use`` says the account's first devices were trusted on first
+    use moments ago (FIRST_USE_SETUP_SECONDS): Element sets up cross-signing
+    seconds after a first login, and the bot may have seen the device in between.
+    """
     master = identity.master if identity is not None else None
     new_pin: Pin | None = None
     reports: list[Report] = []
     current = pin
     trusted_before = any(device.state is State.TRUSTED for device in devices)
     if role is not Role.OWN:
-        if pin is None and master is not None and trusted_before:
+        if (
+            pin is None
+            and identity is not None
+            and within_first_use
+            and _completes_first_use(devices, identity)
+        ):
+            current = new_pin = Pin(identity.master)  # still the first use
+        elif pin is None and master is not None and trusted_before:
             # An account the bot already trusted devices of gains an identity: its
             # owner setting up cross-signing, or someone with the password doing so
             # to vouch for their own device. Staff decide, as for a new master key.

@@ -18,7 +18,16 @@ from nio.crypto import OlmDevice
 
 from bot import logs
 from bot.core.cross_signing import Identity, identity_from_query
-from bot.core.device_trust import Device, Pin, Reason, Role, State, confirm_code, decide
+from bot.core.device_trust import (
+    FIRST_USE_SETUP_SECONDS,
+    Device,
+    Pin,
+    Reason,
+    Role,
+    State,
+    confirm_code,
+    decide,
+)
 from bot.matrix.keys_api import KeysApi
 from bot.state.key_pins import KeyPins
 
@@ -50,6 +59,9 @@ class DeviceTrust:
         self._pins = pins
         self._staff = staff
         self._identities: dict[str, tuple[float, Identity | None]] = {}
+        # When each account's first devices were trusted on first use, in this
+        # process only: after a restart, an identity appearing goes to staff.
+        self._first_use_at: dict[str, float] = {}
         # The bot's own master key, once its identity is in place; until then
         # no other device of the bot's account is trusted.
         self.own_master: str | None = None
@@ -105,7 +117,13 @@ class DeviceTrust:
             # Never looked up here: take the pinned identity as unchanged, vouching
             # for no device, rather than as dropped.
             identity = Identity(user_id, pin.master, None, {})
-        decision = decide(role, views, identity, pin)
+        first_use_at = self._first_use_at.get(user_id)
+        within_first_use = (
+            first_use_at is not None and time.monotonic() - first_use_at <= FIRST_USE_SETUP_SECONDS
+        )
+        decision = decide(role, views, identity, pin, within_first_use=within_first_use)
+        if decision.trust and not any(view.state is State.TRUSTED for view in views):
+            self._first_use_at.setdefault(user_id, time.monotonic())
         if decision.pin is not None:
             self._pins.save(user_id, decision.pin)
             logs.event(

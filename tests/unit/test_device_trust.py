@@ -150,3 +150,33 @@ def test_an_identity_appearing_on_an_account_already_trusted_waits_for_staff() -
         Role.STAFF, [trusted("A"), withheld("B")], identity("M-new", "B"), Pin("M-new")
     )
     assert confirmed.trust == ("B",)
+
+
+def test_an_identity_set_up_right_after_a_first_login_completes_that_first_use() -> None:
+    # Element cross-signs its very first device seconds after logging in; the bot
+    # may have trusted that device on first use in between.
+    decision = decide(Role.STAFF, [trusted("A")], identity("M1", "A"), None, within_first_use=True)
+    assert decision == Decision(pin=Pin("M1"))
+    # Later signed devices are then trusted as the owner's.
+    later = decide(Role.STAFF, [trusted("A"), new("B")], identity("M1", "A", "B"), Pin("M1"))
+    assert later.trust == ("B",)
+
+
+def test_first_use_setup_never_covers_a_device_the_identity_does_not_sign() -> None:
+    # The owner's trusted device left out, or another device on the account: staff decide.
+    for devices, signed in (
+        ([trusted("A"), new("B")], ("B",)),
+        ([trusted("A"), withheld("B")], ("A", "B")),
+        ([trusted("A"), trusted("B")], ("A",)),
+    ):
+        decision = decide(
+            Role.STAFF, devices, identity("M-new", *signed), None, within_first_use=True
+        )
+        assert decision.pin == Pin("", "M-new"), devices
+        assert Report(Reason.NEW_MASTER, True, "M-new") in decision.reports
+
+
+def test_outside_first_use_an_identity_on_a_trusted_account_waits_for_staff() -> None:
+    decision = decide(Role.MEMBER, [trusted("A")], identity("M-new", "A"), None)
+    assert decision.pin == Pin("", "M-new")
+    assert decision.reports == (Report(Reason.NEW_MASTER, True, "M-new"),)
