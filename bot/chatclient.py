@@ -13,8 +13,10 @@ import json
 import os
 from pathlib import Path
 from typing import Any
+from uuid import uuid4
 
 from nio import (
+    Api,
     AsyncClient,
     AsyncClientConfig,
     InviteMemberEvent,
@@ -188,14 +190,27 @@ class ChatClient:
         raise KeyError(contains)
 
     async def react(self, room_id: str, event_id: str, key: str) -> None:
+        """React as Element does: encrypted in an encrypted room (nio's own
+        ``room_send`` leaves reactions in the clear)."""
         content = {"m.relates_to": {"rel_type": "m.annotation", "event_id": event_id, "key": key}}
+        room = self.client.rooms.get(room_id)
+        if room is None or not room.encrypted:
+            await self.send_event(room_id, "m.reaction", content)
+            return
+        if not room.members_synced:
+            checked("joined_members", await self.client.joined_members(room_id))
+        if self.client.should_query_keys:
+            checked("keys_query", await self.client.keys_query())
         self.trust_room(room_id)
-        checked(
-            "room_send",
-            await self.client.room_send(
-                room_id, "m.reaction", content, ignore_unverified_devices=True
-            ),
+        if self.client.olm is not None and self.client.olm.should_share_group_session(room_id):
+            await self.client.share_group_session(room_id, ignore_unverified_devices=True)
+        event_type, encrypted = self.client.encrypt(room_id, "m.reaction", content)
+        method, path, data = Api.room_send(
+            self.client.access_token, room_id, event_type, encrypted, str(uuid4())
         )
+        response = await self.client.send(method, path, data)
+        body = await response.json()
+        checked("room_send", RoomSendResponse.from_dict(body, room_id))
 
     def rooms_shared_with(self, user_id: str) -> list[str]:
         return [r.room_id for r in self.client.rooms.values() if user_id in r.users]

@@ -194,8 +194,15 @@ class Gateway:
                 # dialogue could answer; it is not a turn.
                 logs.event("reaction_ignored")
                 continue
-            self.staff.on_reaction(
-                reaction.room_id, reaction.sender, reaction.reacts_to, reaction.key
+            await self._guard(
+                "staff_reaction",
+                self.staff.on_reaction(
+                    reaction.room_id,
+                    reaction.sender,
+                    reaction.reacts_to,
+                    reaction.key,
+                    reaction.device_key,
+                ),
             )
         complete = True
         for inbound in sorted(messages, key=lambda item: item.timestamp_ms):

@@ -11,7 +11,7 @@ from bot.digest_poster import DigestPoster
 from bot.escalation.engine import EscalationEngine
 from bot.escalation.staff_room import StaffRoom
 from bot.handoff import Handoff
-from bot.matrix.device_trust import Confirmation, DeviceTrust
+from bot.matrix.device_trust import Confirmation, DeviceTrust, Origin
 from bot.matrix.sender import Sender, transaction_id
 
 ACK_REACTIONS = frozenset({"✅", "✔️", "☑️", "👍"})
@@ -19,6 +19,18 @@ _TRUST_REPLIES = {
     Confirmation.CONFIRMED: "{code} is trusted: it gets messages from now on.",
     Confirmation.NOT_BY_OWNER: "{code} is on your own account: another staff member confirms it.",
     Confirmation.NOTHING_WAITING: "{code}: nothing is waiting under this code.",
+}
+
+_REFUSED = {
+    Origin.IN_CLEAR: "Commands count only when sent encrypted; nothing was done.",
+    Origin.WITHHELD_DEVICE: (
+        "This device is not confirmed yet, so its commands count for nothing; nothing "
+        "was done. Another staff member can confirm it with the code in its report."
+    ),
+    Origin.UNKNOWN_DEVICE: (
+        "The bot does not know the device this came from yet; nothing was done. "
+        "Try again in a moment."
+    ),
 }
 
 
@@ -48,7 +60,16 @@ class StaffDesk:
         parsed = parse_command(inbound.text)
         if parsed is None:
             return
-        reply = await self._run(parsed, inbound) if isinstance(parsed, Command) else parsed.reason
+        origin = await self._trust.origin(inbound.sender, inbound.device_key)
+        if origin is not Origin.TRUSTED_DEVICE:
+            # Whoever holds a staff password on a new device must not be able to
+            # acknowledge pages, take over conversations or vouch for devices.
+            logs.warning("staff_command_refused", origin=origin.value)
+            reply = _REFUSED[origin]
+        elif isinstance(parsed, Command):
+            reply = await self._run(parsed, inbound)
+        else:
+            reply = parsed.reason
         await self._sender.notice(
             inbound.room_id, reply, transaction_id(inbound.event_id, 0), self._room.members()
         )
@@ -76,8 +97,20 @@ class StaffDesk:
             return await self._handoff.release(command.code, inbound.sender, inbound.event_id)
         return HELP
 
-    def on_reaction(self, room_id: str, sender: str, reacts_to: str, key: str) -> None:
+    async def on_reaction(
+        self, room_id: str, sender: str, reacts_to: str, key: str, device_key: str | None
+    ) -> None:
         if not self.is_staff_room(room_id) or sender not in self._room.staff:
             return
-        if key in ACK_REACTIONS and self._engine.acknowledge_notice(reacts_to, sender):
+        if key not in ACK_REACTIONS:
+            return
+        origin = await self._trust.origin(sender, device_key)
+        # Element Web sends reactions in the clear, naming no device: such a ✅
+        # counts while every device of the account is trusted (docs/security.md).
+        if origin is Origin.IN_CLEAR and await self._trust.vouches_for_account(sender):
+            origin = Origin.TRUSTED_DEVICE
+        if origin is not Origin.TRUSTED_DEVICE:
+            logs.warning("staff_reaction_refused", origin=origin.value)
+            return
+        if self._engine.acknowledge_notice(reacts_to, sender):
             logs.event("escalation_reaction_ack")

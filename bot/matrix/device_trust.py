@@ -28,6 +28,8 @@ from bot.core.device_trust import (
     confirm_code,
     decide,
 )
+from bot.errors import MatrixCallError
+from bot.matrix.calls import checked
 from bot.matrix.keys_api import KeysApi
 from bot.state.key_pins import KeyPins
 
@@ -35,6 +37,15 @@ from bot.state.key_pins import KeyPins
 # always looked up at once; this bounds how late a changed master key, or a
 # withheld device its owner has signed since, is noticed.
 REFRESH_SECONDS = 60.0
+
+
+class Origin(Enum):
+    """Which device an event came from, as far as the bot trusts it."""
+
+    TRUSTED_DEVICE = "trusted_device"
+    WITHHELD_DEVICE = "withheld_device"
+    UNKNOWN_DEVICE = "unknown_device"
+    IN_CLEAR = "in_clear"
 
 
 class Confirmation(Enum):
@@ -142,6 +153,53 @@ class DeviceTrust:
         for report in decision.reports:
             code = confirm_code(user_id, report.subject)
             self.reports.append(DeviceReport(user_id, role, report.reason, report.withheld, code))
+
+    async def origin(self, user_id: str, device_key: str | None) -> Origin:
+        """Whether an event of ``user_id``'s came from a device the bot trusts.
+
+        A device the bot has not decided on yet (a staff member's new login,
+        say) is looked up and decided on here, as it would be before the bot's
+        next message to them. If the homeserver cannot be asked, what is known
+        already decides."""
+        if device_key is None:
+            return Origin.IN_CLEAR
+        device = self._device_with_key(user_id, device_key)
+        if device is None or _state(device) is State.UNKNOWN:
+            try:
+                if self._client.should_query_keys:
+                    checked("keys_query", await self._client.keys_query())
+                await self.refresh([user_id])
+            except (MatrixCallError, OSError, TimeoutError) as exc:
+                logs.warning("device_lookup_failed", error=type(exc).__name__)
+            self.apply([user_id])
+            device = self._device_with_key(user_id, device_key)
+        if device is None:
+            return Origin.UNKNOWN_DEVICE
+        return {
+            State.TRUSTED: Origin.TRUSTED_DEVICE,
+            State.WITHHELD: Origin.WITHHELD_DEVICE,
+            State.UNKNOWN: Origin.UNKNOWN_DEVICE,
+        }[_state(device)]
+
+    async def vouches_for_account(self, user_id: str) -> bool:
+        """Every device of the account the bot knows of is trusted: an event sent in
+        the clear, which names no device, then came from the account's owner as far
+        as the bot can tell."""
+        try:
+            if self._client.should_query_keys:
+                checked("keys_query", await self._client.keys_query())
+            await self.refresh([user_id])
+        except (MatrixCallError, OSError, TimeoutError) as exc:
+            logs.warning("device_lookup_failed", error=type(exc).__name__)
+        self.apply([user_id])
+        devices = self._devices(user_id)
+        return bool(devices) and all(_state(d) is State.TRUSTED for d in devices)
+
+    def _device_with_key(self, user_id: str, curve25519: str) -> OlmDevice | None:
+        for device in self._devices(user_id):
+            if device.curve25519 == curve25519:
+                return device
+        return None
 
     def confirm(self, code: str, by: str) -> Confirmation:
         """Trust what ``code`` names, a withheld device or a new master key, on the

@@ -43,6 +43,15 @@ class Reaction:
     sender: MatrixUserId
     reacts_to: EventId
     key: str
+    device_key: str | None = None  # as in Inbound: None when it came in the clear
+
+
+def device_key_of(event: TimelineEvent) -> str | None:
+    """The sending device's Curve25519 key, for an event that came encrypted."""
+    if not getattr(event, "decrypted", False):
+        return None
+    key = getattr(event, "sender_key", None)
+    return key if isinstance(key, str) and key else None
 
 
 @dataclass
@@ -85,6 +94,7 @@ def to_inbound(room: MatrixRoom, event: TimelineEvent, kind: Kind = Kind.TEXT) -
         timestamp_ms=int(source.get("origin_server_ts", 0) or 0),
         replaces=EventId(words.replaces) if words and words.replaces else None,
         kind=kind,
+        device_key=device_key_of(event),
     )
 
 
@@ -125,6 +135,7 @@ class Intake:
                     sender=MatrixUserId(event.sender),
                     reacts_to=EventId(event.reacts_to),
                     key=event.key,
+                    device_key=device_key_of(event),
                 )
             )
         elif kind is Kind.REDACTION:

@@ -12,7 +12,7 @@ from bot.chatclient import ChatClient
 from bot.core.cross_signing import Seeds, device_signature_upload, device_signing_upload
 from bot.matrix.keys_api import KeysApi
 from tests.conftest import RunningStack, Staff
-from tests.integration.test_escalation import page_for
+from tests.integration.test_escalation import CODE, HIGH_EN, close, page_for, participant
 
 pytestmark = pytest.mark.integration
 
@@ -158,6 +158,43 @@ async def test_a_later_staff_device_waits_for_another_staff_member(
         assert found is not None
         await asyncio.sleep(3)
         assert bot_notices(second, staff.room_id) == []
+
+        # Until then, whoever holds the new device cannot silence a page: neither a
+        # ✅ nor a typed !ack from it counts.
+        client, room, who = await participant(running_stack)
+        try:
+            offset = running_stack.gateway_log.stat().st_size
+            await client.send(room, HIGH_EN)
+            page = await page_for(staff.mediator, staff.room_id, f"participant {who}")
+            code = CODE.search(page)
+            assert code is not None
+            page_event = staff.mediator.event_id_of(staff.room_id, f"participant {who}")
+            await second.react(staff.room_id, page_event, "✅")
+            # A reaction in the clear (as Element Web sends them) names no device, so
+            # while the account has a withheld one it counts for nothing either.
+            await staff.mediator.send_event(
+                staff.room_id,
+                "m.reaction",
+                {"m.relates_to": {"rel_type": "m.annotation", "event_id": page_event, "key": "✅"}},
+            )
+            await second.send(staff.room_id, f"!ack {code.group()}")
+            await page_for(staff.mediator, staff.room_id, "not confirmed yet")
+            refused = sorted(
+                (e["event"], e.get("origin"))
+                for e in running_stack.gateway_events_of(
+                    {"staff_reaction_refused", "staff_command_refused"}, offset
+                )
+            )
+            assert refused == [
+                ("staff_command_refused", "withheld_device"),
+                ("staff_reaction_refused", "in_clear"),
+                ("staff_reaction_refused", "withheld_device"),
+            ]
+            acknowledged = running_stack.gateway_events("escalation_acknowledged", offset)
+            assert not [e for e in acknowledged if e.get("code") == code.group()]
+            await close(staff, page)
+        finally:
+            await client.stop()
 
         await staff.mediator.send(staff.room_id, f"!trust {found.group(1)}")
         await page_for(staff.mediator, staff.room_id, "another staff member confirms")
