@@ -24,6 +24,7 @@ the message to the moment it has the answer in its timeline, decrypted.
 from __future__ import annotations
 
 import asyncio
+import json
 import os
 import re
 import secrets
@@ -188,6 +189,31 @@ async def echo_sample(who: Participant, echo_id: str, label: str) -> float:
     marker = f"echo-{label}-{secrets.token_hex(3)}"
     answer = await answer_to(who.client, who.echo_room, marker, echo_id, quiet=0, contains=marker)
     return answer.first_ms
+
+
+def print_gateway_view(log: Path, offset: int) -> None:
+    """The same turns as the gateway timed them: the screen, and the turn from its
+    start in the room's worker to its last reply sent (Rasa inside ``plan``)."""
+    with log.open("rb") as handle:
+        handle.seek(offset)
+        lines = handle.read().decode().splitlines()
+    records = [json.loads(line) for line in lines if line.startswith("{")]
+
+    def figures(event: str, field: str) -> list[float]:
+        return [
+            float(r[field])
+            for r in records
+            if r.get("event") == event and field in r and r.get("replies", 1) == 1
+        ]
+
+    for label, event, field in (
+        ("screen", "message_screened", "ms"),
+        ("plan (Rasa)", "turn_answered", "ms_plan"),
+        ("whole turn", "turn_answered", "ms"),
+    ):
+        values = figures(event, field)
+        if values:
+            print(f"  gateway: {label:<12} {spread(values)}")
 
 
 async def reply_part(who: Participant, echo_id: str, rasa: RasaClient) -> list[tuple[str, Answer]]:
@@ -360,7 +386,9 @@ async def run() -> None:
             stack.rasa_url, stack.layout.read_secret("rasa.token"), timeout_seconds=30
         )
         try:
+            log_offset = stack.layout.logs.joinpath("gateway.log").stat().st_size
             alone = await reply_part(first, echo_id, rasa)
+            print_gateway_view(stack.layout.logs / "gateway.log", log_offset)
         finally:
             await rasa.close()
         await first.client.close()

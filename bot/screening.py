@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import time
 
 from bot import logs
 from bot.core.model import Inbound, Participant
@@ -20,11 +21,13 @@ class RiskScreen:
     async def screen(self, inbound: Inbound, participant: Participant, language: str) -> Assessment:
         # The encoder takes milliseconds of CPU; a worker thread keeps the sync loop
         # and the pages of other participants moving meanwhile.
+        started = time.perf_counter()
         assessment = await asyncio.to_thread(assess, inbound.text, RiskContext(language=language))
         logs.event(
             "message_screened",
             participant=participant.pseudonym,
             risk=assessment.level.value,
             signals=",".join(sorted({s.category for s in assessment.signals})),
+            ms=round((time.perf_counter() - started) * 1000, 1),
         )
         return assessment

@@ -218,6 +218,7 @@ class TurnHandler:
             else:
                 plan = await self._plan(turn, participant)
                 self._ledger.planned(turn.owner, turn.event_id, plan)
+            planned = time.perf_counter()
             self._apply(participant, plan, turn, fresh=fresh)
             if any(effect["type"] == "deletion_requested" for effect in plan.effects):
                 # Durable before the participant hears that it will happen.
@@ -233,6 +234,7 @@ class TurnHandler:
             effects=len(plan.effects),
             blocked_questions=plan.blocked_questions,
             ms=round((time.perf_counter() - started) * 1000, 1),
+            ms_plan=round((planned - started) * 1000, 1),
         )
 
     async def _plan(self, turn: PendingTurn, participant: Participant) -> TurnPlan:
