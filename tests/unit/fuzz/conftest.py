@@ -16,7 +16,7 @@ from hypothesis import HealthCheck, settings
 # Per-target figures: `settings.default.max_examples` is the budget of a cheap
 # target; expensive ones (a real HTTP request, the real sentence encoder, a
 # timing comparison) take a stated fraction of it.
-CI_EXAMPLES = 1_000
+CI_EXAMPLES = 300
 THOROUGH_EXAMPLES = 10_000
 
 _COMMON = {
