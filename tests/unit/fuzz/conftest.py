@@ -10,8 +10,17 @@ runs 10,000 inputs per target with fresh randomness:
 from __future__ import annotations
 
 import os
+from pathlib import Path
 
 from hypothesis import HealthCheck, settings
+from hypothesis.configuration import set_hypothesis_home_dir
+
+# Hypothesis keeps caches (its Unicode tables) in a home directory; under var/, not
+# in the working tree.
+set_hypothesis_home_dir(
+    os.environ.get("HYPOTHESIS_STORAGE_DIRECTORY")
+    or Path(__file__).resolve().parents[3] / "var" / "hypothesis"
+)
 
 # Per-target figures: `settings.default.max_examples` is the budget of a cheap
 # target; expensive ones (a real HTTP request, the real sentence encoder, a
