@@ -7,6 +7,7 @@ insecure settings instead of warning about them.
 
 from __future__ import annotations
 
+import math
 import os
 import stat
 from dataclasses import dataclass, field
@@ -25,6 +26,7 @@ from safety.escalation.policy import EscalationPolicy, QuietHours
 
 _LOOPBACK = {"127.0.0.1", "localhost", "::1"}
 _MIN_SECRET_CHARS = 32
+_DAY_MINUTES = 24 * 60
 
 
 @dataclass(frozen=True)
@@ -119,7 +121,11 @@ def read_secret(env_name: str, path: Path) -> str:
         raise ConfigError(f"secret missing: set {env_name} or create {path}")
     if path.stat().st_mode & (stat.S_IRWXG | stat.S_IRWXO):
         raise ConfigError(f"{path} is readable by others; run: chmod 600 {path}")
-    return path.read_text().strip()
+    try:
+        return path.read_text(encoding="utf-8").strip()
+    except (OSError, UnicodeDecodeError) as exc:
+        # Neither the content nor the decoder's message (it quotes bytes) is repeated.
+        raise ConfigError(f"secret {path} is not a readable UTF-8 text file") from exc
 
 
 def _section(raw: dict[str, Any], name: str) -> dict[str, Any]:
@@ -127,6 +133,26 @@ def _section(raw: dict[str, Any], name: str) -> dict[str, Any]:
     if not isinstance(value, dict):
         raise ConfigError(f"config section '{name}' is missing or not a mapping")
     return value
+
+
+def _number(section: dict[str, Any], key: str, default: float, where: str) -> float:
+    """A finite number (YAML's .nan and .inf are refused, and so are lists or words)."""
+    value = section.get(key, default)
+    try:
+        number = float(value)
+    except (TypeError, ValueError, OverflowError):
+        number = math.nan
+    if isinstance(value, bool) or not math.isfinite(number):
+        raise ConfigError(f"{where}.{key} must be a finite number, not {value!r}")
+    return number
+
+
+def _offset(section: dict[str, Any], where: str) -> int:
+    """Minutes east of UTC, as a fixed time zone takes them: less than a day either way."""
+    minutes = _number(section, "utc_offset_minutes", 60, where)
+    if minutes != int(minutes) or not -_DAY_MINUTES < minutes < _DAY_MINUTES:
+        raise ConfigError(f"{where}.utc_offset_minutes must be whole minutes within a day")
+    return int(minutes)
 
 
 def _text(section: dict[str, Any], key: str, where: str) -> str:
@@ -145,19 +171,26 @@ def _pickle_key(home: Path, section: dict[str, Any]) -> str:
 
 def _rasa(home: Path, section: dict[str, Any]) -> RasaConfig:
     url = _text(section, "url", "rasa")
-    if urlparse(url).hostname not in _LOOPBACK:
+    try:
+        host = urlparse(url).hostname
+    except ValueError as exc:
+        raise ConfigError("rasa.url is not a valid URL") from exc
+    if host not in _LOOPBACK:
         raise ConfigError("rasa.url must be on loopback: Rasa's HTTP API is never exposed")
     token = read_secret("SAMTAL_RASA_TOKEN", home / _text(section, "token_file", "rasa"))
     if len(token) < _MIN_SECRET_CHARS:
         raise ConfigError("the Rasa auth token must be a random secret of 32+ chars")
-    timeout = float(section.get("timeout_seconds", 10))
+    timeout = _number(section, "timeout_seconds", 10, "rasa")
     if not 0 < timeout <= 120:
         raise ConfigError("rasa.timeout_seconds must be between 0 and 120")
     return RasaConfig(url=url.rstrip("/"), token=token, timeout_seconds=timeout)
 
 
 def _dialogue(section: dict[str, Any]) -> DialogueConfig:
-    languages = tuple(section.get("languages", ("sv", "en")))
+    listed = section.get("languages", ["sv", "en"])
+    if not isinstance(listed, list) or not all(isinstance(v, str) and v for v in listed):
+        raise ConfigError("dialogue.languages must be a list of language codes")
+    languages = tuple(listed)
     default = _text(section, "default_language", "dialogue")
     if default not in languages:
         raise ConfigError("dialogue.default_language must be one of dialogue.languages")
@@ -165,7 +198,7 @@ def _dialogue(section: dict[str, Any]) -> DialogueConfig:
         consent_version=_text(section, "consent_version", "dialogue"),
         default_language=default,
         languages=languages,
-        utc_offset_minutes=int(section.get("utc_offset_minutes", 60)),
+        utc_offset_minutes=_offset(section, "dialogue"),
         timezone=_zone_name(section.get("timezone")),
     )
 
@@ -175,7 +208,7 @@ def _zone_name(value: Any) -> str | None:
         return None
     try:
         ZoneInfo(str(value))
-    except (ZoneInfoNotFoundError, ValueError) as exc:
+    except (ZoneInfoNotFoundError, ValueError, OSError) as exc:
         raise ConfigError(f"dialogue.timezone: no such time zone {value!r}") from exc
     return str(value)
 
@@ -192,9 +225,9 @@ def _escalation(section: dict[str, Any], zone_name: str | None) -> EscalationCon
     if not isinstance(deadlines, dict):
         raise ConfigError("escalation.ack_seconds must map levels to seconds")
     quiet = section.get("quiet_hours")
-    offset = int(section.get("utc_offset_minutes", 60))
+    offset = _offset(section, "escalation")
     policy = EscalationPolicy(
-        ack_seconds={str(k): float(v) for k, v in deadlines.items()},
+        ack_seconds={str(k): _number(deadlines, k, 0, "escalation.ack_seconds") for k in deadlines},
         quiet_hours=(
             QuietHours.parse(str(quiet), offset, ZoneInfo(zone_name) if zone_name else None)
             if quiet
@@ -221,13 +254,15 @@ def _checkins(section: Any) -> CheckinConfig:
     if not isinstance(section, dict):
         raise ConfigError("checkins must be a mapping")
     values = {
-        "tick_seconds": float(section.get("tick_seconds", 30)),
-        "start_window": float(section.get("start_window_minutes", 60)) * 60,
-        "quiet_before": float(section.get("quiet_before_minutes", 10)) * 60,
-        "remind_after": float(section.get("remind_after_minutes", 120)) * 60,
-        "missed_after": float(section.get("missed_after_hours", 24)) * 3600,
-        "high_window": float(section.get("high_risk_window_days", 7)) * 86_400,
+        "tick_seconds": _number(section, "tick_seconds", 30, "checkins"),
+        "start_window": _number(section, "start_window_minutes", 60, "checkins") * 60,
+        "quiet_before": _number(section, "quiet_before_minutes", 10, "checkins") * 60,
+        "remind_after": _number(section, "remind_after_minutes", 120, "checkins") * 60,
+        "missed_after": _number(section, "missed_after_hours", 24, "checkins") * 3600,
+        "high_window": _number(section, "high_risk_window_days", 7, "checkins") * 86_400,
     }
+    if not all(math.isfinite(value) for value in values.values()):
+        raise ConfigError("checkins: a duration is too long")
     if any(value < 0 for value in values.values()) or values["tick_seconds"] <= 0:
         raise ConfigError("checkins: every duration must be positive")
     if values["remind_after"] >= values["missed_after"]:
@@ -250,8 +285,8 @@ def _digest_at(section: Any) -> time:
 def _retention(section: Any) -> float:
     if not isinstance(section, dict):
         raise ConfigError("retention must be a mapping")
-    days = float(section.get("days_after_leaving", 90))
-    if days <= 0:
+    days = _number(section, "days_after_leaving", 90, "retention")
+    if days <= 0 or not math.isfinite(days * 86_400):
         raise ConfigError("retention.days_after_leaving must be positive")
     return days * 86_400
 
@@ -299,9 +334,13 @@ def _vault_url(home: Path, section: Any) -> str | None:
 
 def load_config(path: Path, home: Path) -> GatewayConfig:
     try:
-        raw = yaml.safe_load(path.read_text())
+        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
     except (OSError, yaml.YAMLError) as exc:
         raise ConfigError(f"cannot read config {path}: {exc}") from exc
+    except UnicodeDecodeError as exc:
+        raise ConfigError(f"config {path} is not UTF-8 text (byte {exc.start})") from exc
+    except RecursionError as exc:
+        raise ConfigError(f"config {path} is nested too deeply") from exc
     if not isinstance(raw, dict):
         raise ConfigError(f"config {path} must be a mapping")
     return parse_config(raw, home)

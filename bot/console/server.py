@@ -52,8 +52,12 @@ def _guard(secret: str) -> Middleware:
     async def guard(request: web.Request, handler: Handler) -> web.StreamResponse:
         presented = _presented(request)
         # Bytes, because compare_digest refuses non-ASCII str and a caller
-        # could otherwise turn a wrong token into a 500 instead of a 401.
-        if presented is None or not hmac.compare_digest(presented.encode(), expected):
+        # could otherwise turn a wrong token into a 500 instead of a 401. aiohttp
+        # reads a header byte that is not UTF-8 as a lone surrogate, which only
+        # surrogateescape turns back into bytes.
+        if presented is None or not hmac.compare_digest(
+            presented.encode("utf-8", "surrogateescape"), expected
+        ):
             response: web.StreamResponse = web.Response(
                 status=401,
                 text="401: this console needs the token printed when it started\n",

@@ -7,7 +7,8 @@ then folded into the participant's state by a pure function.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Mapping
+import re
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
@@ -22,10 +23,27 @@ class InvalidEffects(SamtalError):
     """The dialogue sent an effects payload that does not match the schema."""
 
 
+def _pattern(validator: Any, pattern: str, instance: Any, schema: Any) -> Iterator[Any]:
+    """JSON Schema's ``pattern`` is an ECMA-262 regex, whose ``$`` ends the string.
+    jsonschema runs it with Python's ``re``, whose ``$`` also matches before a final
+    newline, so ``"sv\\n"`` would pass ``^[a-z]{2,3}$``; ``\\Z`` ends the string."""
+    if not validator.is_type(instance, "string"):
+        return
+    if pattern.endswith("$") and not pattern.endswith("\\$"):
+        pattern = pattern[:-1] + r"\Z"
+    if re.search(pattern, instance) is None:
+        yield jsonschema.ValidationError(f"does not match {pattern!r}")
+
+
+_Validator = jsonschema.validators.extend(
+    jsonschema.Draft202012Validator, validators={"pattern": _pattern}
+)
+
+
 class EffectValidator:
     def __init__(self, schema_path: Path) -> None:
         schema = json.loads(schema_path.read_text())
-        self._validator = jsonschema.Draft202012Validator(schema)
+        self._validator = _Validator(schema)
 
     def __call__(self, payload: Mapping[str, Any]) -> None:
         error = jsonschema.exceptions.best_match(self._validator.iter_errors(dict(payload)))

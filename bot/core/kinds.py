@@ -37,7 +37,10 @@ EXPLAIN_EVERY_SECONDS = 120.0
 def kind_of(event_type: str, content: Mapping[str, Any]) -> Kind:
     """The kind of a (decrypted) room event, from its type and msgtype only."""
     if event_type == "m.room.message":
+        # A malformed event's msgtype may be anything JSON holds, a list included.
         msgtype = content.get("msgtype")
+        if not isinstance(msgtype, str):
+            return Kind.MEDIA
         if msgtype in _TEXT_MSGTYPES:
             return Kind.TEXT
         if msgtype == "m.location":

@@ -6,6 +6,8 @@ sync position to half-handled events. The callbacks only queue.
 
 from __future__ import annotations
 
+import math
+import re
 from dataclasses import dataclass, field
 from typing import Any, TypeAlias
 
@@ -78,6 +80,28 @@ def _content(source: dict[str, Any]) -> dict[str, Any]:
     return content if isinstance(content, dict) else {}
 
 
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def _utf8(text: str) -> str:
+    """Text UTF-8 can carry: a JSON string may hold a lone surrogate ("\\ud800"), which
+    the vault, Rasa and the logs could not encode; it becomes U+FFFD, the rest is kept."""
+    return text if text.isascii() else _SURROGATE.sub("\ufffd", text)
+
+
+def _timestamp(value: Any) -> int:
+    """The server's timestamp in ms, or 0 where a malformed event has none usable."""
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        return 0
+    return int(value) if math.isfinite(value) else 0
+
+
+def _identified(source: dict[str, Any]) -> bool:
+    """Whether the event names its id and sender, as text: the pipeline needs both."""
+    event_id, sender = source.get("event_id"), source.get("sender")
+    return isinstance(event_id, str) and bool(event_id) and isinstance(sender, str) and bool(sender)
+
+
 def to_inbound(room: MatrixRoom, event: TimelineEvent, kind: Kind = Kind.TEXT) -> Inbound:
     """The message as the turn pipeline sees it. Only text is read out of the event:
     for any other kind the content (a file's name, a location's coordinates) is
@@ -88,10 +112,10 @@ def to_inbound(room: MatrixRoom, event: TimelineEvent, kind: Kind = Kind.TEXT) -
         event_id=EventId(str(source.get("event_id", ""))),
         sender=MatrixUserId(str(source.get("sender", ""))),
         room_id=RoomId(room.room_id),
-        text=words.text if words else "",
+        text=_utf8(words.text) if words else "",
         room_encrypted=room.encrypted,
         room_members=frozenset(room.users),
-        timestamp_ms=int(source.get("origin_server_ts", 0) or 0),
+        timestamp_ms=_timestamp(source.get("origin_server_ts")),
         replaces=EventId(words.replaces) if words and words.replaces else None,
         kind=kind,
         device_key=device_key_of(event),
@@ -124,9 +148,15 @@ class Intake:
             logs.event("message_redacted_before_read")
             return
         kind = kind_of(str(source.get("type", "")), _content(source))
-        if kind is Kind.TEXT and not isinstance(event, (BadEvent, UnknownBadEvent)):
+        malformed = isinstance(event, (BadEvent, UnknownBadEvent))
+        if kind is Kind.TEXT and not malformed:
             self.batch.messages.append(to_inbound(room, event))
-        elif kind in NOT_READ and source.get("event_id") and source.get("sender"):
+        elif kind is Kind.TEXT and _identified(source) and own_words(_content(source)).text.strip():
+            # A client malformed something else (a formatted_body that is not a string):
+            # the body is still the participant's words, and every message is screened.
+            logs.warning("event_malformed_text_read", message_kind=kind.value)
+            self.batch.messages.append(to_inbound(room, event))
+        elif kind in NOT_READ and _identified(source):
             self.batch.messages.append(to_inbound(room, event, kind))
         elif isinstance(event, ReactionEvent):
             self.batch.reactions.append(

@@ -42,7 +42,7 @@ def screen_line(line: str) -> str:
     if not isinstance(text, str):
         return _error(ident, "missing or non-string text")
     languages = supported_languages()
-    if lang not in languages:
+    if not isinstance(lang, str) or lang not in languages:
         return _error(ident, "lang must be one of: " + ", ".join(sorted(languages)))
     result = assess(text, RiskContext(language=lang))
     out = {"id": ident, "level": result.level.value, "signals": list(result.categories)}

@@ -38,10 +38,16 @@ if TYPE_CHECKING:
 MODEL_FILE = "semantic_model.npz"
 
 
+# What the encoder is given instead of a control, format or surrogate character.
+_VISIBLE = {"Cc": " ", "Cf": " ", "Cs": "\ufffd"}
+
+
 def prepare(text: str) -> str:
     """The text the encoder reads: control characters become spaces (the C engine would
-    stop at a NUL and never see the rest), whitespace runs are folded."""
-    visible = "".join(" " if unicodedata.category(ch) in ("Cc", "Cf") else ch for ch in text)
+    stop at a NUL and never see the rest), whitespace runs are folded. A lone surrogate
+    (JSON's ``"\\ud800"`` decodes to one) becomes U+FFFD: the engine takes UTF-8, which
+    cannot carry it, and the rest of the message must still be read."""
+    visible = "".join(_VISIBLE.get(unicodedata.category(ch), ch) for ch in text)
     return " ".join(visible.split())
 
 

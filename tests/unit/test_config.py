@@ -6,7 +6,7 @@ from typing import Any
 
 import pytest
 
-from bot.config import parse_config
+from bot.config import load_config, parse_config
 from bot.errors import ConfigError
 
 
@@ -227,3 +227,54 @@ def _without(key: str) -> dict[str, Any]:
     config = raw()
     del config["escalation"][key]
     return config
+
+
+@pytest.mark.parametrize(
+    ("overrides", "reason"),
+    [
+        ({"rasa": {"timeout_seconds": [1]}}, "rasa.timeout_seconds must be a finite number"),
+        ({"rasa": {"timeout_seconds": ".nan"}}, "rasa.timeout_seconds must be a finite number"),
+        ({"rasa": {"url": "http://[::1"}}, "rasa.url is not a valid URL"),
+        ({"dialogue": {"languages": 5}}, "dialogue.languages must be a list"),
+        ({"dialogue": {"utc_offset_minutes": 100_000}}, "within a day"),
+        ({"dialogue": {"utc_offset_minutes": "x"}}, "must be a finite number"),
+        ({"escalation": {"ack_seconds": {"high": "soon"}}}, "ack_seconds.high must be"),
+        ({"escalation": {"ack_seconds": {"high": float("inf")}}}, "ack_seconds.high must be"),
+        ({"crypto": {"pickle_key_file": "secrets"}}, "not a readable UTF-8 text file"),
+    ],
+)
+def test_malformed_settings_are_refused_with_a_reason(
+    home: Path, overrides: dict[str, Any], reason: str
+) -> None:
+    os.chmod(home / "secrets", 0o700)
+    with pytest.raises(ConfigError, match=reason):
+        parse_config(raw(**overrides), home)
+
+
+@pytest.mark.parametrize(
+    ("section", "value"),
+    [
+        ("retention", {"days_after_leaving": float("nan")}),
+        ("retention", {"days_after_leaving": 1e306}),
+        ("checkins", {"tick_seconds": float("nan")}),
+        ("checkins", {"missed_after_hours": 1e306}),
+    ],
+)
+def test_durations_must_be_finite(home: Path, section: str, value: dict[str, Any]) -> None:
+    with pytest.raises(ConfigError, match=section):
+        parse_config({**raw(), section: value}, home)
+
+
+def test_a_secret_that_is_not_utf8_is_refused_without_quoting_it(home: Path) -> None:
+    (home / "secrets" / "rasa.token").write_bytes(b"\xff" * 40)
+    with pytest.raises(ConfigError, match="not a readable UTF-8") as caught:
+        parse_config(raw(), home)
+    assert "xff" not in str(caught.value)
+
+
+@pytest.mark.parametrize("content", [b"\xff\xfe", b"[" * 20_000])
+def test_an_unreadable_config_file_is_a_config_error(tmp_path: Path, content: bytes) -> None:
+    path = tmp_path / "samtal.yaml"
+    path.write_bytes(content)
+    with pytest.raises(ConfigError, match="config"):
+        load_config(path, tmp_path)

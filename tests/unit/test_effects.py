@@ -1,6 +1,10 @@
 from __future__ import annotations
 
-from bot.core.effects import apply_effects
+from pathlib import Path
+
+import pytest
+
+from bot.core.effects import EffectValidator, InvalidEffects, apply_effects
 from bot.core.model import Participant
 from bot.ids import MatrixUserId, ParticipantId
 
@@ -31,3 +35,18 @@ def test_applying_the_same_effects_twice_changes_nothing_more() -> None:
     effects = [{"type": "consent_given", "version": "v1"}, {"type": "paused"}]
     once = apply_effects(BASE, effects, now=3.0)
     assert apply_effects(once, effects, now=3.0) == once
+
+
+def test_a_trailing_newline_does_not_pass_a_schema_pattern() -> None:
+    # Python's `$` also matches before a final newline; the schema's patterns do not.
+    validate = EffectValidator(
+        Path(__file__).resolve().parents[2] / "dialogues" / "effects.schema.json"
+    )
+    validate({"kind": "effects", "effects": [{"type": "language_changed", "language": "sv"}]})
+    for effect in (
+        {"type": "language_changed", "language": "sv\n"},
+        {"type": "consent_given", "version": "v1\n"},
+        {"type": "risk_flag", "level": "high", "signals": ["weapon\n"]},
+    ):
+        with pytest.raises(InvalidEffects):
+            validate({"kind": "effects", "effects": [effect]})

@@ -96,3 +96,31 @@ def test_backfilled_events_go_ahead_of_the_batch() -> None:
         ],
     )
     assert [m.text for m in queue.batch.messages] == ["a", "b", "sist"]
+
+
+def test_a_malformed_text_message_is_still_screened() -> None:
+    # nio calls it a bad event (formatted_body is not a string); the body is still the
+    # participant's own words, and every message is screened.
+    queue, room = intake()
+    content = {"msgtype": "m.text", "body": "döda henne", "formatted_body": 5}
+    queue.take(room, event("m.room.message", content, 1))
+    assert [(m.kind, m.text) for m in queue.batch.messages] == [(Kind.TEXT, "döda henne")]
+
+
+def test_a_malformed_text_message_without_words_is_not_a_turn() -> None:
+    queue, room = intake()
+    queue.take(room, event("m.room.message", {"msgtype": "m.text", "body": 5}, 1))
+    queue.take(room, event("m.room.message", {"msgtype": ["m.text"]}, 2))
+    assert [m.kind for m in queue.batch.messages] == [Kind.MEDIA]
+
+
+def test_a_lone_surrogate_reaches_the_pipeline_as_a_replacement_character() -> None:
+    queue, room = intake()
+    queue.take(room, event("m.room.message", {"msgtype": "m.text", "body": "\ud800 hej"}, 1))
+    assert [m.text for m in queue.batch.messages] == ["\ufffd hej"]
+
+
+def test_a_timestamp_no_integer_can_hold_is_read_as_zero() -> None:
+    queue, room = intake()
+    queue.take(room, event("m.sticker", {"body": "x", "url": 5}, 1, origin_server_ts=1e400))
+    assert [(m.kind, m.timestamp_ms) for m in queue.batch.messages] == [(Kind.MEDIA, 0)]

@@ -24,6 +24,8 @@ ALICE = "@alice:localhost"
         ("m.room.message", {"msgtype": "m.audio", "body": "voice"}, Kind.MEDIA),
         ("m.room.message", {"msgtype": "m.video", "body": "v.mp4"}, Kind.MEDIA),
         ("m.room.message", {"msgtype": "com.example.custom"}, Kind.MEDIA),
+        ("m.room.message", {"msgtype": ["m.text"], "body": "hej"}, Kind.MEDIA),
+        ("m.room.message", {"msgtype": {"m.text": 1}}, Kind.MEDIA),
         ("m.room.message", {"msgtype": "m.location", "geo_uri": "geo:1,2"}, Kind.LOCATION),
         ("m.sticker", {"body": "😀", "url": "mxc://x/y"}, Kind.MEDIA),
         ("m.poll.start", {}, Kind.POLL),

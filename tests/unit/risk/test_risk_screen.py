@@ -44,6 +44,8 @@ def test_one_output_per_input_in_order() -> None:
         ('{"id": "y", "text": "hej", "lang": "de"}', "y", "lang must be"),
         ('{"id": "z", "text": "hej"}', "z", "lang must be"),
         ('{"id": {"a": 1}, "text": "hej", "lang": "sv"}', None, "id must be"),
+        ('{"id": "w", "text": "", "lang": []}', "w", "lang must be"),
+        ('{"id": "v", "text": "", "lang": {"sv": 1}}', "v", "lang must be"),
     ],
 )
 def test_malformed_lines_yield_an_error_and_processing_continues(

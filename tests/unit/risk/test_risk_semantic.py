@@ -8,6 +8,8 @@ import numpy as np
 import pytest
 
 from safety.risk import logreg
+from safety.risk.assess import assess
+from safety.risk.context import RiskContext
 from safety.risk.dataset import data_digest, load_all, split
 from safety.risk.encoder import DIMENSION, EncoderError, load_encoder, verify_files
 from safety.risk.kernel import fit_platt
@@ -27,6 +29,14 @@ def test_a_nul_byte_cannot_hide_the_rest_of_a_message() -> None:
     assert prepare("ok\x00" + threat) == "ok " + threat
     signal = load_semantic_model().signal("ok\x00" + threat)
     assert signal is not None and signal.level >= RiskLevel.HIGH
+
+
+def test_a_lone_surrogate_is_screened_not_raised() -> None:
+    # JSON's "\ud800" decodes to a lone surrogate, which UTF-8 (and the engine) cannot
+    # carry; the rest of the message is still read, and the threat still found.
+    threat = "jag ska döda henne ikväll"
+    assert prepare("\ud800 " + threat) == "\ufffd " + threat
+    assert assess("\ud800 " + threat, RiskContext(language="sv")).level is RiskLevel.IMMINENT
 
 
 def test_a_long_message_is_read_at_both_ends() -> None:
