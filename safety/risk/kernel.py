@@ -15,6 +15,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
+from functools import cached_property
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -36,13 +37,15 @@ class KernelScorer:
     platt_a: float = 1.0
     platt_b: float = 0.0
 
+    @cached_property
+    def _support_norms(self) -> NDArray[np.float64]:
+        # Fixed for the model's life: computing it per message cost as much as the rest.
+        norms: NDArray[np.float64] = (self.support * self.support).sum(axis=1)[None, :]
+        return norms
+
     def margin(self, x: NDArray[np.floating]) -> NDArray[np.float64]:
         z = (np.atleast_2d(np.asarray(x, dtype=np.float64)) - self.mean) / self.spread
-        squared = (
-            (z * z).sum(axis=1)[:, None]
-            + (self.support * self.support).sum(axis=1)[None, :]
-            - 2 * z @ self.support.T
-        )
+        squared = (z * z).sum(axis=1)[:, None] + self._support_norms - 2 * z @ self.support.T
         result: NDArray[np.float64] = np.exp(-self.gamma * np.maximum(squared, 0)) @ self.coef
         return result + self.intercept
 
