@@ -36,6 +36,11 @@ class RoomWorkers:
             self._tasks[room_id] = asyncio.create_task(self._work(queue))
         queue.put_nowait(job)
 
+    def backlog(self, room_id: str) -> int:
+        """Jobs waiting in a room's queue, not counting the one being worked on."""
+        queue = self._queues.get(room_id)
+        return 0 if queue is None else queue.qsize()
+
     async def _work(self, queue: asyncio.Queue[Job]) -> None:
         while True:
             job = await queue.get()

@@ -203,6 +203,13 @@ class TurnHandler:
         self._ledger.received(turn)
         return turn
 
+    def overflow(self, turn: PendingTurn, ask_to_slow_down: bool) -> None:
+        """A turn kept but not put to the dialogue (bot.core.flood): its plan is the
+        request to slow down, or nothing, stored as any plan is before it is sent."""
+        replies = (text("slow_down", turn.language),) if ask_to_slow_down else ()
+        self._ledger.planned(turn.owner, turn.event_id, TurnPlan(replies=replies))
+        logs.event("turn_overflow", participant=turn.owner, asked=ask_to_slow_down)
+
     async def complete(self, turn: PendingTurn) -> None:
         """The slow part, per room in order: dialogue, effects, replies."""
         started = time.perf_counter()

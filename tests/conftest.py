@@ -8,7 +8,7 @@ import secrets
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import ClassVar
+from typing import Any, ClassVar
 
 import pytest
 import pytest_asyncio
@@ -36,9 +36,15 @@ class RecordingChatClient(ChatClient):
 
     sent: ClassVar[list[str]] = []
 
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.sent_ids: list[str] = []
+
     async def send(self, room_id: str, text: str) -> str:
         RecordingChatClient.sent.append(text)
-        return await super().send(room_id, text)
+        event_id = await super().send(room_id, text)
+        self.sent_ids.append(event_id)
+        return event_id
 
 
 @dataclass
@@ -78,6 +84,14 @@ class RunningStack:
         home = self.stack.layout.home
         config = load_config(home / "samtal.yaml", home)
         return Vault(config.vault_path, load_or_create_key_file(config.kek_file, create=False))
+
+    def pseudonym_of(self, matrix_id: str) -> str:
+        """The pseudonym the gateway's log names ``matrix_id`` by."""
+        vault = self.open_vault()
+        try:
+            return str(ParticipantRegistry(vault).pseudonym_of(matrix_id))
+        finally:
+            vault.close()
 
     def participant_code(self, matrix_id: str) -> str:
         """The code mediators see for ``matrix_id``, derived with the stack's vault key."""
