@@ -18,9 +18,11 @@ from bot.homeserver.errors import (
     RateLimitOverrideError,
     UserExists,
 )
+from bot.homeserver.interpreter import SYNAPSE_PYTHON_ENV, synapse_python
 from bot.homeserver.process import SynapseProcess, free_port
 
 __all__ = [
+    "SYNAPSE_PYTHON_ENV",
     "AdminApiError",
     "HomeserverConfigError",
     "HomeserverError",
@@ -36,6 +38,7 @@ __all__ = [
     "override_ratelimit",
     "ratelimit_override",
     "register_user",
+    "synapse_python",
     "token_works",
     "write_homeserver_config",
 ]

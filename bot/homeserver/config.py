@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import secrets
 import subprocess
-import sys
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -18,6 +17,7 @@ from bot.homeserver._files import (
     write_private_text,
 )
 from bot.homeserver.errors import HomeserverConfigError
+from bot.homeserver.interpreter import synapse_python
 from bot.homeserver.settings import (
     TEST_BCRYPT_ROUNDS,
     log_config,
@@ -94,7 +94,7 @@ def write_homeserver_config(
 
 def _generate(layout: HomeserverLayout) -> None:
     command = [
-        sys.executable,
+        str(synapse_python()),
         "-m",
         "synapse.app.homeserver",
         "--server-name",

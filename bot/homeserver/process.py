@@ -7,14 +7,14 @@ import contextlib
 import os
 import socket
 import subprocess
-import sys
 from pathlib import Path
 from types import TracebackType
 
 import aiohttp
 
 from bot.homeserver.config import HomeserverLayout
-from bot.homeserver.errors import HomeserverStartError
+from bot.homeserver.errors import HomeserverConfigError, HomeserverStartError
+from bot.homeserver.interpreter import synapse_python
 from bot.launcher.child_env import child_env
 from bot.launcher.parent_death import end_with_parent
 
@@ -57,10 +57,14 @@ class SynapseProcess:
         if self.running:
             raise HomeserverStartError("Synapse is already running")
         layout = self._layout
+        try:
+            python = synapse_python()
+        except HomeserverConfigError as exc:
+            raise HomeserverStartError(str(exc)) from exc
         out_fd = os.open(layout.output_path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
         try:
             self._proc = await asyncio.create_subprocess_exec(
-                sys.executable,
+                str(python),
                 "-m",
                 "synapse.app.homeserver",
                 "--config-path",

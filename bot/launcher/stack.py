@@ -220,10 +220,16 @@ class Stack:
         await self.rasa_server.start()
         await self.rasa_server.wait_http(f"{self.rasa_url}/", 180)
 
+    def gateway_python(self) -> str:
+        """The gateway's own environment (``.venv``, runtime dependencies only), as
+        under ``make run``, even when the tests run from ``.venv-dev``."""
+        runtime = self.project / ".venv" / "bin" / "python"
+        return str(runtime) if runtime.exists() else sys.executable
+
     async def start_gateway(self) -> None:
         self.gateway = ManagedProcess(
             "gateway",
-            [sys.executable, "-m", "bot.cli.main", "gateway"],
+            [self.gateway_python(), "-m", "bot.cli.main", "gateway"],
             self.layout.logs / "gateway.log",
             cwd=self.project,
             env={"SAMTAL_HOME": str(self.layout.home)},

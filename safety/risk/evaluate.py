@@ -1,6 +1,6 @@
 """Evaluate the production screen on the family-held-out test split.
 
-    .venv/bin/python -m safety.risk.evaluate [--plot docs/img/risk_pr.png] [--misses]
+    .venv-dev/bin/python -m safety.risk.evaluate [--plot docs/img/risk_pr.png] [--misses]
 
 Every message goes through `assess`, the same call production and `samtal screen`
 make. Figures are per language:

@@ -1,6 +1,6 @@
 """Train the screen's classifier heads and choose their thresholds, on training families only.
 
-    .venv/bin/python -m safety.risk.train     # writes safety/risk/semantic_model.npz
+    .venv-dev/bin/python -m safety.risk.train     # writes safety/risk/semantic_model.npz
 
 1. Grouped 5-fold cross-validation over the training split (a family never straddles
    folds) gives out-of-fold margins of the three kernel machines for every training

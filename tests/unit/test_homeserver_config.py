@@ -5,14 +5,18 @@ from __future__ import annotations
 import json
 import stat
 import subprocess
-import sys
 from pathlib import Path
 from typing import Any
 
 import pytest
 import yaml
 
-from bot.homeserver import HomeserverConfigError, HomeserverLayout, write_homeserver_config
+from bot.homeserver import (
+    HomeserverConfigError,
+    HomeserverLayout,
+    synapse_python,
+    write_homeserver_config,
+)
 from bot.homeserver.settings import TEST_RATE_LIMIT_KEYS
 
 # Parse the config with Synapse itself and print the rate limits it ends up with.
@@ -39,7 +43,7 @@ def _load(path: Path) -> dict[str, Any]:
 
 def _synapse_view(layout: HomeserverLayout) -> dict[str, Any]:
     result = subprocess.run(
-        [sys.executable, "-c", _SYNAPSE_READ, str(layout.config_path)],
+        [str(synapse_python()), "-c", _SYNAPSE_READ, str(layout.config_path)],
         capture_output=True,
         text=True,
         check=True,

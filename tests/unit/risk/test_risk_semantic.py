@@ -130,5 +130,5 @@ def test_the_committed_model_round_trips_and_names_taxonomy_categories(tmp_path:
 def test_the_committed_model_was_trained_on_the_current_training_data() -> None:
     train, _ = split(load_all())
     assert load_semantic_model().data_digest == data_digest(train), (
-        "the data changed: run `.venv/bin/python -m safety.risk.train` and commit the model"
+        "the data changed: run `.venv-dev/bin/python -m safety.risk.train` and commit the model"
     )
