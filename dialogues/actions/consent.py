@@ -69,8 +69,10 @@ class ActionShowConsent(Action):
     ) -> list[dict[str, Any]]:
         logger.debug("running %s", self.name())
         version = current_version(tracker)
-        for paragraph in consent_paragraphs(version, gateway.language(tracker)):
-            dispatcher.utter_message(text=paragraph)
+        # One message: the consent text is one document, read as a whole, and a phone
+        # pings once for it rather than once per paragraph.
+        paragraphs = consent_paragraphs(version, gateway.language(tracker))
+        dispatcher.utter_message(text="\n\n".join(paragraphs))
         return []
 
 
