@@ -10,8 +10,10 @@ from typing import Any
 import aiohttp
 import pytest
 import pytest_asyncio
+from aiohttp import web
 
 from bot import logs
+from bot.errors import RasaUnavailable
 from bot.monitoring.gateway_metrics import GatewayMetrics, Sources
 from bot.monitoring.health import Health, judge
 from bot.monitoring.rasa_check import RasaCheck
@@ -22,6 +24,7 @@ from bot.monitoring.server import (
     create_app,
     start_monitoring,
 )
+from bot.rasa.client import RasaClient
 
 PSEUDONYM = "p-3f9c1e7a"
 MATRIX_ID = "@alice:example.org"
@@ -249,3 +252,30 @@ async def test_the_server_answers_health_and_metrics_only(
             assert response.status == 404
         async with session.get(f"{base}/healthz", headers={"Host": "localhost:1"}) as response:
             assert response.status == 503
+
+
+async def test_the_rasa_client_notes_what_its_calls_and_probes_showed() -> None:
+    app = web.Application()
+    app.router.add_get("/", hello)
+    runner = web.AppRunner(app)
+    await runner.setup()
+    site = web.TCPSite(runner, "127.0.0.1", 0)
+    await site.start()
+    port = runner.addresses[0][1]
+    client = RasaClient(f"http://127.0.0.1:{port}", "t" * 40, 5)
+    try:
+        assert client.reachable is None
+        assert await client.probe()
+        with pytest.raises(RasaUnavailable):
+            await client.post_json("/missing", {})
+        assert client.reachable is False
+        assert await client.probe()
+        await runner.cleanup()
+        assert not await client.probe()
+    finally:
+        await client.close()
+        await runner.cleanup()
+
+
+async def hello(request: web.Request) -> web.Response:
+    return web.Response(text="Hello from Rasa")
