@@ -161,7 +161,8 @@ class Registry:
 
     def __init__(self) -> None:
         self._metrics: dict[str, _Metric] = {}
-        self.lock = threading.Lock()
+        # Reentrant: a gauge source that logs would otherwise wait on its own scrape.
+        self.lock = threading.RLock()
 
     def _add(self, metric: _M) -> _M:
         if metric.name in self._metrics:
