@@ -76,6 +76,27 @@ class CheckinConfig:
     timing: CheckinTiming = field(default_factory=CheckinTiming)
 
 
+DEFAULT_MONITORING_PORT = 9733
+
+
+@dataclass(frozen=True)
+class MonitoringConfig:
+    """The health and metrics endpoints (docs/operations.md); port 0 turns them off."""
+
+    host: str = "127.0.0.1"
+    port: int = DEFAULT_MONITORING_PORT
+    # /healthz answers 503 when the last successful sync is older than this.
+    sync_stale_seconds: float = 90.0
+
+    @property
+    def enabled(self) -> bool:
+        return self.port != 0
+
+    @property
+    def loopback(self) -> bool:
+        return self.host in _LOOPBACK
+
+
 @dataclass(frozen=True)
 class GatewayConfig:
     home: Path
@@ -88,6 +109,7 @@ class GatewayConfig:
     pickle_key: str
     checkins: CheckinConfig = field(default_factory=CheckinConfig)
     digest_at: time = time(8, 0)
+    monitoring: MonitoringConfig = field(default_factory=MonitoringConfig)
     # A PostgreSQL vault for deployments beyond one machine; it carries a password,
     # so it comes from SAMTAL_VAULT_URL or a 0600 file, never from this config.
     vault_url_secret: str | None = field(default=None, repr=False)
@@ -282,6 +304,31 @@ def _digest_at(section: Any) -> time:
         raise ConfigError(f"digest.at must look like 08:00, not {value!r}") from exc
 
 
+def _monitoring(section: Any) -> MonitoringConfig:
+    section = {} if section is None else section  # a section of comments only
+    if not isinstance(section, dict):
+        raise ConfigError("monitoring must be a mapping")
+    port = section.get("port", DEFAULT_MONITORING_PORT)
+    if isinstance(port, bool) or not isinstance(port, int) or not 0 <= port <= 65535:
+        raise ConfigError(f"monitoring.port must be a port number (0 turns it off), not {port!r}")
+    host = section.get("host", "127.0.0.1")
+    if not isinstance(host, str) or not host:
+        raise ConfigError("monitoring.host must be an address such as 127.0.0.1")
+    allow_beyond = section.get("allow_non_loopback", False)
+    if not isinstance(allow_beyond, bool):
+        raise ConfigError("monitoring.allow_non_loopback must be true or false")
+    if host not in _LOOPBACK and not allow_beyond:
+        raise ConfigError(
+            "monitoring.host must be loopback (127.0.0.1 or ::1); to serve health and "
+            "metrics beyond this machine set monitoring.allow_non_loopback: true "
+            "(see docs/operations.md)"
+        )
+    stale = _number(section, "sync_stale_seconds", 90, "monitoring")
+    if not 45 <= stale <= 3600:
+        raise ConfigError("monitoring.sync_stale_seconds must be between 45 and 3600")
+    return MonitoringConfig(host=host, port=port, sync_stale_seconds=stale)
+
+
 def _retention(section: Any) -> float:
     if not isinstance(section, dict):
         raise ConfigError("retention must be a mapping")
@@ -313,6 +360,7 @@ def parse_config(raw: dict[str, Any], home: Path) -> GatewayConfig:
         pickle_key=_pickle_key(home, crypto),
         checkins=_checkins(raw.get("checkins", {})),
         digest_at=_digest_at(raw.get("digest", {})),
+        monitoring=_monitoring(raw.get("monitoring", {})),
         vault_url_secret=_vault_url(home, raw.get("storage", {})),
     )
 

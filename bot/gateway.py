@@ -9,6 +9,7 @@ import time
 from collections.abc import Awaitable
 from pathlib import Path
 
+from aiohttp import web
 from nio import AsyncClient
 
 from bot import logs
@@ -44,6 +45,10 @@ from bot.matrix.session import bot_password, login, new_client
 from bot.matrix.sync_loop import SyncLoop
 from bot.matrix.traffic import Traffic
 from bot.matrix.undecryptable import Lost, UndecryptableQueue
+from bot.monitoring.gateway_metrics import GatewayMetrics, Sources
+from bot.monitoring.health import Health, judge
+from bot.monitoring.rasa_check import RasaCheck
+from bot.monitoring.server import create_app, start_monitoring
 from bot.rasa.client import RasaClient, RasaControl
 from bot.risk_memory import RiskMemory
 from bot.room_workers import RoomWorkers
@@ -170,6 +175,40 @@ class Gateway:
             backfill=Backfill(self.client, self.state, self.intake),
             before_position_saved=self.seal_crypto_store,
         )
+        self.rasa_check = RasaCheck(self.rasa)
+        self.metrics = GatewayMetrics(
+            Sources(
+                started_at=self._started_at,
+                last_sync_age=self.last_sync_age,
+                rooms=lambda: len(self.client.rooms),
+                turns_pending=lambda: self.workers.turns_pending,
+                escalations_open=self.escalations.open_count,
+                rasa_up=self.rasa_check.last_known,
+            )
+        )
+
+    def last_sync_age(self) -> float | None:
+        synced = self.sync.last_synced_at
+        return None if synced is None else time.monotonic() - synced
+
+    async def health(self) -> Health:
+        rasa_up = await self.rasa_check.up()
+        return judge(self.last_sync_age(), self.config.monitoring.sync_stale_seconds, rasa_up)
+
+    async def _start_monitoring(self) -> web.AppRunner | None:
+        """Serve /healthz and /metrics; a port already taken is logged, never fatal:
+        participants are answered whether or not the supervisor can look."""
+        settings = self.config.monitoring
+        if not settings.enabled:
+            return None
+        app = create_app(self.health, self.metrics.render, loopback_only=settings.loopback)
+        try:
+            runner, port = await start_monitoring(app, settings.host, settings.port)
+        except OSError as exc:
+            logs.warning("monitoring_unavailable", error=type(exc).__name__, port=settings.port)
+            return None
+        logs.event("monitoring_serving", port=port)
+        return runner
 
     async def handle_batch(self) -> None:
         batch = self.intake.batch
@@ -445,6 +484,16 @@ class Gateway:
             self.workers.submit(turn)
 
     async def run(self) -> None:
+        counting = logs.observe(self.metrics.on_event)
+        monitoring = await self._start_monitoring()
+        try:
+            await self._run()
+        finally:
+            if monitoring is not None:
+                await monitoring.cleanup()
+            counting()
+
+    async def _run(self) -> None:
         await login(self.client, self.config, self.state)
         await self._guard("cross_signing", self.ensure_identity())
         await self.staff_room.ensure()

@@ -12,21 +12,47 @@ import logging
 import re
 import sys
 import time
+from collections.abc import Callable
 from typing import TextIO
 
 _IDENTIFIER = re.compile(r"[@!$#+][A-Za-z0-9._=\-/+]+(:[A-Za-z0-9.\-]+(:\d+)?)?")
 _LOGGER = logging.getLogger("samtal")
 
 Field = str | int | float | bool | None
+# Called with the level ("info" or "warning"), the event kind and its fields.
+Observer = Callable[[str, str, dict[str, Field]], None]
+_OBSERVERS: list[Observer] = []
 
 
 def event(kind: str, **fields: Field) -> None:
     """Log one structured event. Pass pseudonyms, counts and timings only."""
     _LOGGER.info(kind, extra={"samtal_fields": fields})
+    _notify("info", kind, fields)
 
 
 def warning(kind: str, **fields: Field) -> None:
     _LOGGER.warning(kind, extra={"samtal_fields": fields})
+    _notify("warning", kind, fields)
+
+
+def observe(observer: Observer) -> Callable[[], None]:
+    """Call ``observer`` with every structured event (the metrics count them this
+    way, so no call site changes). Returns a function that stops observing."""
+    _OBSERVERS.append(observer)
+
+    def stop() -> None:
+        if observer in _OBSERVERS:
+            _OBSERVERS.remove(observer)
+
+    return stop
+
+
+def _notify(level: str, kind: str, fields: dict[str, Field]) -> None:
+    for observer in tuple(_OBSERVERS):
+        try:
+            observer(level, kind, fields)
+        except Exception:  # an observer never breaks the code that logged
+            _LOGGER.error("log_observer_failed", extra={"samtal_fields": {}})
 
 
 class JsonFormatter(logging.Formatter):

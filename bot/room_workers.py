@@ -20,14 +20,26 @@ RETRY_DELAYS = (1.0, 3.0, 10.0)
 Job = Callable[[], Awaitable[None]]
 
 
+class _TurnJob:
+    """A participant's turn, told apart from other room jobs for the pending count."""
+
+    def __init__(self, job: Job) -> None:
+        self._job = job
+
+    def __call__(self) -> Awaitable[None]:
+        return self._job()
+
+
 class RoomWorkers:
     def __init__(self, complete: Callable[[PendingTurn], Awaitable[None]]) -> None:
         self._complete = complete
         self._queues: dict[str, asyncio.Queue[Job]] = {}
         self._tasks: dict[str, asyncio.Task[None]] = {}
+        self.turns_pending = 0  # turns submitted and not yet worked through
 
     def submit(self, turn: PendingTurn) -> None:
-        self.submit_job(turn.room_id, partial(self._complete, turn))
+        self.turns_pending += 1
+        self.submit_job(turn.room_id, _TurnJob(partial(self._complete, turn)))
 
     def submit_job(self, room_id: str, job: Job) -> None:
         queue = self._queues.get(room_id)
@@ -48,6 +60,13 @@ class RoomWorkers:
             queue.task_done()
 
     async def _run_with_retries(self, job: Job) -> None:
+        try:
+            await self._attempts(job)
+        finally:
+            if isinstance(job, _TurnJob):
+                self.turns_pending -= 1
+
+    async def _attempts(self, job: Job) -> None:
         for attempt, delay in enumerate((0.0, *RETRY_DELAYS)):
             if delay:
                 await asyncio.sleep(delay)

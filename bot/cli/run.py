@@ -76,6 +76,7 @@ async def start(stack: Stack, stop: asyncio.Event) -> None:
         f"samtal: ready in {ready:.1f}s (training {stack.timings['rasa_train_s']:.1f}s)\n"
         f"  homeserver  {stack.homeserver_url}   bot {user_id('samtal')}\n"
         f"  talk to it  .venv/bin/samtal chat   (as {user_id(DEMO_PARTICIPANT)})\n"
+        f"  health      {stack.monitoring_url}/healthz   metrics {stack.monitoring_url}/metrics\n"
         f"  details     {stack.layout.stack_json}\n"
         "  stop        Ctrl-C",
         stop,

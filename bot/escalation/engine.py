@@ -297,6 +297,9 @@ class EscalationEngine:
         """A mediator's note on an escalation, sealed with the participant's records."""
         self._store.add_note(esc, by, note)
 
+    def open_count(self) -> int:
+        return self._store.open_count()
+
     def any_open(self, participant: str) -> bool:
         return bool(self._store.open_for(participant))
 

@@ -24,6 +24,7 @@ class EscalationStore:
         self._vault = vault
         self._owner_of: dict[str, str] = {}
         self._active: set[str] = set()
+        self._open: set[str] = set()
         self._by_notice: dict[str, set[str]] = {}
         for esc in all_escalations(vault):
             self._index(esc)
@@ -36,6 +37,14 @@ class EscalationStore:
             self._active.add(esc.code)
         else:
             self._active.discard(esc.code)
+        if esc.is_open:
+            self._open.add(esc.code)
+        else:
+            self._open.discard(esc.code)
+
+    def open_count(self) -> int:
+        """Escalations nobody has acknowledged or resolved yet (from the index)."""
+        return len(self._open)
 
     def save(self, esc: Escalation) -> None:
         self._vault.put(_KIND, esc.participant, esc.code, esc.to_record())

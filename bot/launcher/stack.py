@@ -61,6 +61,7 @@ TEST_CHECKINS = {
     "missed_after_hours": 30 / 3600,
 }
 SERVER_NAME = "localhost"
+PORT_NAMES = ("homeserver", "rasa", "actions", "monitoring")
 
 
 def user_id(localpart: str) -> str:
@@ -89,12 +90,20 @@ class Stack:
     def rasa_url(self) -> str:
         return f"http://127.0.0.1:{self.ports['rasa']}"
 
+    @property
+    def monitoring_url(self) -> str:
+        return f"http://127.0.0.1:{self.ports['monitoring']}"
+
     def _choose_ports(self) -> None:
         path = self.layout.ports_json
+        kept: dict[str, int] = {}
         if path.exists() and not self.for_tests:
-            self.ports = {k: int(v) for k, v in json.loads(path.read_text()).items()}
-            return
-        self.ports = {name: free_port() for name in ("homeserver", "rasa", "actions")}
+            kept = {k: int(v) for k, v in json.loads(path.read_text()).items()}
+            if all(name in kept for name in PORT_NAMES):
+                self.ports = kept
+                return
+        # A state directory from before a port was added keeps its other ports.
+        self.ports = {name: kept.get(name) or free_port() for name in PORT_NAMES}
         self.layout.home.mkdir(parents=True, exist_ok=True, mode=0o700)
         write_json(path, dict(self.ports))
 
@@ -140,6 +149,7 @@ class Stack:
             on_call=[user_id(DEMO_ON_CALL)],
             supervisors=[user_id(DEMO_SUPERVISOR)],
             rasa_url=self.rasa_url,
+            monitoring_port=self.ports["monitoring"],
             ack_seconds=self.ack_seconds
             or (TEST_ACK_SECONDS if self.for_tests else PRODUCTION_ACK_SECONDS),
             # Tests must not depend on the time of day they run at.
@@ -295,6 +305,8 @@ class Stack:
                 "console_url": None,
                 "bot_user_id": user_id(BOT),
                 "rasa_url": self.rasa_url,
+                "health_url": f"{self.monitoring_url}/healthz",
+                "metrics_url": f"{self.monitoring_url}/metrics",
                 "accounts": {
                     **{
                         role: {

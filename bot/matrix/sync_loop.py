@@ -9,6 +9,7 @@ skipping it. Key upload, query and claim run as in ``sync_forever``.
 from __future__ import annotations
 
 import asyncio
+import time
 from collections.abc import Awaitable, Callable
 
 from nio import AsyncClient, SyncResponse
@@ -51,6 +52,8 @@ class SyncLoop:
         self._before_position_saved = before_position_saved
         self._long_poll_ms = long_poll_ms
         self.first_sync_done = asyncio.Event()
+        # time.monotonic() of the last sync whose batch was handled (for /healthz).
+        self.last_synced_at: float | None = None
 
     async def _keys(self) -> None:
         client = self._client
@@ -90,6 +93,7 @@ class SyncLoop:
         while True:
             try:
                 await self.once(first=first)
+                self.last_synced_at = time.monotonic()
                 if first:
                     logs.event("gateway_ready")
                 first = False

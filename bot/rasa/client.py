@@ -7,6 +7,7 @@ the gateway can keep safety work going when the dialogue is down.
 from __future__ import annotations
 
 import asyncio
+import time
 from collections.abc import Mapping
 from typing import Any
 
@@ -22,6 +23,25 @@ class RasaClient:
         self._token = token
         self._timeout = aiohttp.ClientTimeout(total=timeout_seconds)
         self._session: aiohttp.ClientSession | None = None
+        # What the last call or probe showed (for the health endpoint), and when
+        # (time.monotonic()); None until the first one.
+        self.reachable: bool | None = None
+        self.checked_at: float | None = None
+
+    def _note(self, reachable: bool) -> None:
+        self.reachable = reachable
+        self.checked_at = time.monotonic()
+
+    async def probe(self, timeout_seconds: float = 3.0) -> bool:
+        """Whether Rasa's root answers (no token, no conversation touched)."""
+        try:
+            async with self._http().get(
+                self._base_url + "/", timeout=aiohttp.ClientTimeout(total=timeout_seconds)
+            ) as response:
+                self._note(response.status == 200)
+        except (aiohttp.ClientError, asyncio.TimeoutError):
+            self._note(False)
+        return bool(self.reachable)
 
     async def __aenter__(self) -> RasaClient:
         self._session = aiohttp.ClientSession(timeout=self._timeout)
@@ -60,10 +80,14 @@ class RasaClient:
                 self._base_url + path, json=dict(body), params={"token": self._token}
             ) as response:
                 if response.status != 200:
+                    self._note(False)
                     raise RasaUnavailable(f"rasa answered HTTP {response.status}")
-                return await response.json()
+                payload = await response.json()
         except (aiohttp.ClientError, asyncio.TimeoutError, ValueError) as exc:
+            self._note(False)
             raise RasaUnavailable(f"rasa unreachable: {type(exc).__name__}") from exc
+        self._note(True)
+        return payload
 
     async def _post_list(self, path: str, body: dict[str, Any]) -> list[dict[str, Any]]:
         payload = await self.post_json(path, body)

@@ -6,7 +6,7 @@ from typing import Any
 
 import pytest
 
-from bot.config import load_config, parse_config
+from bot.config import DEFAULT_MONITORING_PORT, load_config, parse_config
 from bot.errors import ConfigError
 
 
@@ -278,3 +278,26 @@ def test_an_unreadable_config_file_is_a_config_error(tmp_path: Path, content: by
     path.write_bytes(content)
     with pytest.raises(ConfigError, match="config"):
         load_config(path, tmp_path)
+
+
+def test_monitoring_settings_default_to_loopback_and_refuse_beyond_it(home: Path) -> None:
+    config = parse_config(raw(), home)
+    assert config.monitoring.port == DEFAULT_MONITORING_PORT
+    assert config.monitoring.host == "127.0.0.1"
+    assert config.monitoring.enabled
+    off = parse_config({**raw(), "monitoring": {"port": 0}}, home)
+    assert not off.monitoring.enabled
+    beyond = {"host": "192.0.2.10", "allow_non_loopback": True}
+    assert not parse_config({**raw(), "monitoring": beyond}, home).monitoring.loopback
+    refused: list[Any] = [
+        {"host": "192.0.2.10"},
+        {"host": "10.0.0.5", "allow_non_loopback": "yes"},
+        {"port": 70000},
+        {"port": True},
+        {"port": "9733"},
+        {"sync_stale_seconds": 10},
+        ["not", "a", "mapping"],
+    ]
+    for section in refused:
+        with pytest.raises(ConfigError, match="monitoring"):
+            parse_config({**raw(), "monitoring": section}, home)
