@@ -36,6 +36,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from nio import MatrixRoom, MegolmEvent
+
 from bot.chatclient import ChatClient
 from bot.config import load_config
 from bot.homeserver import register_user
@@ -293,6 +295,11 @@ class Chaos:
         self._homeserver_up = asyncio.Event()
         self._homeserver_up.set()
         self._traffic_done = asyncio.Event()
+        # Answers a participant's client could not decrypt (yet) still pace them:
+        # after a gateway restart the room key may arrive after the message.
+        self._undecrypted: Counter[str] = Counter()
+        for person in self.people:
+            person.client.client.add_event_callback(self._on_undecrypted, MegolmEvent)
 
     # -- disruption ----------------------------------------------------------
 
@@ -362,8 +369,13 @@ class Chaos:
 
     # -- traffic -------------------------------------------------------------
 
+    async def _on_undecrypted(self, room: MatrixRoom, event: MegolmEvent) -> None:
+        if event.sender == user_id(BOT):
+            self._undecrypted[room.room_id] += 1
+
     def _heard(self, person: Person) -> int:
-        return sum(1 for room, *_ in person.client.received if room == person.room_id)
+        read = sum(1 for room, *_ in person.client.received if room == person.room_id)
+        return read + self._undecrypted[person.room_id]
 
     async def _participant(self, index: int, messages: list[tuple[str, str]]) -> None:
         person = self.people[index]
