@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import json
 import os
 import random
 import re
@@ -137,6 +138,7 @@ class Figures:
     turns_missing: int = 0
     extra_turns: int = 0
     unanswered: int = 0
+    quiet_by_flood_rule: int = 0
     answered_twice: int = 0
     stray_bot_events: int = 0
     bot_events: int = 0
@@ -198,7 +200,8 @@ class Figures:
             f"ledger: {self.turns_answered} answered, {self.turns_not_answered} not answered, "
             f"{self.turns_missing} missing, {self.extra_turns} unexplained",
             f"timeline: {self.bot_events} bot events in participant rooms; "
-            f"unanswered {self.unanswered}; answered twice {self.answered_twice}; "
+            f"unanswered {self.unanswered} (kept without a reply by the flood rule "
+            f"{self.quiet_by_flood_rule}); answered twice {self.answered_twice}; "
             f"stray {self.stray_bot_events}; replies per message "
             f"{dict(sorted(self.replies_per_message.items()))}",
             f"risk: {self.risk_messages} messages, {self.escalations} escalations "
@@ -556,9 +559,33 @@ class Chaos:
                 per_slot[slot] += 1
         f.answered_twice = len({slot[0] for slot, n in per_slot.items() if n > 1})
         replies: Counter[str] = Counter(slot[0] for slot in per_slot if slot[1] >= 0)
+        silent: Counter[int] = Counter()
         for sent in self.sent:
             f.replies_per_message[replies[sent.event_id]] += 1
-            f.unanswered += replies[sent.event_id] == 0
+            silent[sent.person] += replies[sent.event_id] == 0
+        # The flood rule keeps a turn beyond the backlog without a reply once the
+        # participant was asked to slow down (bot.core.flood): answered by design.
+        quiet = self._quiet_turns()
+        for person, count in silent.items():
+            f.quiet_by_flood_rule += min(count, quiet[person])
+            f.unanswered += max(0, count - quiet[person])
+
+    def _quiet_turns(self) -> Counter[int]:
+        """Per participant, the turns the gateway logged as kept without a reply."""
+        vault = open_vault(self.stack.layout.home)
+        try:
+            index = {str(p): i for i, p in enumerate(self._pseudonyms(vault))}
+        finally:
+            vault.close()
+        quiet: Counter[int] = Counter()
+        log = self.stack.layout.logs / "gateway.log"
+        for line in log.read_text(errors="replace").splitlines():
+            if '"turn_overflow"' not in line or not line.startswith("{"):
+                continue
+            record = json.loads(line)
+            if record.get("asked") is False and record.get("participant") in index:
+                quiet[index[record["participant"]]] += 1
+        return quiet
 
     def _judge_staff_room(self, escalations: list[Escalation]) -> None:
         """First pages per code, read from the staff room as the mediator decrypted it."""
@@ -571,7 +598,8 @@ class Chaos:
         bodies = [read[eid] for eid, _, _ in events if eid in read]
         for esc in escalations:
             pages = sum(
-                body.count(f"RISK · {esc.code} ·") - body.count(f"⏱ {esc.code} was not")
+                # Every level's headline, handoffs included: "<headline> · <code> · participant".
+                body.count(f" · {esc.code} · participant") - body.count(f"⏱ {esc.code} was not")
                 for body in bodies
             )
             f.pages_per_code[pages] += 1
