@@ -21,7 +21,7 @@ MODEL_HASH = $(shell $(VENV)/bin/python -c "from pathlib import Path; from bot.l
 MODEL_CACHE := $(or $(SAMTAL_CACHE),$(HOME)/.cache/samtal)/models
 NLU_LANGS := $(notdir $(patsubst %/,%,$(wildcard nlu_data/*/)))
 
-.PHONY: setup dev-setup postgres-setup redis-setup element-setup run test lint typecheck unit integration audit-deps audit-deps-in-test rasa-validate rasa-test rasa-nlu-test rasa-nlu-cv rasa-audit model bench clean
+.PHONY: setup dev-setup postgres-setup redis-setup element-setup run test lint typecheck unit integration audit-deps audit-deps-in-test rasa-validate rasa-test rasa-nlu-test rasa-nlu-cv rasa-audit model bench chaos clean
 
 setup: $(VENV)/.installed $(SYNAPSE_VENV)/.installed $(RASA_VENV)/.installed
 
@@ -145,6 +145,11 @@ rasa-audit: setup
 
 bench: dev-setup element-setup
 	$(DEV_VENV)/bin/python -m bench
+
+# Participants write while the gateway is killed with SIGKILL again and again and
+# Rasa, the action server and the homeserver are restarted (sizes: SAMTAL_CHAOS_*).
+chaos: dev-setup model
+	$(DEV_VENV)/bin/python -m bench bench.chaos
 
 clean:
 	rm -rf var .mypy_cache .ruff_cache .pytest_cache
