@@ -89,7 +89,7 @@ class Gateway:
         self.client: AsyncClient = new_client(config, self.crypto_snapshots)
         self.rasa = RasaClient(config.rasa.url, config.rasa.token, config.rasa.timeout_seconds)
         self.trust = DeviceTrust(self.client, KeyPins(self.vault, self.registry), config.staff)
-        self.sender = Sender(self.client, self.trust)
+        self.sender = Sender(self.client, self.trust, after_key_share=self.seal_crypto_store)
         self.traffic = Traffic()
         self.intake = Intake(self.client, config.matrix.bot_user_id)
         self.undecryptable = UndecryptableQueue(self.client, self.vault)

@@ -14,6 +14,7 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import time
+from collections.abc import Callable
 
 from nio import AsyncClient, RoomSendResponse
 
@@ -37,9 +38,18 @@ def notice_content(text: str, mentions: tuple[str, ...] = ()) -> dict[str, objec
 
 
 class Sender:
-    def __init__(self, client: AsyncClient, trust: DeviceTrust) -> None:
+    def __init__(
+        self,
+        client: AsyncClient,
+        trust: DeviceTrust,
+        after_key_share: Callable[[], None] = lambda: None,
+    ) -> None:
         self._client = client
         self._trust = trust
+        # Sharing a room key advances Olm sessions; the crypto store is sealed at once
+        # after it, not at the next sync batch, so a crash right after cannot roll the
+        # sessions back behind what the other devices have already seen.
+        self._after_key_share = after_key_share
         # Key queries and claims are per client, not per room: one at a time.
         self._keys_lock = asyncio.Lock()
         # (waiting for keys, encrypting and sending) of the last notice, for the logs.
@@ -112,12 +122,21 @@ class Sender:
                 await self.prepare(room_id)
                 self.trust_expected_devices(room_id, expected)
         prepared = time.perf_counter()
-        response = checked(
-            "room_send",
-            await self._client.room_send(
-                room_id, "m.room.message", notice_content(text, mentions), txn_id
-            ),
-        )
+        olm = self._client.olm
+        shares_keys = bool(
+            room is not None and room.encrypted and olm is not None
+            and olm.should_share_group_session(room_id)
+        )  # fmt: skip
+        try:
+            response = checked(
+                "room_send",
+                await self._client.room_send(
+                    room_id, "m.room.message", notice_content(text, mentions), txn_id
+                ),
+            )
+        finally:
+            if shares_keys:
+                self._after_key_share()
         assert isinstance(response, RoomSendResponse)
         self.last_timing_ms = (
             round((prepared - started) * 1000, 1),
