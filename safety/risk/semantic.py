@@ -55,6 +55,20 @@ def readings(text: str) -> list[str]:
     return [prepared[:MAX_CHARS], prepared[-MAX_CHARS:]]
 
 
+def lift(
+    cumulative: NDArray[np.float64], thresholds: dict[RiskLevel, float], imminent_as_high: float
+) -> RiskLevel:
+    """Highest level L with P(level ≥ L) ≥ threshold[L]; P(imminent) at or above
+    `imminent_as_high` lifts to at least high."""
+    best = RiskLevel.NONE
+    for level in LEVELS[1:]:
+        if float(cumulative[level.rank - 1]) >= thresholds[level]:
+            best = level
+    if best < RiskLevel.HIGH and float(cumulative[2]) >= imminent_as_high:
+        best = RiskLevel.HIGH
+    return best
+
+
 @dataclass(frozen=True)
 class SemanticModel:
     """The two heads and the lift thresholds (P(level ≥ L) for L = elevated, high, imminent)."""
@@ -74,13 +88,7 @@ class SemanticModel:
 
     def lift(self, cumulative: NDArray[np.float64]) -> RiskLevel:
         """Highest level L with P(level ≥ L) ≥ threshold[L]."""
-        best = RiskLevel.NONE
-        for level in LEVELS[1:]:
-            if float(cumulative[level.rank - 1]) >= self.thresholds[level]:
-                best = level
-        if best < RiskLevel.HIGH and float(cumulative[2]) >= self.imminent_as_high:
-            best = RiskLevel.HIGH
-        return best
+        return lift(cumulative, self.thresholds, self.imminent_as_high)
 
     def category(self, vector: NDArray[np.floating]) -> str:
         """The most probable category other than none."""

@@ -29,6 +29,7 @@ from __future__ import annotations
 import argparse
 import os
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -121,9 +122,20 @@ QUESTIONS: tuple[Callable[[np.ndarray], np.ndarray], ...] = (
 )
 
 
-def train(examples: Sequence[Example]) -> tuple[SemanticModel, dict[str, float]]:
-    """Fit both heads and choose thresholds; returns the model and out-of-fold figures."""
-    vectors = embed(examples)
+@dataclass(frozen=True)
+class OutOfFold:
+    """Grouped cross-validation over training families: calibrated out-of-fold scores."""
+
+    scores: np.ndarray  # per message: P(≥ elevated), P(≥ high), P(imminent), out of fold
+    platt: list[tuple[float, float]]  # per question, fitted on the out-of-fold margins
+    thresholds: dict[RiskLevel, float]  # chosen on the out-of-fold scores of family data
+    gold: np.ndarray
+    family_rows: np.ndarray  # not legacy
+    ordinary: np.ndarray  # ordinary none messages
+
+
+def out_of_fold(examples: Sequence[Example], vectors: np.ndarray) -> OutOfFold:
+    """Out-of-fold scores and the thresholds chosen on them (families never straddle folds)."""
     gold = np.array([e.level.rank for e in examples], dtype=np.int64)
     fold_of = np.array(folds(examples, FOLDS))
     margin = np.zeros((len(examples), len(QUESTIONS)))
@@ -143,6 +155,15 @@ def train(examples: Sequence[Example]) -> tuple[SemanticModel, dict[str, float]]
         [e.level is RiskLevel.NONE and not is_hard_negative(e, ordinary_names) for e in examples]
     )
     thresholds = choose_thresholds(scores[family_rows], gold[family_rows], ordinary[family_rows])
+    return OutOfFold(scores, platt, thresholds, gold, family_rows, ordinary)
+
+
+def train(examples: Sequence[Example]) -> tuple[SemanticModel, dict[str, float]]:
+    """Fit both heads and choose thresholds; returns the model and out-of-fold figures."""
+    vectors = embed(examples)
+    oof = out_of_fold(examples, vectors)
+    scores, platt, thresholds = oof.scores, oof.platt, oof.thresholds
+    gold, family_rows, ordinary = oof.gold, oof.family_rows, oof.ordinary
     imminent_as_high = thresholds[RiskLevel.IMMINENT]
     if os.environ.get("SAMTAL_RISK_OOF"):  # for analysis: out-of-fold scores, no text
         np.savez(os.environ["SAMTAL_RISK_OOF"], scores=scores, gold=gold, legacy=~family_rows)
