@@ -133,8 +133,8 @@ def encoder_scores(examples: Sequence[Example]) -> np.ndarray:
     model, encoder = load_semantic_model(), load_encoder()
     out = []
     for example in examples:
-        vector = encoder.encode(prepare(example.text))[None, :]
-        out.append(float(model.cumulative(vector)[0, 1]))
+        text = prepare(example.text)
+        out.append(float(model.cumulative(encoder.encode(text)[None, :], [text])[0, 1]))
     return np.array(out)
 
 
@@ -199,10 +199,10 @@ def cross_validate(show_misses: bool) -> None:
     reads a message (encoder heads out of fold, patterns, highest wins): which categories
     and styles are missed and which harmless messages are paged. The test split is not
     read. Thresholds are chosen on these out-of-fold scores, as training chooses them."""
-    from safety.risk.train import embed, out_of_fold
+    from safety.risk.train import embed, out_of_fold, term_matrix
 
     train, _ = split(load_all())
-    oof = out_of_fold(train, embed(train))
+    oof = out_of_fold(train, embed(train), term_matrix(train))
     lexicon, ordinary = load_lexicon(), ordinary_families()
     imminent_as_high = oof.thresholds[IMMINENT]
     result: dict[str, Scores] = defaultdict(Scores)
