@@ -113,6 +113,7 @@ def test_the_committed_model_round_trips_and_names_taxonomy_categories(tmp_path:
     texts = ["jag har kniven i bilen och åker dit nu", "hej"]
     vectors = load_encoder().encode_many(texts)
     assert again.assess_vectors(vectors, texts) == model.assess_vectors(vectors, texts)
+    assert again.lexical and len(again.mix) == len(again.questions)
     signal = model.signal("jag har kniven i bilen och åker till hennes lägenhet nu")
     assert signal is not None and signal.level >= RiskLevel.HIGH
     assert signal.category in load_taxonomy()
