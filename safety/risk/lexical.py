@@ -33,7 +33,10 @@ BUCKETS = 1 << 17
 SHORTEST, LONGEST = 2, 5
 
 
-def term_counts(text: str) -> tuple[NDArray[np.int64], NDArray[np.float64]]:
+Counts = tuple["NDArray[np.int64]", "NDArray[np.float64]"]
+
+
+def term_counts(text: str) -> Counts:
     """Bucket ids of the message's n-grams and their sublinear counts (1 + ln count)."""
     counts: Counter[int] = Counter()
     words = normalise(text).split()
@@ -63,17 +66,20 @@ class LexicalHead:
     platt_b: float = 0.0
 
     def margin(self, texts: Sequence[str]) -> NDArray[np.float64]:
-        out = np.empty(len(texts))
-        for row, text in enumerate(texts):
-            ids, tf = term_counts(text)
+        return self.margin_of([term_counts(text) for text in texts])
+
+    def margin_of(self, counts: Sequence[Counts]) -> NDArray[np.float64]:
+        """Margins from `term_counts` already taken (the three heads share them)."""
+        out = np.empty(len(counts))
+        for row, (ids, tf) in enumerate(counts):
             values = tf * self.idf[ids]
             norm = float(np.sqrt(values @ values))
             out[row] = (values @ self.weights[ids]) / norm + self.bias if norm else self.bias
         return out
 
-    def probability(self, texts: Sequence[str]) -> NDArray[np.float64]:
+    def probability_of(self, counts: Sequence[Counts]) -> NDArray[np.float64]:
         result: NDArray[np.float64] = 1 / (
-            1 + np.exp(-(self.platt_a * self.margin(texts) + self.platt_b))
+            1 + np.exp(-(self.platt_a * self.margin_of(counts) + self.platt_b))
         )
         return result
 

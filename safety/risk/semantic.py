@@ -29,7 +29,7 @@ import numpy as np
 from safety.risk.encoder import MAX_CHARS, load_encoder
 from safety.risk.kernel import KernelScorer
 from safety.risk.levels import LEVELS, RiskLevel, Signal
-from safety.risk.lexical import LexicalHead
+from safety.risk.lexical import LexicalHead, term_counts
 from safety.risk.logreg import Softmax
 from safety.risk.taxonomy import NONE_CATEGORY
 
@@ -95,7 +95,8 @@ class SemanticModel:
         kernel = np.stack([q.probability(vectors) for q in self.questions], axis=1)
         if not self.lexical:
             return kernel
-        lexical = np.stack([head.probability(texts) for head in self.lexical], axis=1)
+        counts = [term_counts(text) for text in texts]
+        lexical = np.stack([head.probability_of(counts) for head in self.lexical], axis=1)
         weight, a, b = (np.array(column) for column in zip(*self.mix, strict=True))
         mixed = (1 - weight) * kernel + weight * lexical
         result: NDArray[np.float64] = 1 / (1 + np.exp(-(a * mixed + b)))
