@@ -3,10 +3,12 @@
     .venv/bin/python -m safety.risk.train     # writes safety/risk/semantic_model.npz
 
 1. Grouped 5-fold cross-validation over the training split (a family never straddles
-   folds) gives out-of-fold margins of the three kernel machines for every training
-   message, read the way production reads them.
-2. Platt scaling is fitted on those out-of-fold margins (calibration), and the lift
-   thresholds are chosen on the calibrated probabilities, as follows:
+   folds) gives out-of-fold margins of the three kernel machines and of the three
+   lexical heads for every training message, read the way production reads them.
+2. Platt scaling is fitted on those out-of-fold margins (calibration); each question's
+   kernel and lexical probabilities are mixed (`LEXICAL_WEIGHT`, 0 for the kernel
+   machines alone; `SAMTAL_RISK_LEXICAL_WEIGHT` overrides it to compare) and the mix
+   is calibrated again. The lift thresholds are chosen on the calibrated mix:
    * high: the smallest threshold that keeps ordinary messages escalated within
      `ORDINARY_PAGE_BUDGET` out of fold. Recall first would put it far lower, and
      then greetings page a mediator ("hej" scores as high as "im at the bridge");
