@@ -1,6 +1,7 @@
 """Evaluate the production screen on the family-held-out test split.
 
     .venv-dev/bin/python -m safety.risk.evaluate [--plot docs/img/risk_pr.png] [--misses]
+    .venv-dev/bin/python -m safety.risk.evaluate --cv [--misses]   # training families only
 
 Every message goes through `assess`, the same call production and `samtal screen`
 make. Figures are per language:
@@ -30,7 +31,7 @@ from safety.risk.encoder import load_encoder
 from safety.risk.levels import LEVELS, RiskLevel
 from safety.risk.normalise import normalise
 from safety.risk.patterns import load_lexicon, match
-from safety.risk.semantic import load_semantic_model, prepare
+from safety.risk.semantic import lift, load_semantic_model, prepare
 
 HIGH, IMMINENT, ELEVATED, NONE = (
     RiskLevel.HIGH,
@@ -132,8 +133,8 @@ def encoder_scores(examples: Sequence[Example]) -> np.ndarray:
     model, encoder = load_semantic_model(), load_encoder()
     out = []
     for example in examples:
-        vector = encoder.encode(prepare(example.text))[None, :]
-        out.append(float(model.cumulative(vector)[0, 1]))
+        text = prepare(example.text)
+        out.append(float(model.cumulative(encoder.encode(text)[None, :], [text])[0, 1]))
     return np.array(out)
 
 
@@ -193,12 +194,63 @@ def compare_sources(examples: Sequence[Example]) -> None:
         )
 
 
+def cross_validate(show_misses: bool) -> None:
+    """Grouped 5-fold cross-validation over the training families only, read as production
+    reads a message (encoder heads out of fold, patterns, highest wins): which categories
+    and styles are missed and which harmless messages are paged. The test split is not
+    read. Thresholds are chosen on these out-of-fold scores, as training chooses them."""
+    from safety.risk.train import embed, out_of_fold, term_matrix
+
+    train, _ = split(load_all())
+    oof = out_of_fold(train, embed(train), term_matrix(train))
+    lexicon, ordinary = load_lexicon(), ordinary_families()
+    imminent_as_high = oof.thresholds[IMMINENT]
+    result: dict[str, Scores] = defaultdict(Scores)
+    styles: dict[str, list[bool]] = defaultdict(list)
+    for index, example in enumerate(train):
+        if example.is_legacy:
+            continue
+        encoder = lift(oof.scores[index], oof.thresholds, imminent_as_high)
+        pattern = max(
+            (s.level for s in match(lexicon, normalise(example.text)).signals), default=NONE
+        )
+        predicted = max(encoder, pattern)
+        hard = is_hard_negative(example, ordinary)
+        for name in (example.lang, "all"):
+            result[name].add(example, predicted, hard)
+        if example.level >= HIGH:
+            styles[f"{example.lang} {example.style} (recall)"].append(predicted >= HIGH)
+        elif example.level is NONE:
+            kind = "hard_negative" if hard else "ordinary"
+            styles[f"{example.lang} {kind} {example.style} (paged)"].append(predicted >= HIGH)
+    print("out-of-fold, training families only (5 folds grouped by family)")
+    print("thresholds " + ", ".join(f"{lv.value} {t:.2f}" for lv, t in oof.thresholds.items()))
+    for name in sorted(result, key=lambda n: (n == "all", n)):
+        print_scores(name, result[name])
+    print_categories(result["all"])
+    print("\nby style")
+    for key in sorted(styles):
+        hits = styles[key]
+        print(f"  {key:44s} {sum(hits) / len(hits):.3f}  ({sum(hits)}/{len(hits)})")
+    if show_misses:
+        for family, gold_level, got in result["all"].misses:
+            print(f"  {family}: gold {gold_level}, got {got}")
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description="Evaluate the risk screen on held-out families.")
     parser.add_argument("--plot", type=Path, help="write a precision-recall PNG here")
     parser.add_argument("--misses", action="store_true", help="list family ids of misses")
     parser.add_argument("--compare", action="store_true", help="patterns vs encoder vs both")
+    parser.add_argument(
+        "--cv",
+        action="store_true",
+        help="cross-validation by family over the training split instead (test split unread)",
+    )
     args = parser.parse_args(argv)
+    if args.cv:
+        cross_validate(args.misses)
+        return 0
     _, test = split(load_all())
     scores = score(test)
     for name in sorted(scores, key=lambda n: (n == "all", n)):

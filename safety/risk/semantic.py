@@ -1,12 +1,11 @@
-"""The screen's learned opinion: calibrated classifier heads over sentence embeddings.
+"""The screen's learned opinion: calibrated classifier heads over the message.
 
-Two heads share one embedding:
-* a level head (none, elevated, high, imminent; a one-hidden-layer network),
-  temperature-calibrated on
-  out-of-fold predictions; a message is lifted to level L when P(level ≥ L) reaches
-  the threshold for L. Thresholds were chosen for recall on family-held-out folds of
-  the training data: a missed imminent message costs far more than an extra page;
-* a category head naming the taxonomy category, so a page says what kind of risk it
+* Three yes/no questions (P(≥ elevated), P(≥ high), P(imminent)), each answered by a
+  kernel machine over the sentence embedding (`kernel.py`) mixed with a lexical head
+  over character n-grams of the text (`lexical.py`), then calibrated on out-of-fold
+  predictions. A message is lifted to level L when P(level ≥ L) reaches the threshold
+  for L, chosen on family-held-out folds of the training data (`train.py`).
+* A category head naming the taxonomy category, so a page says what kind of risk it
   is (`weapon`, `strangulation`, …) without quoting anyone.
 
 The whole message is read as one: reading a long message sentence by sentence as
@@ -18,6 +17,7 @@ The model file is `semantic_model.npz` (NumPy arrays only, loaded without pickle
 from __future__ import annotations
 
 import unicodedata
+from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from importlib import resources
@@ -29,6 +29,7 @@ import numpy as np
 from safety.risk.encoder import MAX_CHARS, load_encoder
 from safety.risk.kernel import KernelScorer
 from safety.risk.levels import LEVELS, RiskLevel, Signal
+from safety.risk.lexical import LexicalHead, term_counts
 from safety.risk.logreg import Softmax
 from safety.risk.taxonomy import NONE_CATEGORY
 
@@ -61,6 +62,20 @@ def readings(text: str) -> list[str]:
     return [prepared[:MAX_CHARS], prepared[-MAX_CHARS:]]
 
 
+def lift(
+    cumulative: NDArray[np.float64], thresholds: dict[RiskLevel, float], imminent_as_high: float
+) -> RiskLevel:
+    """Highest level L with P(level ≥ L) ≥ threshold[L]; P(imminent) at or above
+    `imminent_as_high` lifts to at least high."""
+    best = RiskLevel.NONE
+    for level in LEVELS[1:]:
+        if float(cumulative[level.rank - 1]) >= thresholds[level]:
+            best = level
+    if best < RiskLevel.HIGH and float(cumulative[2]) >= imminent_as_high:
+        best = RiskLevel.HIGH
+    return best
+
+
 @dataclass(frozen=True)
 class SemanticModel:
     """The two heads and the lift thresholds (P(level ≥ L) for L = elevated, high, imminent)."""
@@ -73,20 +88,29 @@ class SemanticModel:
     # P(imminent) at or above this lifts to at least high even when P(≥ high) is lower:
     # the imminent question is the most sensitive detector of the worst messages.
     imminent_as_high: float = 1.0
+    # Per question, a lexical head over the text (empty: kernel machines alone) and the
+    # mix: (weight of the lexical head, Platt a, Platt b of the weighted mean).
+    lexical: tuple[LexicalHead, ...] = ()
+    mix: tuple[tuple[float, float, float], ...] = ()
 
-    def cumulative(self, vectors: NDArray[np.floating]) -> NDArray[np.float64]:
-        """Per row: P(≥ elevated), P(≥ high), P(imminent)."""
-        return np.stack([q.probability(vectors) for q in self.questions], axis=1)
+    def cumulative(
+        self, vectors: NDArray[np.floating], texts: Sequence[str]
+    ) -> NDArray[np.float64]:
+        """Per row (a reading: its embedding and its text): P(≥ elevated), P(≥ high),
+        P(imminent)."""
+        kernel = np.stack([q.probability(vectors) for q in self.questions], axis=1)
+        if not self.lexical:
+            return kernel
+        counts = [term_counts(text) for text in texts]
+        lexical = np.stack([head.probability_of(counts) for head in self.lexical], axis=1)
+        weight, a, b = (np.array(column) for column in zip(*self.mix, strict=True))
+        mixed = (1 - weight) * kernel + weight * lexical
+        result: NDArray[np.float64] = 1 / (1 + np.exp(-(a * mixed + b)))
+        return result
 
     def lift(self, cumulative: NDArray[np.float64]) -> RiskLevel:
         """Highest level L with P(level ≥ L) ≥ threshold[L]."""
-        best = RiskLevel.NONE
-        for level in LEVELS[1:]:
-            if float(cumulative[level.rank - 1]) >= self.thresholds[level]:
-                best = level
-        if best < RiskLevel.HIGH and float(cumulative[2]) >= self.imminent_as_high:
-            best = RiskLevel.HIGH
-        return best
+        return lift(cumulative, self.thresholds, self.imminent_as_high)
 
     def category(self, vector: NDArray[np.floating]) -> str:
         """The most probable category other than none."""
@@ -97,11 +121,12 @@ class SemanticModel:
                 return self.categories[int(index)]
         return NONE_CATEGORY
 
-    def assess_vectors(self, vectors: NDArray[np.floating]) -> Signal | None:
-        """The signal for a message given its embedding (rows: readings; highest wins)."""
+    def assess_vectors(self, vectors: NDArray[np.floating], texts: Sequence[str]) -> Signal | None:
+        """The signal for a message given its readings' embeddings and texts (highest
+        wins)."""
         if len(vectors) == 0:
             return None
-        probs = self.cumulative(vectors)
+        probs = self.cumulative(vectors, texts)
         lifted = [self.lift(p) for p in probs]
         best = max(range(len(lifted)), key=lambda i: (lifted[i].rank, -i))
         level = lifted[best]
@@ -115,7 +140,7 @@ class SemanticModel:
         parts = readings(text)
         if not parts:
             return None
-        return self.assess_vectors(load_encoder().encode_many(parts))
+        return self.assess_vectors(load_encoder().encode_many(parts), parts)
 
     def save(self, path: Path) -> None:
         arrays: dict[str, Any] = {
@@ -123,6 +148,10 @@ class SemanticModel:
             for index, question in enumerate(self.questions)
             for key, value in question.arrays(f"q{index}").items()
         }
+        for index, head in enumerate(self.lexical):
+            arrays.update(head.arrays(f"lex{index}"))
+        if self.mix:
+            arrays["mix"] = np.array(self.mix, dtype=np.float64)
         arrays.update(
             data_digest=np.array(self.data_digest),
             category_weights=self.category_head.weights.astype(np.float32),
@@ -150,6 +179,15 @@ class SemanticModel:
                 thresholds=thresholds,
                 data_digest=str(data["data_digest"]),
                 imminent_as_high=imminent_as_high,
+                lexical=tuple(
+                    LexicalHead.from_arrays(data, f"lex{i}")
+                    for i in range(3)
+                    if f"lex{i}_weights" in data
+                ),
+                mix=tuple(
+                    (float(w), float(a), float(b))
+                    for w, a, b in (data["mix"] if "mix" in data else ())
+                ),
             )
 
 

@@ -3,10 +3,12 @@
     .venv-dev/bin/python -m safety.risk.train     # writes safety/risk/semantic_model.npz
 
 1. Grouped 5-fold cross-validation over the training split (a family never straddles
-   folds) gives out-of-fold margins of the three kernel machines for every training
-   message, read the way production reads them.
-2. Platt scaling is fitted on those out-of-fold margins (calibration), and the lift
-   thresholds are chosen on the calibrated probabilities, as follows:
+   folds) gives out-of-fold margins of the three kernel machines and of the three
+   lexical heads for every training message, read the way production reads them.
+2. Platt scaling is fitted on those out-of-fold margins (calibration); each question's
+   kernel and lexical probabilities are mixed (`LEXICAL_WEIGHT`, 0 for the kernel
+   machines alone; `SAMTAL_RISK_LEXICAL_WEIGHT` overrides it to compare) and the mix
+   is calibrated again. The lift thresholds are chosen on the calibrated mix:
    * high: the smallest threshold that keeps ordinary messages escalated within
      `ORDINARY_PAGE_BUDGET` out of fold. Recall first would put it far lower, and
      then greetings page a mediator ("hej" scores as high as "im at the bridge");
@@ -29,9 +31,11 @@ from __future__ import annotations
 import argparse
 import os
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
+from scipy import sparse
 
 from safety.risk import logreg
 from safety.risk.dataset import (
@@ -46,6 +50,7 @@ from safety.risk.dataset import (
 from safety.risk.embedding_cache import embed_texts
 from safety.risk.kernel import KernelScorer, fit_platt
 from safety.risk.levels import RiskLevel
+from safety.risk.lexical import BUCKETS, LexicalHead, term_counts
 from safety.risk.semantic import MODEL_FILE, SemanticModel, prepare
 from safety.risk.taxonomy import load_taxonomy
 
@@ -54,6 +59,10 @@ ORDINARY_PAGE_BUDGET = 0.05
 IMMINENT_PRECISION = 0.75
 NONE_LIFT_BUDGET = 0.02
 SVM_C = 10.0
+# Weight of the lexical head in each question's mix, and its inverse regularisation;
+# chosen by grouped cross-validation over the training families (docs/safety.md).
+LEXICAL_WEIGHT = float(os.environ.get("SAMTAL_RISK_LEXICAL_WEIGHT", "0.35"))
+LEXICAL_C = 4.0
 CATEGORY_L2 = 3e-4
 GRID = np.round(np.linspace(0.02, 0.98, 97), 3)
 
@@ -121,28 +130,100 @@ QUESTIONS: tuple[Callable[[np.ndarray], np.ndarray], ...] = (
 )
 
 
-def train(examples: Sequence[Example]) -> tuple[SemanticModel, dict[str, float]]:
-    """Fit both heads and choose thresholds; returns the model and out-of-fold figures."""
-    vectors = embed(examples)
+def term_matrix(examples: Sequence[Example]) -> sparse.csr_matrix:
+    """Sublinear n-gram counts per message, as `lexical.term_counts` reads them."""
+    rows, cols, values = [], [], []
+    for row, example in enumerate(examples):
+        ids, tf = term_counts(prepare(example.text))
+        rows.extend([row] * len(ids))
+        cols.extend(ids.tolist())
+        values.extend(tf.tolist())
+    return sparse.csr_matrix((values, (rows, cols)), shape=(len(examples), BUCKETS))
+
+
+def fit_lexical(counts: sparse.csr_matrix, yes: np.ndarray) -> LexicalHead:
+    """Logistic regression over tf-idf n-grams for one yes/no question."""
+    from sklearn.linear_model import LogisticRegression  # training only
+
+    documents = counts.shape[0]
+    seen = np.asarray((counts > 0).sum(axis=0)).ravel()
+    idf = np.log((1 + documents) / (1 + seen)) + 1
+    weighted = sparse.csr_matrix(counts.multiply(idf[None, :]))
+    norms = np.sqrt(np.asarray(weighted.multiply(weighted).sum(axis=1)).ravel())
+    features = sparse.diags(1 / np.maximum(norms, 1e-12)) @ weighted
+    machine = LogisticRegression(C=LEXICAL_C, max_iter=3000, class_weight="balanced")
+    machine.fit(features, yes)
+    return LexicalHead(idf=idf, weights=machine.coef_[0].astype(np.float64),
+                       bias=float(machine.intercept_[0]))  # fmt: skip
+
+
+def sigmoid(x: np.ndarray) -> np.ndarray:
+    return np.asarray(1 / (1 + np.exp(-x)))
+
+
+@dataclass(frozen=True)
+class OutOfFold:
+    """Grouped cross-validation over training families: calibrated out-of-fold scores."""
+
+    scores: np.ndarray  # per message: P(≥ elevated), P(≥ high), P(imminent), out of fold
+    platt: list[tuple[float, float]]  # per question, fitted on the out-of-fold margins
+    lexical_platt: list[tuple[float, float]]  # the same for the lexical heads
+    mix: list[tuple[float, float, float]]  # per question: lexical weight, Platt a, b
+    thresholds: dict[RiskLevel, float]  # chosen on the out-of-fold scores of family data
+    gold: np.ndarray
+    family_rows: np.ndarray  # not legacy
+    ordinary: np.ndarray  # ordinary none messages
+
+
+def out_of_fold(
+    examples: Sequence[Example], vectors: np.ndarray, counts: sparse.csr_matrix
+) -> OutOfFold:
+    """Out-of-fold scores and the thresholds chosen on them (families never straddle folds)."""
     gold = np.array([e.level.rank for e in examples], dtype=np.int64)
     fold_of = np.array(folds(examples, FOLDS))
     margin = np.zeros((len(examples), len(QUESTIONS)))
+    lexical_margin = np.zeros((len(examples), len(QUESTIONS)))
+    texts = [prepare(e.text) for e in examples]
     for fold in range(FOLDS):
         fit_rows = fold_of != fold
         held = ~fit_rows
+        held_texts = [t for t, h in zip(texts, held, strict=True) if h]
         for q, question in enumerate(QUESTIONS):
             scorer = fit_question(vectors[fit_rows], question(gold[fit_rows]))
             margin[held, q] = scorer.margin(vectors[held])
+            if LEXICAL_WEIGHT:
+                head = fit_lexical(counts[fit_rows], question(gold[fit_rows]))
+                lexical_margin[held, q] = head.margin(held_texts)
     platt = [fit_platt(margin[:, q], question(gold)) for q, question in enumerate(QUESTIONS)]
-    scores = np.stack(
-        [1 / (1 + np.exp(-(a * margin[:, q] + b))) for q, (a, b) in enumerate(platt)], axis=1
-    )
+    lexical_platt = [
+        fit_platt(lexical_margin[:, q], question(gold)) for q, question in enumerate(QUESTIONS)
+    ]
+    mix: list[tuple[float, float, float]] = []
+    columns = []
+    for q, question in enumerate(QUESTIONS):
+        kernel = sigmoid(platt[q][0] * margin[:, q] + platt[q][1])
+        lexical = sigmoid(lexical_platt[q][0] * lexical_margin[:, q] + lexical_platt[q][1])
+        mixed = (1 - LEXICAL_WEIGHT) * kernel + LEXICAL_WEIGHT * lexical
+        a, b = fit_platt(mixed, question(gold)) if LEXICAL_WEIGHT else (1.0, 0.0)
+        mix.append((LEXICAL_WEIGHT, a, b))
+        columns.append(sigmoid(a * mixed + b) if LEXICAL_WEIGHT else kernel)
+    scores = np.stack(columns, axis=1)
     family_rows = np.array([not e.is_legacy for e in examples])
     ordinary_names = ordinary_families()
     ordinary = np.array(
         [e.level is RiskLevel.NONE and not is_hard_negative(e, ordinary_names) for e in examples]
     )
     thresholds = choose_thresholds(scores[family_rows], gold[family_rows], ordinary[family_rows])
+    return OutOfFold(scores, platt, lexical_platt, mix, thresholds, gold, family_rows, ordinary)
+
+
+def train(examples: Sequence[Example]) -> tuple[SemanticModel, dict[str, float]]:
+    """Fit both heads and choose thresholds; returns the model and out-of-fold figures."""
+    vectors = embed(examples)
+    counts = term_matrix(examples)
+    oof = out_of_fold(examples, vectors, counts)
+    scores, platt, thresholds = oof.scores, oof.platt, oof.thresholds
+    gold, family_rows, ordinary = oof.gold, oof.family_rows, oof.ordinary
     imminent_as_high = thresholds[RiskLevel.IMMINENT]
     if os.environ.get("SAMTAL_RISK_OOF"):  # for analysis: out-of-fold scores, no text
         np.savez(os.environ["SAMTAL_RISK_OOF"], scores=scores, gold=gold, legacy=~family_rows)
@@ -151,6 +232,14 @@ def train(examples: Sequence[Example]) -> tuple[SemanticModel, dict[str, float]]
         fit_question(vectors, question(gold)).calibrated(*platt[q])
         for q, question in enumerate(QUESTIONS)
     )
+    lexical = (
+        tuple(
+            fit_lexical(counts, question(gold)).calibrated(*oof.lexical_platt[q])
+            for q, question in enumerate(QUESTIONS)
+        )
+        if LEXICAL_WEIGHT
+        else ()
+    )
     categories = tuple(load_taxonomy())
     labelled = [i for i, e in enumerate(examples) if e.category is not None]
     category_gold = np.array(
@@ -158,7 +247,14 @@ def train(examples: Sequence[Example]) -> tuple[SemanticModel, dict[str, float]]
     )
     category_head = logreg.fit(vectors[labelled], category_gold, len(categories), l2=CATEGORY_L2)
     model = SemanticModel(
-        questions, category_head, categories, thresholds, data_digest(examples), imminent_as_high
+        questions,
+        category_head,
+        categories,
+        thresholds,
+        data_digest(examples),
+        imminent_as_high,
+        lexical,
+        tuple(oof.mix) if LEXICAL_WEIGHT else (),
     )
 
     lifted = np.array([model.lift(row).rank for row in scores])

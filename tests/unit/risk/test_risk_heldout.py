@@ -18,13 +18,12 @@ from safety.risk.evaluate import Scores, score
 from safety.risk.taxonomy import load_taxonomy
 
 LANGUAGES = ("sv", "en")
-# The screen falls short of the targets (recall ≥ 0.97, no imminent message below high,
-# ≤ 3 % of ordinary messages paged); docs/safety.md gives the figures and the trade-off.
-# These bounds stop it getting worse than it is today. They are floors, not the targets.
-# The imminent bound is a count, and the test split holds more imminent messages than
-# when it was first set.
-RECALL_FLOOR = 0.94
-IMMINENT_BELOW_HIGH_CEILING = 12
+# The screen falls short of the targets in Swedish (recall ≥ 0.97, no imminent message
+# below high, ≤ 3 % of ordinary messages paged; English reaches the recall target only);
+# docs/safety.md gives the figures and the trade-off. These bounds stop it getting worse
+# than it is today. They are floors, not the targets. The imminent bound is a count.
+RECALL_FLOOR = 0.96
+IMMINENT_BELOW_HIGH_CEILING = 10
 ORDINARY_ESCALATION_CEILING = 0.05
 
 

@@ -121,6 +121,11 @@ EXAMPLES = {
         ("en", "pills are lined up, tonight's the night"),
         ("sv", "tar med mig ungarna i döden"),
         ("en", "on my way to hers now with a gun"),
+        ("en", "ive taken an overdose"),
+        ("sv", "jag tog för många tabletter med flit"),
+        ("en", "been stockpiling my sleeping pills"),
+        ("sv", "har samlat på mig sömntabletter"),
+        ("sv", "sitter i garaget med motorn igång och porten stängd"),
     ],
 }
 
@@ -138,6 +143,14 @@ def test_imminent_needs_a_time_place_or_means() -> None:
     assert level_of("jag ska döda henne ikväll") is IMMINENT
     assert level_of("i want to die", "en") is HIGH
     assert level_of("i want to die, the rope is ready", "en") is IMMINENT
+
+
+def test_means_used_or_gathered_is_imminent_but_routine_and_denial_are_not() -> None:
+    assert level_of("I'm saving up my tablets so I don't run out over Christmas", "en") < HIGH
+    assert level_of("the mechanic had the engine running in the garage all morning", "en") < HIGH
+    assert level_of("bilen stod i garaget med motorn igång för att värma upp") < HIGH
+    assert level_of("i have never taken too many on purpose", "en") < HIGH
+    assert level_of("jag har aldrig tagit en överdos") < HIGH
 
 
 def test_languages_mix_in_one_message() -> None:

@@ -120,8 +120,10 @@ def test_the_committed_model_round_trips_and_names_taxonomy_categories(tmp_path:
     assert set(model.categories) == set(load_taxonomy())
     model.save(tmp_path / "m.npz")
     again = SemanticModel.load(tmp_path / "m.npz")
-    vectors = load_encoder().encode_many(["jag har kniven i bilen och åker dit nu", "hej"])
-    assert again.assess_vectors(vectors) == model.assess_vectors(vectors)
+    texts = ["jag har kniven i bilen och åker dit nu", "hej"]
+    vectors = load_encoder().encode_many(texts)
+    assert again.assess_vectors(vectors, texts) == model.assess_vectors(vectors, texts)
+    assert again.lexical and len(again.mix) == len(again.questions)
     signal = model.signal("jag har kniven i bilen och åker till hennes lägenhet nu")
     assert signal is not None and signal.level >= RiskLevel.HIGH
     assert signal.category in load_taxonomy()
