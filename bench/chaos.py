@@ -82,7 +82,7 @@ HIGH = (
 RISK_SHARE = {"imminent": 0.04, "high": 0.04}
 # The longest a participant waits for an answer before writing the next message.
 PATIENCE_S = 45.0
-MAX_REPLIES = 40  # reply slots looked for per message (the consent introduction is 7)
+MAX_REPLIES = 40  # reply slots looked for per message (the consent introduction is 3)
 
 
 @dataclass(frozen=True)
@@ -161,6 +161,8 @@ class Figures:
 
     def problems(self) -> list[str]:
         found = []
+        if self.unplanned_gateway_deaths:
+            found.append(f"the gateway died by itself {self.unplanned_gateway_deaths} time(s)")
         if self.unanswered or self.turns_not_answered or self.turns_missing:
             found.append(
                 f"unanswered: {self.unanswered} without a reply, {self.turns_not_answered} "
@@ -385,10 +387,11 @@ class Chaos:
         low, high = self.sizes.think_s
         for level, text in messages:
             heard = self._heard(person)
+            txn_id = secrets.token_hex(12)  # one per message: a retried send stays one event
             while True:
                 await self._homeserver_up.wait()
                 try:
-                    event_id = await person.client.send(person.room_id, text)
+                    event_id = await person.client.send(person.room_id, text, txn_id)
                     break
                 except Exception:
                     await asyncio.sleep(2)

@@ -54,7 +54,6 @@ REPLY_TEXTS = ("hej då", "vi hörs")
 RASA_METADATA = {"language": LANGUAGE, "consented": True, "consent_version": "v1"}
 REPLY_ROUNDS = int(os.environ.get("SAMTAL_BENCH_REPLY_ROUNDS", "20"))
 CROWD = int(os.environ.get("SAMTAL_BENCH_CROWD", "20"))
-ESCALATION_CODE = re.compile(r"E-[A-Z0-9]{6}")
 CROWD_ROUNDS = int(os.environ.get("SAMTAL_BENCH_CROWD_ROUNDS", "3"))
 # An answer is over when nothing more came for this long.
 ANSWER_QUIET_S = 2.0
@@ -289,10 +288,13 @@ async def crowd_part(
             who.client.wait_messages(who.bot_room, mark, sender=bot, timeout=60),
         )
         page_at, reply_at = arrivals_of(paged)[0], arrivals_of(answered)[0]
-        found = ESCALATION_CODE.search(paged.messages[0].body)
+        # A batched page carries several participants' cases: take this one's.
+        found = re.search(
+            rf"(E-[A-Z0-9]{{6}}) · participant {re.escape(who.code)}", paged.messages[0].body
+        )
         if found is None:
             raise RuntimeError("a page without its escalation code")
-        return (page_at - sent_at) * 1000, (reply_at - sent_at) * 1000, found.group()
+        return (page_at - sent_at) * 1000, (reply_at - sent_at) * 1000, found.group(1)
 
     async def resolve(codes: list[str]) -> None:
         """The mediator closes each case, as after a call; a participant's next risk

@@ -139,10 +139,14 @@ class ChatClient:
                 if not device.verified:
                     self.client.verify_device(device)
 
-    async def send(self, room_id: str, text: str) -> str:
-        return await self.send_event(room_id, "m.room.message", {"msgtype": "m.text", "body": text})
+    async def send(self, room_id: str, text: str, txn_id: str | None = None) -> str:
+        """Send a text; the same ``txn_id`` on a retry makes the homeserver keep one copy."""
+        content = {"msgtype": "m.text", "body": text}
+        return await self.send_event(room_id, "m.room.message", content, txn_id)
 
-    async def send_event(self, room_id: str, event_type: str, content: dict[str, Any]) -> str:
+    async def send_event(
+        self, room_id: str, event_type: str, content: dict[str, Any], txn_id: str | None = None
+    ) -> str:
         """Send any room event as a phone would (encrypted where the room is)."""
         room = self.client.rooms.get(room_id)
         if room is not None and room.encrypted:
@@ -152,7 +156,7 @@ class ChatClient:
         response = checked(
             "room_send",
             await self.client.room_send(
-                room_id, event_type, content, ignore_unverified_devices=True
+                room_id, event_type, content, tx_id=txn_id, ignore_unverified_devices=True
             ),
         )
         assert isinstance(response, RoomSendResponse)

@@ -19,7 +19,6 @@ from bot.config import GatewayConfig
 from bot.core.cross_signing import public_key
 from bot.core.downtime import downtime_notice
 from bot.core.effects import EffectValidator
-from bot.core.flood import BACKLOG_LIMIT, Arrival, on_arrival
 from bot.core.kinds import Kind
 from bot.core.model import Inbound
 from bot.core.retention import due_for_shredding
@@ -63,7 +62,6 @@ from bot.turn_handler import TurnHandler
 from bot.vault_access import open_configured_vault
 from safety.audit import head_to_json
 from safety.escalation.record import Escalation
-from safety.risk.levels import RiskLevel
 
 MAX_TURN_ATTEMPTS = 3
 RETENTION_EVERY_TICKS = 10
@@ -151,11 +149,11 @@ class Gateway:
         # participants' messages from before then it handled in its first sync.
         self._started_at = time.time()
         self._late_messages: set[str] = set()  # event ids: a replayed batch counts once
-        self._asked_to_slow_down: set[str] = set()  # rooms told so during their backlog
         self._deletion_waiting: set[str] = set()
         self._published_head = -1
         self._process_nonce = secrets.token_hex(4)
         self.workers = RoomWorkers(self.turns.complete)
+        self.turns.backlog_of = self.workers.backlog
         self.checkins = CheckinScheduler(
             config,
             self.registry,
@@ -296,14 +294,6 @@ class Gateway:
             logs.warning("turn_intake_failed", error=type(exc).__name__, attempt=attempts)
             return attempts >= MAX_TURN_ATTEMPTS
         if turn is not None:
-            backlog = self.workers.backlog(turn.room_id)
-            asked = turn.room_id in self._asked_to_slow_down
-            arrival = on_arrival(backlog, RiskLevel(turn.level), asked)
-            if backlog < BACKLOG_LIMIT:
-                self._asked_to_slow_down.discard(turn.room_id)
-            if arrival is not Arrival.ANSWER:
-                self.turns.overflow(turn, ask_to_slow_down=arrival is Arrival.SLOW_DOWN)
-                self._asked_to_slow_down.add(turn.room_id)
             self.workers.submit(turn)
         return True
 

@@ -33,6 +33,12 @@ _REFUSED = {
     ),
 }
 
+_REACTION_REFUSED = (
+    "A ✅ just now did not count: it came from a device that is not confirmed, or "
+    "from an account that has one. The page is still open; type !ack with its code "
+    "from a confirmed device."
+)
+
 
 class StaffDesk:
     def __init__(
@@ -111,6 +117,13 @@ class StaffDesk:
             origin = Origin.TRUSTED_DEVICE
         if origin is not Origin.TRUSTED_DEVICE:
             logs.warning("staff_reaction_refused", origin=origin.value)
+            # Whoever reacted must not believe the page is acknowledged.
+            await self._sender.notice(
+                room_id,
+                _REACTION_REFUSED,
+                transaction_id(f"refused {sender} {reacts_to}", 0),
+                self._room.members(),
+            )
             return
         if self._engine.acknowledge_notice(reacts_to, sender):
             logs.event("escalation_reaction_ack")

@@ -9,7 +9,7 @@ the dialogue, and a slow dialogue never holds up the next sync.
 from __future__ import annotations
 
 import time
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import replace
 
 from bot import logs
@@ -18,6 +18,7 @@ from bot.config import GatewayConfig
 from bot.core.decide import Refuse, Skip, decide
 from bot.core.dialogue_metadata import dialogue_metadata
 from bot.core.effects import EffectValidator, apply_effects
+from bot.core.flood import BACKLOG_LIMIT, Arrival, when_answering
 from bot.core.kinds import NOT_READ, Kind, explain_due
 from bot.core.language import detect
 from bot.core.model import Inbound, Participant, TurnPlan
@@ -78,6 +79,10 @@ class TurnHandler:
         self._deletion = deletion
         self._traffic = traffic
         self._memory = memory
+        # How many turns wait behind a room's current one (set by the gateway to its
+        # room workers' count), and the rooms asked to slow down during their backlog.
+        self.backlog_of: Callable[[str], int] = lambda room_id: 0
+        self._asked_to_slow_down: set[str] = set()
         # When each participant was last told that only text is read (a burst of
         # photos gets one answer; after a restart, at most one more).
         self._explained_at: dict[str, float] = {}
@@ -203,12 +208,21 @@ class TurnHandler:
         self._ledger.received(turn)
         return turn
 
-    def overflow(self, turn: PendingTurn, ask_to_slow_down: bool) -> None:
-        """A turn kept but not put to the dialogue (bot.core.flood): its plan is the
-        request to slow down, or nothing, stored as any plan is before it is sent."""
-        replies = (text("slow_down", turn.language),) if ask_to_slow_down else ()
-        self._ledger.planned(turn.owner, turn.event_id, TurnPlan(replies=replies))
-        logs.event("turn_overflow", participant=turn.owner, asked=ask_to_slow_down)
+    def _flood_plan(self, turn: PendingTurn) -> TurnPlan | None:
+        """The plan of a turn kept but not put to the dialogue (bot.core.flood), or
+        None when the turn goes to the dialogue as usual."""
+        behind = self.backlog_of(turn.room_id)
+        if behind < BACKLOG_LIMIT:
+            self._asked_to_slow_down.discard(turn.room_id)
+        arrival = when_answering(
+            behind, RiskLevel(turn.level), turn.room_id in self._asked_to_slow_down
+        )
+        if arrival is Arrival.ANSWER:
+            return None
+        asked = arrival is Arrival.SLOW_DOWN
+        self._asked_to_slow_down.add(turn.room_id)
+        logs.event("turn_overflow", participant=turn.owner, asked=asked)
+        return TurnPlan(replies=(text("slow_down", turn.language),) if asked else ())
 
     async def complete(self, turn: PendingTurn) -> None:
         """The slow part, per room in order: dialogue, effects, replies."""
@@ -223,7 +237,7 @@ class TurnHandler:
                 plan = TurnPlan(replies=stored.replies, effects=stored.effects)
                 logs.event("turn_resumed", participant=participant.pseudonym)
             else:
-                plan = await self._plan(turn, participant)
+                plan = self._flood_plan(turn) or await self._plan(turn, participant)
                 self._ledger.planned(turn.owner, turn.event_id, plan)
             planned = time.perf_counter()
             self._apply(participant, plan, turn, fresh=fresh)

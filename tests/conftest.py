@@ -40,9 +40,9 @@ class RecordingChatClient(ChatClient):
         super().__init__(*args, **kwargs)
         self.sent_ids: list[str] = []
 
-    async def send(self, room_id: str, text: str) -> str:
+    async def send(self, room_id: str, text: str, txn_id: str | None = None) -> str:
         RecordingChatClient.sent.append(text)
-        event_id = await super().send(room_id, text)
+        event_id = await super().send(room_id, text, txn_id)
         self.sent_ids.append(event_id)
         return event_id
 

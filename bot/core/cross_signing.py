@@ -85,15 +85,19 @@ def with_signature(obj: Mapping[str, Any], user_id: str, seed: bytes) -> dict[st
     return signed
 
 
-def verify(obj: Mapping[str, Any] | None, user_id: str, key: str) -> bool:
-    """Whether ``obj`` carries a valid signature of ``user_id``'s Ed25519 ``key``.
+def verify(
+    obj: Mapping[str, Any] | None, user_id: str, key: str, key_id: str | None = None
+) -> bool:
+    """Whether ``obj`` carries a valid signature of ``user_id``'s Ed25519 ``key``,
+    listed under ``ed25519:<key_id>`` (a device signs under its device id, a
+    cross-signing key under itself).
 
     Anything malformed (missing signature, bad base64, a float) counts as unsigned.
     """
     if not isinstance(obj, Mapping):
         return False
     try:
-        signature = obj["signatures"][user_id][f"ed25519:{key}"]
+        signature = obj["signatures"][user_id][f"ed25519:{key_id or key}"]
         verifier = Ed25519PublicKey.from_public_bytes(from_unpadded_b64(key))
         verifier.verify(from_unpadded_b64(signature), canonical_json(signable(obj)))
     except (KeyError, TypeError, ValueError, binascii.Error, InvalidSignature):
@@ -188,24 +192,37 @@ class Identity:
     master: str
     self_signing: str | None
     signed_devices: Mapping[str, str]
+    # Devices whose own key signed the master key (the device that set the identity
+    # up signs it), each with the Ed25519 key that signature holds under.
+    master_signed_by: Mapping[str, str] = field(default_factory=dict)
 
 
 def identity_from_query(response: Mapping[str, Any], user_id: str) -> Identity | None:
     """Read ``user_id``'s identity out of a ``/keys/query`` response; None without one."""
-    master = single_key((response.get("master_keys") or {}).get(user_id), user_id, MASTER)
+    master_obj = (response.get("master_keys") or {}).get(user_id)
+    master = single_key(master_obj, user_id, MASTER)
     if master is None:
         return None
+    devices: dict[str, str] = {}
+    published = (response.get("device_keys") or {}).get(user_id) or {}
+    for device_id, device in published.items():
+        if not isinstance(device, Mapping) or device.get("device_id") != device_id:
+            continue
+        ed25519 = (device.get("keys") or {}).get(f"ed25519:{device_id}")
+        if device.get("user_id") == user_id and isinstance(ed25519, str):
+            devices[device_id] = ed25519
+    master_signed_by = {
+        device_id: ed25519
+        for device_id, ed25519 in devices.items()
+        if verify(master_obj, user_id, ed25519, key_id=device_id)
+    }
     ssk_obj = (response.get("self_signing_keys") or {}).get(user_id)
     ssk = single_key(ssk_obj, user_id, SELF_SIGNING)
     if ssk is None or not verify(ssk_obj, user_id, master):
-        return Identity(user_id, master, None, {})
-    signed: dict[str, str] = {}
-    for device_id, device in ((response.get("device_keys") or {}).get(user_id) or {}).items():
-        if not isinstance(device, Mapping) or device.get("device_id") != device_id:
-            continue
-        if device.get("user_id") != user_id or not verify(device, user_id, ssk):
-            continue
-        ed25519 = (device.get("keys") or {}).get(f"ed25519:{device_id}")
-        if isinstance(ed25519, str):
-            signed[device_id] = ed25519
-    return Identity(user_id, master, ssk, signed)
+        return Identity(user_id, master, None, {}, master_signed_by)
+    signed = {
+        device_id: ed25519
+        for device_id, ed25519 in devices.items()
+        if verify(published[device_id], user_id, ssk)
+    }
+    return Identity(user_id, master, ssk, signed, master_signed_by)

@@ -80,13 +80,20 @@ class Decision:
 
 
 def _completes_first_use(devices: Sequence[Device], identity: Identity) -> bool:
-    """The identity vouches for exactly the devices already trusted, and nothing
-    else is on the account: the same first use, finished by its owner's client."""
-    return bool(devices) and all(
+    """The identity vouches for exactly the devices already trusted, nothing else is
+    on the account, and one of those trusted devices signed the master key: the
+    same first use, finished by its owner's client. (A device's public key is no
+    secret, so anyone could make an identity that signs it; only the device can
+    sign the identity back.)"""
+    vouches = bool(devices) and all(
         device.state is State.TRUSTED
         and identity.signed_devices.get(device.device_id) == device.ed25519
         for device in devices
     )
+    signed_back = any(
+        identity.master_signed_by.get(device.device_id) == device.ed25519 for device in devices
+    )
+    return vouches and signed_back
 
 
 def decide(

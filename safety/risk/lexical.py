@@ -46,10 +46,11 @@ def term_counts(text: str) -> Counts:
             for start in range(len(padded) - n + 1):
                 counts[zlib.crc32(padded[start : start + n]) % BUCKETS] += 1
     # Whole words and word pairs, marked apart from the character n-grams.
-    for first, second in zip(words, [*words[1:], ""], strict=True):
+    # (A message of emoji only normalises to no words at all.)
+    for index, first in enumerate(words):
         counts[zlib.crc32(f"\x01{first}".encode()) % BUCKETS] += 1
-        if second:
-            counts[zlib.crc32(f"\x01{first} {second}".encode()) % BUCKETS] += 1
+        if index + 1 < len(words):
+            counts[zlib.crc32(f"\x01{first} {words[index + 1]}".encode()) % BUCKETS] += 1
     ids = np.fromiter(counts.keys(), dtype=np.int64, count=len(counts))
     tf = 1.0 + np.log(np.fromiter(counts.values(), dtype=np.float64, count=len(counts)))
     return ids, tf

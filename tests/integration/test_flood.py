@@ -8,7 +8,7 @@ import asyncio
 import pytest
 
 from tests.conftest import RunningStack, Staff
-from tests.integration.test_escalation import IMMINENT_SV, page_for, participant
+from tests.integration.test_escalation import IMMINENT_SV, close, page_for, participant
 
 pytestmark = pytest.mark.integration
 
@@ -22,6 +22,7 @@ async def test_a_flood_is_kept_and_slowed_while_another_participant_is_paged(
 ) -> None:
     flooder, flood_room, _ = await participant(running_stack)
     other, other_room, who = await participant(running_stack)
+    pages: list[str] = []
     try:
         pseudonym = running_stack.pseudonym_of(str(flooder.client.user_id))
         offset = running_stack.gateway_log.stat().st_size
@@ -36,6 +37,7 @@ async def test_a_flood_is_kept_and_slowed_while_another_participant_is_paged(
         await other.send(other_room, IMMINENT_SV)
         page = await page_for(staff.mediator, staff.room_id, f"participant {who}", timeout=60)
         assert "IMMINENT" in page
+        pages.append(page)
         heard = " ".join(await other.replies(other_room, 1, timeout=60))
         assert "112" in heard
 
@@ -72,6 +74,18 @@ async def test_a_flood_is_kept_and_slowed_while_another_participant_is_paged(
         assert [e["asked"] for e in overflow].count(True) >= 1
         # Asked once, in their language, to slow down.
         await page_for(flooder, flood_room, "snabbare än jag hinner svara", timeout=60)
+        # The newest messages, with nothing queued behind them, reached the dialogue
+        # again: it answered after the request to slow down.
+        async with asyncio.timeout(60):
+            while True:
+                said = [body for got, _, body, _ in flooder.received if got == flood_room]
+                asked_at = next(i for i, body in enumerate(said) if "snabbare" in body)
+                if said[asked_at + 1 :]:
+                    break
+                await asyncio.sleep(0.5)
+        assert len(overflow) < FLOOD - 1
     finally:
+        for page in pages:
+            await close(staff, page)  # no re-escalation for the tests after this one
         await flooder.stop()
         await other.stop()

@@ -179,6 +179,7 @@ async def test_a_later_staff_device_waits_for_another_staff_member(
             )
             await second.send(staff.room_id, f"!ack {code.group()}")
             await page_for(staff.mediator, staff.room_id, "not confirmed yet")
+            await page_for(staff.mediator, staff.room_id, "did not count")
             refused = sorted(
                 (e["event"], e.get("origin"))
                 for e in running_stack.gateway_events_of(

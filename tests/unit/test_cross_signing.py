@@ -180,3 +180,23 @@ def test_a_device_counts_as_signed_only_under_a_self_signing_key_the_master_sign
 
 def test_no_master_key_means_no_identity() -> None:
     assert identity_from_query({"device_keys": {USER: {}}}, USER) is None
+
+
+def test_the_devices_that_signed_the_master_key_are_read_with_their_keys() -> None:
+    seeds = Seeds.generate()
+    device_seed = Seeds.generate().master  # any Ed25519 seed plays the device's key
+    device_key = public_key(device_seed)
+    response = _query(
+        seeds, {"PHONE": _device("PHONE", device_key), "OTHER": _device("OTHER", "o")}
+    )
+    master = response["master_keys"][USER]  # type: ignore[index]
+    signature = sign(master, device_seed)
+    master.setdefault("signatures", {}).setdefault(USER, {})["ed25519:PHONE"] = signature
+    identity = identity_from_query(response, USER)
+    assert identity is not None
+    assert identity.master_signed_by == {"PHONE": device_key}
+    # The same signature listed under another device's id holds for nobody.
+    del master["signatures"][USER]["ed25519:PHONE"]
+    master["signatures"][USER]["ed25519:OTHER"] = signature
+    identity = identity_from_query(response, USER)
+    assert identity is not None and identity.master_signed_by == {}

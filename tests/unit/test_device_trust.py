@@ -30,8 +30,10 @@ def withheld(device_id: str) -> Device:
     return Device(device_id, f"ed-{device_id}", State.WITHHELD)
 
 
-def identity(master: str = "M1", *signed: str) -> Identity:
-    return Identity(USER, master, "S", {d: f"ed-{d}" for d in signed})
+def identity(master: str = "M1", *signed: str, signed_back_by: tuple[str, ...] = ()) -> Identity:
+    return Identity(
+        USER, master, "S", {d: f"ed-{d}" for d in signed}, {d: f"ed-{d}" for d in signed_back_by}
+    )
 
 
 def test_without_cross_signing_first_devices_are_trusted_silently() -> None:
@@ -155,7 +157,13 @@ def test_an_identity_appearing_on_an_account_already_trusted_waits_for_staff() -
 def test_an_identity_set_up_right_after_a_first_login_completes_that_first_use() -> None:
     # Element cross-signs its very first device seconds after logging in; the bot
     # may have trusted that device on first use in between.
-    decision = decide(Role.STAFF, [trusted("A")], identity("M1", "A"), None, within_first_use=True)
+    decision = decide(
+        Role.STAFF,
+        [trusted("A")],
+        identity("M1", "A", signed_back_by=("A",)),
+        None,
+        within_first_use=True,
+    )
     assert decision == Decision(pin=Pin("M1"))
     # Later signed devices are then trusted as the owner's.
     later = decide(Role.STAFF, [trusted("A"), new("B")], identity("M1", "A", "B"), Pin("M1"))
@@ -180,3 +188,13 @@ def test_outside_first_use_an_identity_on_a_trusted_account_waits_for_staff() ->
     decision = decide(Role.MEMBER, [trusted("A")], identity("M-new", "A"), None)
     assert decision.pin == Pin("", "M-new")
     assert decision.reports == (Report(Reason.NEW_MASTER, True, "M-new"),)
+
+
+def test_first_use_setup_needs_the_trusted_device_to_sign_the_identity_back() -> None:
+    # A device's public key is public: anyone with the password could upload an
+    # identity that signs it. Only the device itself can sign the master key.
+    decision = decide(
+        Role.STAFF, [trusted("A")], identity("M-evil", "A"), None, within_first_use=True
+    )
+    assert decision.pin == Pin("", "M-evil")
+    assert decision.reports == (Report(Reason.NEW_MASTER, True, "M-evil"),)

@@ -4,24 +4,29 @@ from __future__ import annotations
 
 import pytest
 
-from bot.core.flood import BACKLOG_LIMIT, Arrival, on_arrival
+from bot.core.flood import BACKLOG_LIMIT, Arrival, when_answering
 from bot.core.texts import text
 from safety.risk.levels import RiskLevel
 
 
-def test_a_short_backlog_is_answered_turn_by_turn() -> None:
-    for backlog in range(BACKLOG_LIMIT):
-        assert on_arrival(backlog, RiskLevel.NONE, asked_already=False) is Arrival.ANSWER
+def test_a_short_queue_is_answered_turn_by_turn() -> None:
+    for behind in range(BACKLOG_LIMIT):
+        assert when_answering(behind, RiskLevel.NONE, asked_already=False) is Arrival.ANSWER
 
 
-def test_beyond_the_backlog_the_participant_is_asked_once_then_not_again() -> None:
-    assert on_arrival(BACKLOG_LIMIT, RiskLevel.NONE, False) is Arrival.SLOW_DOWN
-    assert on_arrival(BACKLOG_LIMIT + 50, RiskLevel.ELEVATED, True) is Arrival.QUIET
+def test_the_newest_message_of_a_burst_always_reaches_the_dialogue() -> None:
+    # Nothing queued behind it, however long the burst was and whatever was said.
+    assert when_answering(0, RiskLevel.NONE, asked_already=True) is Arrival.ANSWER
 
 
-@pytest.mark.parametrize("level", [RiskLevel.HIGH, RiskLevel.IMMINENT])
-def test_a_paged_message_is_always_answered_in_full(level: RiskLevel) -> None:
-    assert on_arrival(BACKLOG_LIMIT * 100, level, asked_already=True) is Arrival.ANSWER
+def test_with_a_long_queue_behind_the_participant_is_asked_once_then_not_again() -> None:
+    assert when_answering(BACKLOG_LIMIT, RiskLevel.NONE, False) is Arrival.SLOW_DOWN
+    assert when_answering(BACKLOG_LIMIT + 50, RiskLevel.NONE, True) is Arrival.QUIET
+
+
+@pytest.mark.parametrize("level", [RiskLevel.ELEVATED, RiskLevel.HIGH, RiskLevel.IMMINENT])
+def test_a_message_with_any_risk_is_always_answered_in_full(level: RiskLevel) -> None:
+    assert when_answering(BACKLOG_LIMIT * 100, level, asked_already=True) is Arrival.ANSWER
 
 
 @pytest.mark.parametrize("language", ["sv", "en"])

@@ -92,3 +92,11 @@ def test_very_long_adversarial_messages_are_assessed() -> None:
     for filler in ("x" * 100_000, "x!" * 50_000, "a." * 50_000, "1" * 100_000):
         result = assess(filler, RiskContext(language="sv"))
         assert not any(s.source == "pattern" for s in result.signals)
+
+
+@pytest.mark.parametrize("text", ["👍", "🙂🙂", "...", "?!", "\u200b"])
+def test_a_message_without_any_word_is_screened(text: str) -> None:
+    # Emoji or punctuation alone normalise to no words; the screen still answers.
+    (line,) = screen_lines([json.dumps({"text": text, "lang": "sv"})])
+    out = json.loads(line)
+    assert out["level"] == "none"
