@@ -165,13 +165,7 @@ class DeviceTrust:
             return Origin.IN_CLEAR
         device = self._device_with_key(user_id, device_key)
         if device is None or _state(device) is State.UNKNOWN:
-            try:
-                if self._client.should_query_keys:
-                    checked("keys_query", await self._client.keys_query())
-                await self.refresh([user_id])
-            except (MatrixCallError, OSError, TimeoutError) as exc:
-                logs.warning("device_lookup_failed", error=type(exc).__name__)
-            self.apply([user_id])
+            await self._decide_now(user_id)
             device = self._device_with_key(user_id, device_key)
         if device is None:
             return Origin.UNKNOWN_DEVICE
@@ -185,6 +179,14 @@ class DeviceTrust:
         """Every device of the account the bot knows of is trusted: an event sent in
         the clear, which names no device, then came from the account's owner as far
         as the bot can tell."""
+        await self._decide_now(user_id)
+        devices = self._devices(user_id)
+        return bool(devices) and all(_state(d) is State.TRUSTED for d in devices)
+
+    async def _decide_now(self, user_id: str) -> None:
+        """Look the user's devices and identity up and decide on them, as before the
+        bot's next message to them; if the homeserver cannot be asked, decide on
+        what is known."""
         try:
             if self._client.should_query_keys:
                 checked("keys_query", await self._client.keys_query())
@@ -192,8 +194,6 @@ class DeviceTrust:
         except (MatrixCallError, OSError, TimeoutError) as exc:
             logs.warning("device_lookup_failed", error=type(exc).__name__)
         self.apply([user_id])
-        devices = self._devices(user_id)
-        return bool(devices) and all(_state(d) is State.TRUSTED for d in devices)
 
     def _device_with_key(self, user_id: str, curve25519: str) -> OlmDevice | None:
         for device in self._devices(user_id):
