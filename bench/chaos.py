@@ -660,9 +660,9 @@ async def mediator_client(stack: Stack, devices: Path) -> Mediator:
     await client.start()
     async with asyncio.timeout(60):
         while True:
-            shared = client.rooms_shared_with(user_id(BOT))
-            if shared:
-                return Mediator(client, shared[0])
+            desk = client.private_room_with(user_id(BOT))
+            if desk is not None:
+                return Mediator(client, desk)
             await asyncio.sleep(0.2)
 
 

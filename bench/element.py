@@ -36,6 +36,7 @@ from pathlib import Path
 
 from bench.escalation import RISK_TEXT, code_of, new_user
 from bench.stats import percentile
+from bot.escalation.desks import DESK_NAME
 from bot.ids import ParticipantId
 from bot.launcher.layout import StackLayout
 from bot.launcher.stack import BOT, DEMO_MEDIATOR, STAFF_SECRETS, Stack, user_id
@@ -171,11 +172,14 @@ async def open_participant(
 
 
 async def staff_room_of(mediator: ElementClient) -> str:
-    """On a fresh stack the mediator's one room is the staff room the bot invited them to."""
+    """The mediator's desk, where their participants' pages arrive (on a fresh stack
+    the bot invited them to it and to the team room)."""
     async with asyncio.timeout(60):
         while True:
             rooms = await mediator.rooms()
-            joined = [r["room_id"] for r in rooms if r["membership"] == "join"]
+            joined = [
+                r["room_id"] for r in rooms if r["membership"] == "join" and r["name"] == DESK_NAME
+            ]
             if joined:
                 return joined[0]
             for room in rooms:

@@ -218,3 +218,12 @@ class ChatClient:
 
     def rooms_shared_with(self, user_id: str) -> list[str]:
         return [r.room_id for r in self.client.rooms.values() if user_id in r.users]
+
+    def private_room_with(self, user_id: str) -> str | None:
+        """The joined room holding exactly this account and ``user_id`` (a staff
+        member's desk, when ``user_id`` is the bot)."""
+        me = str(self.client.user_id)
+        for room in self.client.rooms.values():
+            if not room.invited_users and set(room.users) == {me, user_id}:
+                return str(room.room_id)
+        return None

@@ -68,6 +68,9 @@ class EscalationConfig:
     supervisors: tuple[str, ...]
     quote_message: bool
     policy: EscalationPolicy
+    # A room shared by all staff, for content-free notices only (that a page is
+    # open, device reports, the audit head). Pages themselves go to desks.
+    team_room: bool = True
 
 
 @dataclass(frozen=True)
@@ -268,6 +271,7 @@ def _escalation(section: dict[str, Any], zone_name: str | None) -> EscalationCon
         supervisors=supervisors,
         quote_message=bool(section.get("quote_message", True)),
         policy=policy,
+        team_room=bool(section.get("team_room", True)),
     )
 
 

@@ -28,6 +28,7 @@ from bot.deletion import Deletion, ForgetRequests
 from bot.device_reports import device_report_text
 from bot.digest_poster import DigestPoster
 from bot.errors import SamtalError
+from bot.escalation.desks import Desks
 from bot.escalation.engine import EscalationEngine
 from bot.escalation.staff_room import StaffRoom
 from bot.escalation.store import EscalationStore
@@ -93,12 +94,15 @@ class Gateway:
         self.undecryptable = UndecryptableQueue(self.client, self.vault)
         self.invites = InviteHandler(self.client, config, self.registry, self.sender)
         self.staff_room = StaffRoom(self.client, self.vault, config.staff)
+        self.desks = Desks(self.client, self.vault, config.staff)
         digest = DigestStore(self.vault)
         self.digest = DigestPoster(
             digest,
             self.registry,
-            self.staff_room,
+            self.desks,
             self.sender,
+            on_call=config.escalation.on_call,
+            supervisors=config.escalation.supervisors,
             at=config.digest_at,
             zone=config.dialogue.zone,
         )
@@ -109,7 +113,8 @@ class Gateway:
         self.escalations = EscalationEngine(
             config.escalation,
             EscalationStore(self.vault),
-            self.staff_room,
+            self.desks,
+            self.staff_room if config.escalation.team_room else None,
             self.sender,
             self.traffic,
             {p.pseudonym: p.mediator for p in self.registry.all()},
@@ -124,7 +129,13 @@ class Gateway:
             self.accountability,
         )
         self.staff = StaffDesk(
-            self.staff_room, self.escalations, handoff, self.sender, self.digest, self.trust
+            self.staff_room,
+            self.desks,
+            self.escalations,
+            handoff,
+            self.sender,
+            self.digest,
+            self.trust,
         )
         self.ledger = TurnLedger(self.vault)
         checkins = CheckinStore(self.vault)
@@ -313,14 +324,27 @@ class Gateway:
         while self.sender.new_devices:
             report = self.sender.new_devices.pop()
             text = device_report_text(report, self.registry.find(report.user_id))
-            if text is None or self.staff_room.room_id is None:
-                continue
-            await self.sender.notice(
-                self.staff_room.room_id,
-                text,
-                f"samtal-device-{report.code}-{int(time.time())}",
-                self.staff_room.members(),
-            )
+            if text is not None:
+                await self.team_notice(text, f"samtal-device-{report.code}-{int(time.time())}")
+
+    async def team_notice(self, text: str, txn: str) -> None:
+        """A content-free notice for all staff: in the team room, or where there is
+        none, in each supervisor's desk."""
+        if self.config.escalation.team_room:
+            if self.staff_room.room_id is not None:
+                await self.sender.notice(
+                    self.staff_room.room_id, text, txn, self.staff_room.members()
+                )
+            return
+        for supervisor in self.config.escalation.supervisors:
+            room_id = self.desks.room_of(supervisor)
+            if room_id is not None and self.desks.usable(supervisor):
+                await self.sender.notice(
+                    room_id,
+                    text,
+                    transaction_id(f"{txn}@{supervisor}", 0),
+                    self.desks.members_of(supervisor),
+                )
 
     async def report_downtime(self, last_alive: float | None) -> None:
         """After the first sync: tell staff how long the gateway was away and how many
@@ -332,11 +356,8 @@ class Gateway:
             down_s=None if last_alive is None else round(self._started_at - last_alive, 1),
             late_messages=len(self._late_messages),
         )
-        room_id = self.staff_room.room_id
-        if text is None or room_id is None:
-            return
-        txn = f"samtal-back-{int(self._started_at)}"
-        await self.sender.notice(room_id, text, txn, self.staff_room.members())
+        if text is not None:
+            await self.team_notice(text, f"samtal-back-{int(self._started_at)}")
 
     def _alive(self) -> None:
         self.state.save_alive_at(time.time())
@@ -429,20 +450,17 @@ class Gateway:
         """Post the audit chain's signed head where this process cannot rewrite it.
 
         A chain kept by one process could be rewritten whole; a head published
-        to the staff room lets `samtal audit verify` catch that later.
+        to the team room lets `samtal audit verify` catch that later.
         """
         head = self.accountability.audit.head()
-        room_id = self.staff_room.room_id
-        if head is None or room_id is None or head.seq == self._published_head:
+        if head is None or head.seq == self._published_head:
             logs.event("audit_head_unchanged", has_head=head is not None)
             return
-        await self.sender.notice(
-            room_id,
+        await self.team_notice(
             f"🧾 audit head {head_to_json(head)}",
             # Each process publishes afresh: the same head may be needed again by
             # staff who joined after it was first posted.
             f"samtal-audit-head-{head.seq}-{self._process_nonce}",
-            self.staff_room.members(),
         )
         self._published_head = head.seq
         logs.event("audit_head_published", seq=head.seq)
@@ -486,7 +504,9 @@ class Gateway:
     async def _run(self) -> None:
         await login(self.client, self.config, self.state)
         await self._guard("cross_signing", self.ensure_identity())
-        await self.staff_room.ensure()
+        if self.config.escalation.team_room:
+            await self.staff_room.ensure()
+        await self.desks.ensure()
         logs.event("gateway_started")
         last_alive = self.state.alive_at()
         back = asyncio.create_task(self._guard("downtime_report", self.report_downtime(last_alive)))

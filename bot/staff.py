@@ -1,4 +1,8 @@
-"""What staff do in the mediators' room: acknowledge, resolve, take over, release."""
+"""What staff do from their desks (and the shared team room): acknowledge, resolve,
+take over, release, confirm devices.
+
+Participant content stays in desks: in the team room, which every staff member
+reads, only the commands whose answers name no participant are run."""
 
 from __future__ import annotations
 
@@ -8,6 +12,7 @@ from bot import logs
 from bot.core.commands import HELP, Command, parse_command
 from bot.core.model import Inbound
 from bot.digest_poster import DigestPoster
+from bot.escalation.desks import Desks
 from bot.escalation.engine import EscalationEngine
 from bot.escalation.staff_room import StaffRoom
 from bot.handoff import Handoff
@@ -40,10 +45,22 @@ _REACTION_REFUSED = (
 )
 
 
+# What may be typed in the team room: the answers name no participant.
+_TEAM_ROOM_VERBS = frozenset({"help", "trust", "ack", "resolve"})
+_USE_YOUR_DESK = (
+    "This answer would name a participant, so it is given only in your desk (the room "
+    "with only you and samtal). Type it there."
+)
+# The same answer for a code that does not exist and one the asker may not act on,
+# so that a code's existence is not given away.
+_NOTHING_TO_ACT_ON = "{code}: nothing found that you may act on under this code."
+
+
 class StaffDesk:
     def __init__(
         self,
         room: StaffRoom,
+        desks: Desks,
         engine: EscalationEngine,
         handoff: Handoff,
         sender: Sender,
@@ -51,6 +68,7 @@ class StaffDesk:
         trust: DeviceTrust,
     ) -> None:
         self._room = room
+        self._desks = desks
         self._trust = trust
         self._digest = digest
         self._engine = engine
@@ -58,26 +76,41 @@ class StaffDesk:
         self._sender = sender
 
     def is_staff_room(self, room_id: str) -> bool:
-        return room_id == self._room.room_id
+        return room_id == self._room.room_id or self._desks.owner_of(room_id) is not None
+
+    def _members(self, room_id: str) -> frozenset[str]:
+        owner = self._desks.owner_of(room_id)
+        return self._room.members() if owner is None else self._desks.members_of(owner)
+
+    def _may_speak(self, room_id: str, sender: str) -> bool:
+        """Staff in the team room; in a desk, its owner alone."""
+        owner = self._desks.owner_of(room_id)
+        return sender in self._room.staff if owner is None else sender == owner
 
     async def on_message(self, inbound: Inbound) -> None:
-        if inbound.sender not in self._room.staff:
+        if not self._may_speak(inbound.room_id, inbound.sender):
             return
         parsed = parse_command(inbound.text)
         if parsed is None:
             return
+        in_team_room = self._desks.owner_of(inbound.room_id) is None
         origin = await self._trust.origin(inbound.sender, inbound.device_key)
         if origin is not Origin.TRUSTED_DEVICE:
             # Whoever holds a staff password on a new device must not be able to
             # acknowledge pages, take over conversations or vouch for devices.
             logs.warning("staff_command_refused", origin=origin.value)
             reply = _REFUSED[origin]
+        elif isinstance(parsed, Command) and in_team_room and parsed.verb not in _TEAM_ROOM_VERBS:
+            reply = _USE_YOUR_DESK
         elif isinstance(parsed, Command):
             reply = await self._run(parsed, inbound)
         else:
             reply = parsed.reason
         await self._sender.notice(
-            inbound.room_id, reply, transaction_id(inbound.event_id, 0), self._room.members()
+            inbound.room_id,
+            reply,
+            transaction_id(inbound.event_id, 0),
+            self._members(inbound.room_id),
         )
         logs.event("staff_command", verb=parsed.verb if isinstance(parsed, Command) else "invalid")
 
@@ -86,11 +119,13 @@ class StaffDesk:
             return HELP
         if command.verb == "digest":
             # Reads every participant's notes: not on the event loop the sync runs on.
-            return await asyncio.to_thread(self._digest.so_far)
+            return await asyncio.to_thread(self._digest.so_far, inbound.sender)
         if command.verb in ("ack", "resolve"):
+            if not self._engine.may_act(command.code, inbound.sender):
+                return _NOTHING_TO_ACT_ON.format(code=command.code)
             esc = self._engine.change(command.code, inbound.sender, close=command.verb == "resolve")
             if esc is None:
-                return f"{command.code}: no such escalation."
+                return _NOTHING_TO_ACT_ON.format(code=command.code)
             if command.note:
                 self._engine.add_note(esc, inbound.sender, command.note)
             return f"{esc.code} is {esc.state}."
@@ -106,7 +141,7 @@ class StaffDesk:
     async def on_reaction(
         self, room_id: str, sender: str, reacts_to: str, key: str, device_key: str | None
     ) -> None:
-        if not self.is_staff_room(room_id) or sender not in self._room.staff:
+        if not self.is_staff_room(room_id) or not self._may_speak(room_id, sender):
             return
         if key not in ACK_REACTIONS:
             return
@@ -122,7 +157,7 @@ class StaffDesk:
                 room_id,
                 _REACTION_REFUSED,
                 transaction_id(f"refused {sender} {reacts_to}", 0),
-                self._room.members(),
+                self._members(room_id),
             )
             return
         if self._engine.acknowledge_notice(reacts_to, sender):

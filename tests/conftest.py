@@ -136,11 +136,17 @@ class Staff:
     mediator: ChatClient
     on_call: ChatClient
     supervisor: ChatClient
+    # The team room all staff share (content-free notices only).
     room_id: str
+    # Each staff member's desk: the room with only them and the bot.
+    desks: dict[str, str]
 
     @property
     def everyone(self) -> tuple[ChatClient, ChatClient, ChatClient]:
         return (self.mediator, self.on_call, self.supervisor)
+
+    def desk(self, client: ChatClient) -> str:
+        return self.desks[str(client.client.user_id)]
 
 
 @pytest_asyncio.fixture(scope="session")
@@ -161,14 +167,17 @@ async def staff(running_stack: RunningStack) -> AsyncIterator[Staff]:
         await client.start()
         clients.append(client)
     room_id = ""
+    desks: dict[str, str] = {}
+    bot = running_stack.bot_user_id
     async with asyncio.timeout(30):
-        while not room_id:
-            shared = [set(c.rooms_shared_with(running_stack.bot_user_id)) for c in clients]
+        while not room_id or len(desks) < len(clients):
+            shared = [set(c.rooms_shared_with(bot)) for c in clients]
             common = set.intersection(*shared)
             room_id = next(iter(common), "")
+            desks = {str(c.client.user_id): d for c in clients if (d := c.private_room_with(bot))}
             await asyncio.sleep(0.2)
     try:
-        yield Staff(clients[0], clients[1], clients[2], room_id)
+        yield Staff(clients[0], clients[1], clients[2], room_id, desks)
     finally:
         for client in clients:
             await client.stop()

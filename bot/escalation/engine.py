@@ -9,21 +9,24 @@ a record whose unsent notices are sent on the next tick, exactly once.
 from __future__ import annotations
 
 import asyncio
+import secrets
 import time
 from collections.abc import Callable
-from dataclasses import replace
+from dataclasses import dataclass, replace
 
 import aiohttp
 
 from bot import logs
 from bot.config import EscalationConfig
+from bot.core.desk_routing import route
 from bot.core.model import Participant
 from bot.errors import SamtalError
 from bot.escalation.batching import combined_body, group_by_size
+from bot.escalation.desks import Desks
 from bot.escalation.inert import inert_quote
 from bot.escalation.staff_room import StaffRoom
 from bot.escalation.store import EscalationStore, new_code
-from bot.escalation.texts import notice_body
+from bot.escalation.texts import desk_skipped_body, notice_body, team_line
 from bot.ids import participant_code
 from bot.matrix.sender import Sender, transaction_id
 from bot.matrix.traffic import Traffic
@@ -51,12 +54,27 @@ COALESCE_WINDOW_SECONDS = 6 * 3600.0
 FURTHER_NOTICE_GAP_SECONDS = 60.0
 
 
+class DeskMissing(SamtalError):
+    """A paged person has no desk yet (it could not be created)."""
+
+
 class DeletionNotAnnounced(SamtalError):
     """Staff could not be told that a participant's cases closed with their data."""
 
 
-# A notice ready to go: its escalation, the notice, its text and the people it pages.
-Outgoing = tuple[Escalation, Notice, str, tuple[str, ...]]
+@dataclass(frozen=True)
+class Outgoing:
+    """A notice ready to go: its text, the people it names as paged, whose desks get it."""
+
+    esc: Escalation
+    notice: Notice
+    body: str
+    paged: tuple[str, ...]
+    desks: tuple[str, ...]
+
+
+# Notices that page (and so name who is paged); the rest tell those already paged.
+_PAGING = ("page", "reescalated")
 
 
 class EscalationEngine:
@@ -64,7 +82,8 @@ class EscalationEngine:
         self,
         config: EscalationConfig,
         store: EscalationStore,
-        room: StaffRoom,
+        desks: Desks,
+        team_room: StaffRoom | None,
         sender: Sender,
         traffic: Traffic,
         assigned_of: dict[str, str | None] | None = None,
@@ -72,13 +91,20 @@ class EscalationEngine:
     ) -> None:
         self._config = config
         self._store = store
-        self._room = room
+        self._desks = desks
+        self._team = team_room
         self._sender = sender
         self._assigned: dict[str, str | None] = assigned_of or {}
         self._on_change = on_change or (lambda esc, change, by: None)
         self._lock = asyncio.Lock()
         self._wake = asyncio.Event()
         self._traffic = traffic
+        # Desks already reported to the supervisors as holding someone unexpected,
+        # and escalations already reported as having no desk to go to.
+        self._skipped_reported: set[str] = set()
+        self._undeliverable_reported: set[str] = set()
+        self._skipped_told: set[str] = set()
+        self._nonce = secrets.token_hex(4)
 
     def raise_for(
         self,
@@ -150,67 +176,166 @@ class EscalationEngine:
                 found += self._config.supervisors
         return tuple(dict.fromkeys(found))
 
-    async def _send_batch(self, pending: list[Outgoing]) -> None:
-        """Send waiting notices as one message; a ✅ on it acknowledges each page it holds."""
-        room_id = self._room.room_id or await self._room.ensure()
-        body = combined_body([part for _, _, part, _ in pending])
-        txn = transaction_id(
-            "|".join(f"{esc.code}:{notice.seq}" for esc, notice, _, _ in pending), 0
-        )
-        mentions = tuple(dict.fromkeys(p for _, _, _, paged in pending for p in paged))
+    def _outgoing(self, esc: Escalation, notice: Notice) -> Outgoing:
+        """Pages go to the desks of the people paged; everything after a page (a
+        re-escalation, a further message, an acknowledgement) goes to everyone paged
+        so far, so the earlier desks hear that the chain moved on."""
+        paged = self.people(esc, notice.roles if notice.kind == "page" else esc.paged)
+        routing = route(paged, self._desks.usable, self._config.on_call, self._config.supervisors)
+        for person in routing.skipped:
+            if person not in self._skipped_reported:
+                self._skipped_reported.add(person)
+                logs.warning("desk_has_strangers", strangers=self._desks.strangers_in(person))
+        named = routing.desks if notice.kind == "page" else self.people(esc, notice.roles)
+        return Outgoing(esc, notice, notice_body(esc, notice, named), named, routing.desks)
+
+    async def _send_to_desk(self, person: str, chunk: list[Outgoing]) -> str:
+        """One message to one desk holding ``chunk``; returns its event id."""
+        room_id = self._desks.room_of(person)
+        if room_id is None:
+            raise DeskMissing("no desk for a paged person")
+        body = combined_body([part.body for part in chunk])
+        codes = "|".join(f"{part.esc.code}:{part.notice.seq}" for part in chunk)
         # nio retries a request for as long as the homeserver is away; a page must
         # not wait silently behind that. It is tried again on the next tick, with the
         # same transaction id, so a send that did get through is not shown twice.
         event_id = await asyncio.wait_for(
             self._sender.notice(
-                room_id, body, txn, self._room.members(), mentions=mentions, page=True
+                room_id,
+                body,
+                transaction_id(f"{codes}@{person}", 0),
+                self._desks.members_of(person),
+                mentions=(person,),
+                page=True,
             ),
             PAGE_SEND_SECONDS,
         )
-        now = time.time()
-        for esc, notice, _, _ in pending:
-            # Re-read: an acknowledgement may have landed while the notice was in flight.
-            latest = self._store.find(esc.code) or esc
-            self._store.save(notice_sent(latest, notice.seq, event_id, now))
+        for part in chunk:
             logs.event(
                 "escalation_notice_sent",
-                code=esc.code,
-                notice=notice.kind,
-                batched=len(pending),
-                ms_since_created=round((now - esc.created_at) * 1000, 1),
+                code=part.esc.code,
+                notice=part.notice.kind,
+                batched=len(chunk),
+                ms_since_created=round((time.time() - part.esc.created_at) * 1000, 1),
                 ms_keys=self._sender.last_timing_ms[0],
                 ms_send=self._sender.last_timing_ms[1],
             )
+        return event_id
 
     async def _send_all(self, pending: list[tuple[Escalation, Notice]]) -> bool:
-        """Send every waiting notice, grouped within the size limit. A group the
-        homeserver refused is split into single notices at once, so one bad notice
-        holds back no other; an unreachable homeserver ends the tick. Returns whether
+        """Send every waiting notice to its desks, one message per desk grouped within
+        the size limit. A group a desk refused is split into single notices at once, so
+        one bad notice holds back no other; an unreachable homeserver ends the tick. A
+        notice counts as sent when every desk it goes to has it. Returns whether
         everything went out (what did not is retried on the next tick)."""
-        parts: list[Outgoing] = []
-        for esc, notice in pending:
-            paged = self.people(esc, notice.roles)
-            parts.append((esc, notice, notice_body(esc, notice, paged), paged))
-        all_sent = True
-        for group in group_by_size([part for _, _, part, _ in parts]):
-            chunk = [parts[i] for i in group]
-            try:
-                await self._send_batch(chunk)
+        parts = [self._outgoing(esc, notice) for esc, notice in pending]
+        places: dict[int, list[tuple[str, str]]] = {i: [] for i in range(len(parts))}
+        failed: set[int] = set()
+        by_desk: dict[str, list[int]] = {}
+        for index, part in enumerate(parts):
+            if not part.desks:
+                failed.add(index)
+                self._report_undeliverable(part.esc)
+            for person in part.desks:
+                by_desk.setdefault(person, []).append(index)
+        for person, indices in by_desk.items():
+            if not await self._send_desk_groups(person, parts, indices, places, failed):
+                return False  # the homeserver is away: nothing else can go either
+        now = time.time()
+        for index, part in enumerate(parts):
+            if index in failed:
                 continue
+            # Re-read: an acknowledgement may have landed while the notice was in flight.
+            latest = self._store.find(part.esc.code) or part.esc
+            self._store.save(notice_sent(latest, part.notice.seq, tuple(places[index]), now))
+        await self._tell_team([part for index, part in enumerate(parts) if index not in failed])
+        await self._tell_supervisors_of_skipped()
+        return not failed
+
+    async def _send_desk_groups(
+        self,
+        person: str,
+        parts: list[Outgoing],
+        indices: list[int],
+        places: dict[int, list[tuple[str, str]]],
+        failed: set[int],
+    ) -> bool:
+        """Send ``indices`` of ``parts`` to one desk; False when the homeserver is away."""
+        for group in group_by_size([parts[i].body for i in indices]):
+            chunk = [indices[g] for g in group]
+            try:
+                event_id = await self._send_to_desk(person, [parts[i] for i in chunk])
             except Exception as exc:
                 logs.warning("escalation_send_failed", error=type(exc).__name__, waiting=len(chunk))
                 if isinstance(exc, (asyncio.TimeoutError, OSError, aiohttp.ClientError)):
-                    return False  # the homeserver is away: nothing else can go either
-            if len(chunk) == 1:
-                all_sent = False
+                    return False
+                if len(chunk) == 1:
+                    failed.update(chunk)
+                    continue
+                for single in chunk:
+                    try:
+                        event_id = await self._send_to_desk(person, [parts[single]])
+                        places[single].append((self._desks.room_of(person) or "", event_id))
+                    except Exception as exc:  # retried on the next tick
+                        failed.add(single)
+                        logs.warning("escalation_send_failed", error=type(exc).__name__, waiting=1)
                 continue
-            for single in chunk:
+            room_id = self._desks.room_of(person) or ""
+            for index in chunk:
+                places[index].append((room_id, event_id))
+        return True
+
+    def _report_undeliverable(self, esc: Escalation) -> None:
+        if esc.code not in self._undeliverable_reported:
+            self._undeliverable_reported.add(esc.code)
+            logs.warning("page_has_no_desk", code=esc.code)
+
+    async def _tell_team(self, sent: list[Outgoing]) -> None:
+        """The optional shared room hears that pages exist, never what they say. Best
+        effort: the desks carry what matters, and a broken team room stops nothing."""
+        if self._team is None or self._team.room_id is None:
+            return
+        lines = [
+            line
+            for part in sent
+            if (line := team_line(part.esc, part.notice, self._assigned.get(part.esc.participant)))
+        ]
+        if not lines:
+            return
+        codes = "|".join(f"{part.esc.code}:{part.notice.seq}" for part in sent)
+        try:
+            await asyncio.wait_for(
+                self._sender.notice(
+                    self._team.room_id,
+                    "\n".join(lines),
+                    transaction_id(f"{codes}@team", 0),
+                    self._team.members(),
+                ),
+                PAGE_SEND_SECONDS,
+            )
+        except Exception as exc:
+            logs.warning("team_notice_failed", error=type(exc).__name__)
+
+    async def _tell_supervisors_of_skipped(self) -> None:
+        """Supervisors hear, once per desk and process, which desk holds strangers and is
+        being routed around (who is in it, not what it would have carried)."""
+        for person in sorted(self._skipped_reported - self._skipped_told):
+            body = desk_skipped_body(person)
+            for supervisor in self._config.supervisors:
+                room_id = self._desks.room_of(supervisor)
+                if room_id is None or not self._desks.usable(supervisor):
+                    continue
                 try:
-                    await self._send_batch([single])
-                except Exception as exc:  # retried on the next tick
-                    all_sent = False
-                    logs.warning("escalation_send_failed", error=type(exc).__name__, waiting=1)
-        return all_sent
+                    await self._sender.notice(
+                        room_id,
+                        body,
+                        transaction_id(f"skipped {person} {self._nonce}@{supervisor}", 0),
+                        self._desks.members_of(supervisor),
+                        page=True,
+                    )
+                except Exception as exc:
+                    logs.warning("desk_warning_failed", error=type(exc).__name__)
+            self._skipped_told.add(person)
 
     async def tick(self) -> None:
         """Re-escalate what is overdue, then send every notice not yet sent."""
@@ -258,11 +383,8 @@ class EscalationEngine:
             if not await self._send_all(closing):
                 # Staff must hear before the records go: the deletion is tried again.
                 raise DeletionNotAnnounced("the closing notices could not be sent")
-        room_id = self._room.room_id
         redacted = 0
-        for event_id in pages:
-            if room_id is None:
-                break
+        for room_id, event_id in pages:
             try:
                 await self._sender.redact(room_id, event_id, "participant data deleted")
                 redacted += 1
@@ -270,15 +392,15 @@ class EscalationEngine:
                 logs.warning("page_redaction_failed", error=type(exc).__name__)
         logs.event("pages_redacted_on_deletion", participant=participant, redacted=redacted)
 
-    def _pages_about_only(self, participant: str) -> list[str]:
-        """Staff-room messages about ``participant`` and nobody else (a batch that
-        also pages others stays: their pages must not vanish)."""
-        found: list[str] = []
+    def _pages_about_only(self, participant: str) -> list[tuple[str, str]]:
+        """Desk messages about ``participant`` and nobody else, as (room id, event id)
+        (a batch that also pages others stays: their pages must not vanish)."""
+        found: list[tuple[str, str]] = []
         for esc in self._store.all_of(participant):
-            for event_id in esc.notice_events:
-                about = self._store.by_notice_event(event_id)
-                if event_id not in found and all(e.participant == participant for e in about):
-                    found.append(event_id)
+            for place in esc.notice_places:
+                about = self._store.by_notice_event(place[1])
+                if place not in found and all(e.participant == participant for e in about):
+                    found.append(place)
         return found
 
     def change(self, code: str, by: str, *, close: bool) -> Escalation | None:
@@ -306,9 +428,24 @@ class EscalationEngine:
     def has_open(self, participant: str, level: str) -> bool:
         return any(esc.level == level for esc in self._store.open_for(participant))
 
+    def may_act(self, code: str, person: str) -> bool:
+        """Whether ``person`` may acknowledge or resolve ``code``: it was paged to them,
+        it is about one of their participants, or they supervise."""
+        esc = self._store.find(code)
+        if esc is None:
+            return False
+        if person in self._config.supervisors or person == self._assigned.get(esc.participant):
+            return True
+        desk = self._desks.room_of(person)
+        reached = desk is not None and any(room == desk for room, _ in esc.notice_places)
+        return reached or person in self.people(esc, esc.paged)
+
     def acknowledge_notice(self, event_id: str, by: str) -> list[Escalation]:
-        """A reaction on a notice acknowledges every escalation paged in it."""
+        """A reaction on a notice acknowledges the escalations paged in it that the
+        reactor may act on."""
         changed = (
-            self.change(esc.code, by, close=False) for esc in self._store.by_notice_event(event_id)
+            self.change(esc.code, by, close=False)
+            for esc in self._store.by_notice_event(event_id)
+            if self.may_act(esc.code, by)
         )
         return [esc for esc in changed if esc is not None]

@@ -61,3 +61,30 @@ def _further_body(esc: Escalation, notice: Notice) -> str:
         f"Act: !ack {esc.code} if not yet acknowledged; !take {esc.participant_code} to talk."
     )
     return "\n".join(lines)
+
+
+_TEAM_HEADLINE = {"imminent": "🔴 imminent", "high": "🟠 high", "handoff": "🔵 handoff"}
+
+
+def team_line(esc: Escalation, notice: Notice, mediator: str | None) -> str | None:
+    """The shared room's line about a notice: that a page exists and whose desk has
+    it, never who it is about or what was written."""
+    whose = f"one of {mediator}'s participants" if mediator else "a participant without a mediator"
+    level = _TEAM_HEADLINE.get(esc.level, esc.level)
+    if notice.kind == "page":
+        return f"{level} page {esc.code} is open for {whose}; the details are in the desks paged."
+    if notice.kind == "reescalated":
+        return f"⏱ {esc.code} was not acknowledged in time and went further up the chain."
+    if notice.kind == "acknowledged":
+        return f"✅ {esc.code} acknowledged."
+    if notice.kind in ("resolved", "deleted"):
+        return f"☑️ {esc.code} closed."
+    return None
+
+
+def desk_skipped_body(person: str) -> str:
+    return (
+        f"⚠️ The desk of {person} has someone in it besides {person} and samtal, so no "
+        "participant content goes there: their pages go to the next person in the chain "
+        "until only they and samtal are in it."
+    )

@@ -44,6 +44,8 @@ class Escalation:
     outbox: tuple[Notice, ...] = ()
     sent: tuple[int, ...] = ()
     notice_events: tuple[str, ...] = field(default=())
+    # Where each notice went, as (room id, event id): pages go to several desks.
+    notice_places: tuple[tuple[str, str], ...] = ()
     # Later risky messages from the same person, folded into this escalation.
     further: int = 0
     last_further_at: float | None = None
@@ -77,6 +79,9 @@ class Escalation:
                 ),
                 "sent": tuple(record["sent"]),
                 "notice_events": tuple(record["notice_events"]),
+                "notice_places": tuple(
+                    (str(room), str(event)) for room, event in record.get("notice_places", ())
+                ),
                 "events": tuple(record.get("events", ())),
             }
         )
@@ -118,10 +123,18 @@ def open_escalation(
     return _queue(_note(esc, now, "created", level), "page", roles)
 
 
-def notice_sent(esc: Escalation, seq: int, event_id: str, now: float) -> Escalation:
+def notice_sent(
+    esc: Escalation, seq: int, places: tuple[tuple[str, str], ...], now: float
+) -> Escalation:
+    """Notice ``seq`` went out, to each (room id, event id) in ``places``."""
     if seq in esc.sent:
         return esc
-    esc = replace(esc, sent=(*esc.sent, seq), notice_events=(*esc.notice_events, event_id))
+    esc = replace(
+        esc,
+        sent=(*esc.sent, seq),
+        notice_events=(*esc.notice_events, *(event for _, event in places)),
+        notice_places=(*esc.notice_places, *places),
+    )
     return _note(esc, now, "sent", str(seq))
 
 

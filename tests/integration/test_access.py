@@ -65,7 +65,7 @@ async def test_risk_in_an_unencrypted_room_is_screened_and_paged(
         )
         assert isinstance(sent, RoomSendResponse)
         who = running_stack.participant_code(str(client.client.user_id))
-        page = await page_for(staff.mediator, staff.room_id, f"participant {who}")
+        page = await page_for(staff.on_call, staff.desk(staff.on_call), f"participant {who}")
         assert "IMMINENT" in page
         await close(staff, page)
     finally:
@@ -89,7 +89,7 @@ async def test_risk_in_a_room_with_a_stranger_is_paged_though_no_answer_can_go(
         offset = running_stack.gateway_log.stat().st_size
         await client.send(room, IMMINENT_SV)
         who = running_stack.participant_code(str(client.client.user_id))
-        page = await page_for(staff.mediator, staff.room_id, f"participant {who}")
+        page = await page_for(staff.on_call, staff.desk(staff.on_call), f"participant {who}")
         assert "IMMINENT" in page
         # Nothing is sent where a stranger's devices would get the keys, and the
         # message is recorded as handled, not retried until it is dropped.

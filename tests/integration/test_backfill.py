@@ -71,7 +71,7 @@ async def test_fifteen_messages_sent_while_down_are_screened_paged_and_answered_
         assert sum(int(str(e["events"])) for e in backfilled) >= 5
         screened = await wait_for_events(running_stack, "message_screened", 15, offset, 60)
         assert screened[0]["risk"] in ("high", "imminent")
-        await page_for(staff.mediator, staff.room_id, f"participant {who}", timeout=30)
+        await page_for(staff.mediator, staff.desk(staff.mediator), f"participant {who}", timeout=30)
         answered = await wait_for_events(running_stack, "turn_answered", 15, offset, 180)
         heard = await client.quiet_for(room, 5)
         assert len(running_stack.gateway_events("turn_answered", offset)) == 15

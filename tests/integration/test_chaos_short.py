@@ -38,7 +38,11 @@ async def test_kills_and_restarts_lose_nothing_and_double_nothing(
             room = await client.open_chat(running_stack.bot_user_id)
             people.append(Person(client, room, str(client.client.user_id)))
         chaos = Chaos(
-            running_stack.stack, people, Mediator(staff.mediator, staff.room_id), SHORT, seed=14
+            running_stack.stack,
+            people,
+            Mediator(staff.mediator, staff.desk(staff.mediator)),
+            SHORT,
+            seed=14,
         )
         figures = await chaos.run()
         print("\n".join(figures.lines()))

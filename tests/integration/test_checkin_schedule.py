@@ -60,7 +60,7 @@ async def test_scheduled_check_in_starts_reminds_and_a_miss_after_high_risk_page
     try:
         who = running_stack.participant_code(str(client.client.user_id))
         await client.send(room, HIGH_SV)
-        page = await page_for(staff.mediator, staff.room_id, f"participant {who}")
+        page = await page_for(staff.mediator, staff.desk(staff.mediator), f"participant {who}")
         await close(staff, page)
         await client.quiet_for(room, 2.0)
         seen = len(client.received)

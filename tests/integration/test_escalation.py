@@ -51,8 +51,10 @@ async def close(staff: Staff, page: str) -> None:
     """Resolve the escalation a page is about, so it stops re-escalating."""
     code = CODE.search(page)
     assert code is not None
-    await staff.supervisor.send(staff.room_id, f"!resolve {code.group()} handled in test")
-    await page_for(staff.supervisor, staff.room_id, f"{code.group()} is resolved")
+    await staff.supervisor.send(
+        staff.desk(staff.supervisor), f"!resolve {code.group()} handled in test"
+    )
+    await page_for(staff.supervisor, staff.desk(staff.supervisor), f"{code.group()} is resolved")
 
 
 def notices_about(client: ChatClient, room_id: str, code: str) -> list[str]:
@@ -65,19 +67,33 @@ async def test_imminent_pages_mediator_and_on_call_and_reaction_stops_it(
     client, room, who = await participant(running_stack)
     try:
         await client.send(room, IMMINENT_SV)
-        page = await page_for(staff.mediator, staff.room_id, f"participant {who}")
+        page = await page_for(staff.mediator, staff.desk(staff.mediator), f"participant {who}")
         assert "IMMINENT" in page
         code = CODE.search(page)
         assert code is not None
         assert user_id(DEMO_MEDIATOR) in page and "@jour:localhost" in page
         assert client.client.user_id not in page  # the participant code, never the Matrix id
+        # Imminent pages on-call at once, in their own desk; the supervisor, not paged,
+        # sees in the team room that a page is open, but not whom it is about.
+        await page_for(staff.on_call, staff.desk(staff.on_call), code.group(), "IMMINENT")
+        team = await page_for(staff.supervisor, staff.room_id, code.group(), "page")
+        assert who not in team and IMMINENT_SV not in team
+        # (Only a re-escalation, after the 6 s deadline on a slow machine, may reach it.)
+        first_pages = [
+            body
+            for body in notices_about(staff.supervisor, staff.desk(staff.supervisor), code.group())
+            if "⏱" not in body
+        ]
+        assert first_pages == []
         # The participant is told about 112 and that a person will be in touch.
         heard = " ".join(await client.replies(room, 1, timeout=30))
         assert "112" in heard
         await staff.mediator.react(
-            staff.room_id, staff.mediator.event_id_of(staff.room_id, code.group()), "✅"
+            staff.desk(staff.mediator),
+            staff.mediator.event_id_of(staff.desk(staff.mediator), code.group()),
+            "✅",
         )
-        await page_for(staff.mediator, staff.room_id, f"{code.group()} acknowledged")
+        await page_for(staff.mediator, staff.desk(staff.mediator), f"{code.group()} acknowledged")
         await asyncio.sleep(8)  # past the next 6 s deadline
         # The gateway's own order of events decides: a re-escalation that fell due
         # before the reaction arrived (a slow machine) is right; one after it is not.
@@ -101,15 +117,23 @@ async def test_unacknowledged_high_goes_up_the_chain(
     client, room, who = await participant(running_stack)
     try:
         await client.send(room, HIGH_EN)
-        page = await page_for(staff.mediator, staff.room_id, f"participant {who}")
+        page = await page_for(staff.mediator, staff.desk(staff.mediator), f"participant {who}")
         assert "HIGH RISK" in page
         code = CODE.search(page)
         assert code is not None
-        first = await page_for(staff.on_call, staff.room_id, f"⏱ {code.group()}", timeout=20)
+        first = await page_for(
+            staff.on_call, staff.desk(staff.on_call), f"⏱ {code.group()}", timeout=20
+        )
         assert "Paged: @jour:localhost" in first
-        await page_for(staff.supervisor, staff.room_id, code.group(), "Paged: @handledare")
-        await staff.supervisor.send(staff.room_id, f"!resolve {code.group()} called them")
-        await page_for(staff.supervisor, staff.room_id, f"{code.group()} is resolved")
+        await page_for(
+            staff.supervisor, staff.desk(staff.supervisor), code.group(), "Paged: @handledare"
+        )
+        await staff.supervisor.send(
+            staff.desk(staff.supervisor), f"!resolve {code.group()} called them"
+        )
+        await page_for(
+            staff.supervisor, staff.desk(staff.supervisor), f"{code.group()} is resolved"
+        )
         home = running_stack.stack.layout.home
         config = load_config(home / "samtal.yaml", home)
         vault = Vault(config.vault_path, load_or_create_key_file(config.kek_file, create=False))
@@ -129,21 +153,23 @@ async def test_deadline_fires_once_across_a_gateway_restart(
     client, room, who = await participant(running_stack)
     try:
         await client.send(room, HIGH_EN)
-        page = await page_for(staff.mediator, staff.room_id, f"participant {who}")
+        page = await page_for(staff.mediator, staff.desk(staff.mediator), f"participant {who}")
         code = CODE.search(page)
         assert code is not None
         await running_stack.stack.stop_gateway()
         await asyncio.sleep(7)  # the deadline passes while the gateway is down
         await running_stack.stack.start_gateway()
-        await page_for(staff.on_call, staff.room_id, f"⏱ {code.group()}", timeout=20)
+        await page_for(staff.on_call, staff.desk(staff.on_call), f"⏱ {code.group()}", timeout=20)
         await asyncio.sleep(3)
         reescalations = sum(
             body.count(f"⏱ {code.group()}")
-            for body in notices_about(staff.on_call, staff.room_id, code.group())
+            for body in notices_about(staff.on_call, staff.desk(staff.on_call), code.group())
         )
         assert reescalations == 1
-        await staff.mediator.send(staff.room_id, f"!ack {code.group()}")
-        await page_for(staff.mediator, staff.room_id, f"{code.group()} is acknowledged")
+        await staff.mediator.send(staff.desk(staff.mediator), f"!ack {code.group()}")
+        await page_for(
+            staff.mediator, staff.desk(staff.mediator), f"{code.group()} is acknowledged"
+        )
     finally:
         await client.stop()
 
@@ -157,7 +183,7 @@ async def test_injection_arrives_inert(running_stack: RunningStack, staff: Staff
     )
     try:
         await client.send(room, hostile)
-        page = await page_for(staff.mediator, staff.room_id, f"participant {who}")
+        page = await page_for(staff.mediator, staff.desk(staff.mediator), f"participant {who}")
         assert "IMMINENT" in page
         _, _, _, content = next(
             entry for entry in reversed(staff.mediator.received) if who in entry[2]
@@ -183,7 +209,7 @@ async def test_rasa_down_still_pages(running_stack: RunningStack, staff: Staff) 
     try:
         await running_stack.stack.stop_rasa_server()
         await client.send(room, IMMINENT_SV)
-        page = await page_for(staff.mediator, staff.room_id, f"participant {who}")
+        page = await page_for(staff.mediator, staff.desk(staff.mediator), f"participant {who}")
         assert "IMMINENT" in page
         heard = " ".join(await client.replies(room, 1, timeout=30))
         assert "112" in heard
@@ -227,11 +253,11 @@ async def test_pages_too_large_for_one_message_all_arrive(
         vault.close()
     await running_stack.stack.start_gateway()
     for esc in waiting:
-        await page_for(staff.mediator, staff.room_id, esc.code, "IMMINENT", timeout=30)
+        await page_for(staff.mediator, staff.desk(staff.mediator), esc.code, "IMMINENT", timeout=30)
     for esc in waiting:
-        await staff.supervisor.send(staff.room_id, f"!resolve {esc.code} test pages")
+        await staff.supervisor.send(staff.desk(staff.supervisor), f"!resolve {esc.code} test pages")
     for esc in waiting:
-        await page_for(staff.supervisor, staff.room_id, f"{esc.code} is resolved")
+        await page_for(staff.supervisor, staff.desk(staff.supervisor), f"{esc.code} is resolved")
 
 
 async def test_a_flood_from_one_participant_opens_one_escalation(
@@ -242,7 +268,7 @@ async def test_a_flood_from_one_participant_opens_one_escalation(
     try:
         for n in range(4):
             await client.send(room, f"{IMMINENT_SV} {n}")
-        page = await page_for(staff.mediator, staff.room_id, f"participant {who}")
+        page = await page_for(staff.mediator, staff.desk(staff.mediator), f"participant {who}")
         code = CODE.search(page)
         assert code is not None
         # The people paged hear that more came, in the same case. (Watched in the
@@ -276,7 +302,7 @@ async def test_a_page_held_up_by_a_homeserver_outage_is_reported_then_sent(
     client, room, who = await participant(running_stack)
     try:
         await client.send(room, HIGH_EN)
-        page = await page_for(staff.mediator, staff.room_id, f"participant {who}")
+        page = await page_for(staff.mediator, staff.desk(staff.mediator), f"participant {who}")
         code = CODE.search(page)
         assert code is not None
         offset = running_stack.gateway_log.stat().st_size
@@ -291,7 +317,7 @@ async def test_a_page_held_up_by_a_homeserver_outage_is_reported_then_sent(
                     await asyncio.sleep(0.5)
         finally:
             await synapse.start(timeout=60)
-        await page_for(staff.on_call, staff.room_id, f"⏱ {code.group()}", timeout=90)
+        await page_for(staff.on_call, staff.desk(staff.on_call), f"⏱ {code.group()}", timeout=90)
         await close(staff, page)
     finally:
         await client.stop()
@@ -303,10 +329,10 @@ async def test_forgetting_a_participant_closes_their_case_and_removes_their_page
     client, room, who = await participant(running_stack)
     try:
         await client.send(room, IMMINENT_SV)
-        page = await page_for(staff.mediator, staff.room_id, f"participant {who}")
+        page = await page_for(staff.mediator, staff.desk(staff.mediator), f"participant {who}")
         code = CODE.search(page)
         assert code is not None
-        page_event = staff.mediator.event_id_of(staff.room_id, f"participant {who}")
+        page_event = staff.mediator.event_id_of(staff.desk(staff.mediator), f"participant {who}")
         offset = running_stack.gateway_log.stat().st_size
         forgetting = asyncio.create_task(
             asyncio.to_thread(run_samtal, running_stack.stack.layout.home, "forget", who)
@@ -316,8 +342,10 @@ async def test_forgetting_a_participant_closes_their_case_and_removes_their_page
             while not running_stack.gateway_events("deletion_waits", offset):
                 await asyncio.sleep(0.2)
         assert running_stack.gateway_events("deletion_waits", offset)[0]["reason"] == "open_page"
-        await staff.mediator.send(staff.room_id, f"!ack {code.group()}")
-        await page_for(staff.mediator, staff.room_id, f"{code.group()} is acknowledged")
+        await staff.mediator.send(staff.desk(staff.mediator), f"!ack {code.group()}")
+        await page_for(
+            staff.mediator, staff.desk(staff.mediator), f"{code.group()} is acknowledged"
+        )
         forgotten = await forgetting
         assert forgotten.returncode == 0, forgotten.stdout + forgotten.stderr
         closing = [
@@ -326,7 +354,7 @@ async def test_forgetting_a_participant_closes_their_case_and_removes_their_page
             if e["code"] == code.group() and e["notice"] == "deleted"
         ]
         assert closing, "staff were not told that the case closed"
-        fetched = await staff.mediator.client.room_get_event(staff.room_id, page_event)
+        fetched = await staff.mediator.client.room_get_event(staff.desk(staff.mediator), page_event)
         assert isinstance(fetched, RoomGetEventResponse)
         assert isinstance(fetched.event, RedactedEvent)  # the quote left with the data
     finally:

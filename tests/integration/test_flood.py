@@ -35,7 +35,9 @@ async def test_a_flood_is_kept_and_slowed_while_another_participant_is_paged(
                 )
             )
         await other.send(other_room, IMMINENT_SV)
-        page = await page_for(staff.mediator, staff.room_id, f"participant {who}", timeout=60)
+        page = await page_for(
+            staff.mediator, staff.desk(staff.mediator), f"participant {who}", timeout=60
+        )
         assert "IMMINENT" in page
         pages.append(page)
         heard = " ".join(await other.replies(other_room, 1, timeout=60))

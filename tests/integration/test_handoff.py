@@ -24,8 +24,8 @@ async def test_take_and_release_round_trip(running_stack: RunningStack, staff: S
         await client.quiet_for(room, 3)
         code = running_stack.participant_code(str(client.client.user_id))
 
-        await mediator.send(staff.room_id, f"!take {code}")
-        await page_for(mediator, staff.room_id, f"{code}: you are invited")
+        await mediator.send(staff.desk(mediator), f"!take {code}")
+        await page_for(mediator, staff.desk(mediator), f"{code}: you are invited")
         await mediator.wait_for_member(room, user_id(DEMO_MEDIATOR), timeout=20)
         told = " ".join(await client.replies(room, 1, timeout=20))
         assert "person från programmet" in told
@@ -39,13 +39,13 @@ async def test_take_and_release_round_trip(running_stack: RunningStack, staff: S
 
         # The screen still runs: a threat during the handoff still pages.
         await client.send(room, "jag är på väg hem till henne med kniven nu")
-        page = await page_for(mediator, staff.room_id, f"participant {code}")
+        page = await page_for(mediator, staff.desk(mediator), f"participant {code}")
         assert "IMMINENT" in page
         await close(staff, page)
         assert await client.quiet_for(room, 3) == []
 
-        await mediator.send(staff.room_id, f"!release {code}")
-        await page_for(mediator, staff.room_id, f"{code} is back with samtal")
+        await mediator.send(staff.desk(mediator), f"!release {code}")
+        await page_for(mediator, staff.desk(mediator), f"{code} is back with samtal")
         back = " ".join(await client.replies(room, 1, timeout=20))
         assert "samtal" in back
         await mediator.client.room_leave(room)

@@ -136,7 +136,7 @@ async def test_a_retracted_threat_still_pages(running_stack: RunningStack, staff
         # Retracted as soon as it is read, before the page or any answer goes out.
         await wait_for_events(running_stack, "message_screened", 1, offset)
         await client.redact(room, risky)
-        await page_for(staff.mediator, staff.room_id, f"participant {who}", timeout=30)
+        await page_for(staff.mediator, staff.desk(staff.mediator), f"participant {who}", timeout=30)
         heard = await client.replies(room, 1, timeout=30) + await client.quiet_for(room, 3)
         assert heard and not any(RISKY in reply for reply in heard)
     finally:

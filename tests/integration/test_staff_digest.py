@@ -19,7 +19,9 @@ ELEVATED_SV = "jag slog i väggen igår"
 
 
 async def test_the_days_digest_is_posted(running_stack: RunningStack, staff: Staff) -> None:
-    digest = await page_for(staff.mediator, staff.room_id, "🗒 Daily digest", timeout=30)
+    digest = await page_for(
+        staff.mediator, staff.desk(staff.mediator), "🗒 Daily digest", timeout=30
+    )
     assert "elevated risk" in digest
 
 
@@ -35,11 +37,15 @@ async def test_elevated_risk_is_in_the_digest_and_pages_nobody(
         offset = running_stack.gateway_log.stat().st_size
         await say(client, room, ELEVATED_SV)
         assert not running_stack.gateway_events("escalation_created", offset)
-        await staff.mediator.send(staff.room_id, "!digest")
-        digest = await page_for(staff.mediator, staff.room_id, "Digest so far", who)
+        await staff.mediator.send(staff.desk(staff.mediator), "!digest")
+        digest = await page_for(staff.mediator, staff.desk(staff.mediator), "Digest so far", who)
         line = next(row for row in digest.splitlines() if who in row)
         assert "property_damage" in line and user_id(DEMO_MEDIATOR) in line
         assert "väggen" not in digest  # categories only, never the message
         assert str(client.client.user_id) not in digest
+        # Another mediator's desk does not list someone who is not theirs.
+        await staff.on_call.send(staff.desk(staff.on_call), "!digest")
+        elsewhere = await page_for(staff.on_call, staff.desk(staff.on_call), "Digest so far")
+        assert who not in elsewhere
     finally:
         await client.stop()

@@ -162,24 +162,25 @@ async def test_a_later_staff_device_waits_for_another_staff_member(
         # Until then, whoever holds the new device cannot silence a page: neither a
         # ✅ nor a typed !ack from it counts.
         client, room, who = await participant(running_stack)
+        desk = staff.desk(staff.mediator)
         try:
             offset = running_stack.gateway_log.stat().st_size
             await client.send(room, HIGH_EN)
-            page = await page_for(staff.mediator, staff.room_id, f"participant {who}")
+            page = await page_for(staff.mediator, desk, f"participant {who}")
             code = CODE.search(page)
             assert code is not None
-            page_event = staff.mediator.event_id_of(staff.room_id, f"participant {who}")
-            await second.react(staff.room_id, page_event, "✅")
+            page_event = staff.mediator.event_id_of(desk, f"participant {who}")
+            await second.react(desk, page_event, "✅")
             # A reaction in the clear (as Element Web sends them) names no device, so
             # while the account has a withheld one it counts for nothing either.
             await staff.mediator.send_event(
-                staff.room_id,
+                desk,
                 "m.reaction",
                 {"m.relates_to": {"rel_type": "m.annotation", "event_id": page_event, "key": "✅"}},
             )
-            await second.send(staff.room_id, f"!ack {code.group()}")
-            await page_for(staff.mediator, staff.room_id, "not confirmed yet")
-            await page_for(staff.mediator, staff.room_id, "did not count")
+            await second.send(desk, f"!ack {code.group()}")
+            await page_for(staff.mediator, desk, "not confirmed yet")
+            await page_for(staff.mediator, desk, "did not count")
             refused = sorted(
                 (e["event"], e.get("origin"))
                 for e in running_stack.gateway_events_of(

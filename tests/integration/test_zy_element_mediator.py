@@ -54,6 +54,7 @@ async def test_risk_from_element_reaches_element_mediator_whose_reaction_acknowl
         await staff.supervisor.send(staff.room_id, f"!trust {confirm.group()}")
         await page_for(staff.supervisor, staff.room_id, f"{confirm.group()} is trusted")
     client, room = await participant(running_stack, element, mediator=mediator_id)
+    desk = staff.desk(staff.mediator)  # the same account's desk, seen from Element
     who = running_stack.participant_code(client.user_id)
     staff_mark = await mediator.mark()
     heard_mark = await client.mark()
@@ -62,7 +63,7 @@ async def test_risk_from_element_reaches_element_mediator_whose_reaction_acknowl
     async with explained(running_stack):
         await client.send_text(room, IMMINENT_SV)
         paged = await mediator.wait_messages(
-            staff.room_id, staff_mark, sender=bot, contains=f"participant {who}", timeout=30
+            desk, staff_mark, sender=bot, contains=f"participant {who}", timeout=30
         )
     page = paged.messages[0]
     assert "IMMINENT" in page.body
@@ -72,15 +73,15 @@ async def test_risk_from_element_reaches_element_mediator_whose_reaction_acknowl
     heard = await client.wait_messages(room, heard_mark, sender=bot, contains="112", timeout=30)
     assert heard.messages
 
-    await mediator.send_reaction(staff.room_id, page.event_id, "✅")
+    await mediator.send_reaction(desk, page.event_id, "✅")
     acknowledged = await mediator.wait_messages(
-        staff.room_id, paged.next_mark, sender=bot, contains=f"{code.group()} acknowledged"
+        desk, paged.next_mark, sender=bot, contains=f"{code.group()} acknowledged"
     )
     assert mediator_id in acknowledged.messages[0].body
     assert running_stack.gateway_events("escalation_reaction_ack", offset)
 
     # A typed command from Element works too, and closes the case for the tests after.
-    await mediator.send_text(staff.room_id, f"!resolve {code.group()} handled in test")
+    await mediator.send_text(desk, f"!resolve {code.group()} handled in test")
     await mediator.wait_messages(
-        staff.room_id, acknowledged.next_mark, sender=bot, contains=f"{code.group()} is resolved"
+        desk, acknowledged.next_mark, sender=bot, contains=f"{code.group()} is resolved"
     )

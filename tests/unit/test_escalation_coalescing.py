@@ -14,8 +14,8 @@ from bot.escalation.batching import (
     encoded_size,
     group_by_size,
 )
+from bot.escalation.desks import Desks
 from bot.escalation.engine import EscalationEngine
-from bot.escalation.staff_room import StaffRoom
 from bot.escalation.store import EscalationStore
 from bot.escalation.texts import notice_body
 from bot.ids import MatrixUserId, ParticipantId
@@ -126,9 +126,9 @@ def engine(tmp_path: Path) -> tuple[EscalationEngine, EscalationStore, Vault]:
         on_call=("@jour:x",), supervisors=("@handledare:x",), quote_message=True, policy=POLICY
     )
     # raise_for only persists; the staff room and the sender are used by the dispatcher.
-    room = cast(StaffRoom, None)
+    desks = cast(Desks, None)
     sender = cast(Sender, None)
-    return EscalationEngine(config, store, room, sender, Traffic()), store, vault
+    return EscalationEngine(config, store, desks, None, sender, Traffic()), store, vault
 
 
 async def test_the_same_message_raises_nothing_twice(tmp_path: Path) -> None:

@@ -119,10 +119,11 @@ def test_resolving_is_final_and_recorded() -> None:
 
 def test_sent_notices_leave_the_outbox_once() -> None:
     esc = opened()
-    sent = notice_sent(esc, 0, "$event", 1001.0)
+    sent = notice_sent(esc, 0, (("!desk", "$event"),), 1001.0)
     assert sent.unsent() == ()
-    assert notice_sent(sent, 0, "$again", 1002.0) == sent
+    assert notice_sent(sent, 0, (("!desk", "$again"),), 1002.0) == sent
     assert sent.notice_events == ("$event",)
+    assert sent.notice_places == (("!desk", "$event"),)
 
 
 def test_record_round_trip() -> None:
