@@ -8,7 +8,7 @@ so that it never tells whether a code exists or whose it is.
 from __future__ import annotations
 
 from collections.abc import Mapping, Set
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from enum import Enum
 
 from bot.core.commands import Verb
@@ -54,7 +54,7 @@ class Denied:
 Decision = Allowed | Denied
 
 _ANY_STAFF = frozenset(Role)
-_MEDIATORS = frozenset({Role.MEDIATOR, Role.SUPERVISOR})
+_MEDIATORS_AND_SUPERVISORS = frozenset({Role.MEDIATOR, Role.SUPERVISOR})
 _SUPERVISORS = frozenset({Role.SUPERVISOR})
 
 
@@ -62,7 +62,8 @@ _SUPERVISORS = frozenset({Role.SUPERVISOR})
 class _Rule:
     may_use: frozenset[Role]
     on_participant: bool = True
-    # Besides supervisors, who act on every participant:
+    # Who may act through their relation to the participant alone. Supervisors
+    # act on anyone, but name a reason to read someone else's participant.
     own_for: frozenset[Role] = frozenset()
     routed_for: frozenset[Role] = frozenset()
     # Reading what a participant wrote: a supervisor who is not theirs says why.
@@ -71,11 +72,14 @@ class _Rule:
 
 # Answering a page: whoever holds it may read, act and write down what they did.
 _PAGE_WORK = _Rule(
-    _ANY_STAFF, own_for=_MEDIATORS, routed_for=frozenset({Role.ON_CALL, Role.SUPERVISOR})
+    _ANY_STAFF,
+    own_for=_MEDIATORS_AND_SUPERVISORS,
+    routed_for=frozenset({Role.ON_CALL, Role.SUPERVISOR}),
 )
+_READING = replace(_PAGE_WORK, content=True)
 # The programme itself (schedule, pause, enrolment) stays with the participant's
 # mediator and supervisors; on-call answers pages, it does not run the programme.
-_PROGRAMME = _Rule(_MEDIATORS, own_for=_MEDIATORS)
+_PROGRAMME = _Rule(_MEDIATORS_AND_SUPERVISORS, own_for=_MEDIATORS_AND_SUPERVISORS)
 
 _RULES: dict[Verb, _Rule] = {
     "help": _Rule(_ANY_STAFF, on_participant=False),
@@ -83,19 +87,15 @@ _RULES: dict[Verb, _Rule] = {
     "list": _Rule(_ANY_STAFF, on_participant=False),
     # Which device may be trusted is decided by the device-trust layer.
     "trust": _Rule(_ANY_STAFF, on_participant=False),
-    "enroll": _Rule(_MEDIATORS, on_participant=False),
+    "enroll": _Rule(_MEDIATORS_AND_SUPERVISORS, on_participant=False),
     # Whoever was paged, or is the participant's mediator, closes the page, whatever
     # their role is today.
     "ack": _Rule(_ANY_STAFF, own_for=_ANY_STAFF, routed_for=_ANY_STAFF),
     "resolve": _Rule(_ANY_STAFF, own_for=_ANY_STAFF, routed_for=_ANY_STAFF),
     "status": _PAGE_WORK,
-    "answers": _Rule(
-        _ANY_STAFF, own_for=_PAGE_WORK.own_for, routed_for=_PAGE_WORK.routed_for, content=True
-    ),
-    # Taking over shows the live conversation, so it counts as reading content.
-    "take": _Rule(
-        _ANY_STAFF, own_for=_PAGE_WORK.own_for, routed_for=_PAGE_WORK.routed_for, content=True
-    ),
+    "answers": _READING,
+    # Taking over shows the live conversation, so it counts as reading.
+    "take": _READING,
     "release": _PAGE_WORK,
     "note": _PAGE_WORK,
     "checkin": _PAGE_WORK,
