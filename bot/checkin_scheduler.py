@@ -15,6 +15,7 @@ from functools import partial
 
 from bot import logs
 from bot.checkin_delivery import CheckinDelivery
+from bot.checkin_results import CheckinResults
 from bot.config import GatewayConfig
 from bot.core.checkins import (
     Cancelled,
@@ -25,24 +26,22 @@ from bot.core.checkins import (
     Step,
     after,
     next_step,
+    on_demand_refusal,
 )
-from bot.core.dialogue_metadata import dialogue_metadata
 from bot.core.effects import EffectValidator
 from bot.core.model import Participant
-from bot.core.replies import plan_replies
 from bot.core.texts import text
-from bot.errors import RasaUnavailable
 from bot.escalation.engine import EscalationEngine
 from bot.matrix.sender import Sender
 from bot.matrix.traffic import Traffic
 from bot.rasa.client import RasaClient, RasaControl
+from bot.rasa.opening import open_in_dialogue
 from bot.risk_memory import RiskMemory
 from bot.room_workers import RoomWorkers
 from bot.state.checkins import CheckinStore, Outbox
 from bot.state.participants import ParticipantRegistry
 from safety.risk.context import RiskContext, context_signals
 
-SESSION_START = "/session_start"
 CHECKIN_DUE = "EXTERNAL_checkin_due"
 
 
@@ -59,6 +58,7 @@ class CheckinScheduler:
         escalations: EscalationEngine,
         workers: RoomWorkers,
         memory: RiskMemory,
+        results: CheckinResults,
     ) -> None:
         self._config = config
         self._registry = registry
@@ -71,6 +71,7 @@ class CheckinScheduler:
         self._escalations = escalations
         self._workers = workers
         self._memory = memory
+        self._results = results
         self._queued: set[str] = set()
         self._delivery = CheckinDelivery(config, registry, store, sender, traffic)
 
@@ -144,6 +145,8 @@ class CheckinScheduler:
             if not step.after_high:
                 # After the state: a retry must not note the same miss twice.
                 self._memory.checkin_missed(participant)
+            # What was answered of it reaches the mediator (once: finishing twice is nothing).
+            self._results.abandoned(participant)
             logs.event("checkin_missed", participant=who, after_high=step.after_high)
             return
         if isinstance(step, Cancelled):
@@ -174,30 +177,42 @@ class CheckinScheduler:
     ) -> tuple[str, ...] | None:
         """A fresh Rasa session told the participant's language and consent, then the
         dialogue's own check-in opening."""
-        dialogue = self._config.dialogue
-        metadata = dialogue_metadata(
-            participant,
-            participant.language,
-            now,
-            consent_version=dialogue.consent_version,
-            zone=dialogue.zone,
+        return await open_in_dialogue(
+            self._config, self._rasa, self._validate, participant, CHECKIN_DUE, now
         )
-        try:
-            await self._rasa.message(participant.pseudonym, SESSION_START, metadata)
-            messages = await self._control.trigger_intent(participant.pseudonym, CHECKIN_DUE, {})
-        except RasaUnavailable as exc:
-            logs.warning("checkin_start_failed", participant=participant.pseudonym, error=str(exc))
-            return None
-        plan = plan_replies(
-            messages,
-            consented=participant.has_consented(dialogue.consent_version),
-            consent_version=dialogue.consent_version,
-            validate_effects=self._validate,
+
+    def start_now(self, participant: Participant) -> str | None:
+        """A check-in a mediator asked for (``!checkin``), queued into the participant's
+        room in turn with their messages. Returns why it cannot start, or None."""
+        state, _ = self._store.get(participant.pseudonym)
+        refusal = on_demand_refusal(participant, state, self._config.dialogue.consent_version)
+        if refusal is not None or participant.room_id is None:
+            return refusal or "they have no chat with samtal yet"
+        self._workers.submit_job(
+            participant.room_id, partial(self._start_on_demand, participant.pseudonym)
         )
-        if not plan.replies:
-            logs.warning("checkin_start_empty", participant=participant.pseudonym)
-            return None
-        return plan.replies
+        return None
+
+    async def _start_on_demand(self, pseudonym: str) -> None:
+        participant = self._registry.get(pseudonym)
+        if participant is None:
+            return
+        state, _ = self._store.get(pseudonym)
+        now = time.time()
+        if on_demand_refusal(participant, state, self._config.dialogue.consent_version):
+            return  # something changed while it waited its turn
+        replies = await self._start_in_dialogue(participant, now)
+        if replies is None:
+            return
+        step = Start(now)
+        state, _ = self._store.get(pseudonym)
+        self._store.save(
+            pseudonym,
+            after(state, step, now),
+            Outbox(f"checkin|{pseudonym}|{now}|on_demand", replies, now),
+        )
+        logs.event("checkin_start", participant=pseudonym, on_demand=True)
+        await self._delivery.flush(pseudonym)
 
     async def run(self) -> None:
         while True:

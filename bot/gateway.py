@@ -14,6 +14,7 @@ from nio import AsyncClient
 
 from bot import logs
 from bot.accountability import Accountability
+from bot.checkin_results import CheckinResults
 from bot.checkin_scheduler import CheckinScheduler
 from bot.config import GatewayConfig
 from bot.core.cross_signing import public_key
@@ -49,10 +50,14 @@ from bot.monitoring.gateway_metrics import GatewayMetrics, Sources
 from bot.monitoring.health import Health, judge
 from bot.monitoring.rasa_check import RasaCheck
 from bot.monitoring.server import create_app, start_monitoring
+from bot.participants.opening import ChatOpening
 from bot.rasa.client import RasaClient, RasaControl
 from bot.risk_memory import RiskMemory
 from bot.room_workers import RoomWorkers
-from bot.staff import StaffDesk
+from bot.staff.access import StaffAccess
+from bot.staff.desk import StaffDesk
+from bot.staff.programme import Programme
+from bot.state.checkin_answers import CheckinAnswers
 from bot.state.checkins import CheckinStore
 from bot.state.digest import DigestStore
 from bot.state.gateway_state import GatewayState
@@ -128,18 +133,19 @@ class Gateway:
             config.matrix.bot_user_id,
             self.accountability,
         )
-        self.staff = StaffDesk(
-            self.staff_room,
-            self.desks,
-            self.escalations,
-            handoff,
-            self.sender,
-            self.digest,
-            self.trust,
-        )
         self.ledger = TurnLedger(self.vault)
         checkins = CheckinStore(self.vault)
         memory = RiskMemory(checkins, digest)
+        answers = CheckinAnswers(self.vault)
+        self.results = CheckinResults(
+            self.vault,
+            answers,
+            self.registry,
+            self.desks,
+            self.sender,
+            self.accountability,
+            config.dialogue.zone,
+        )
         validator = EffectValidator(schema_path)
         self.turns = TurnHandler(
             config,
@@ -154,6 +160,7 @@ class Gateway:
             self.deletion,
             self.traffic,
             memory,
+            self.results,
         )
         self._failures: dict[str, int] = {}
         # For the notice after downtime: when this process came up, and how many
@@ -176,6 +183,44 @@ class Gateway:
             self.escalations,
             self.workers,
             memory,
+            self.results,
+        )
+        self.opening = ChatOpening(
+            self.client,
+            config,
+            self.vault,
+            self.registry,
+            checkins,
+            self.rasa,
+            validator,
+            self.sender,
+            self.workers,
+        )
+        access = StaffAccess(config, self.registry, self.escalations)
+        programme = Programme(
+            config,
+            self.vault,
+            self.registry,
+            checkins,
+            answers,
+            self.escalations,
+            self.checkins,
+            self.opening,
+            self.desks,
+            self.sender,
+            self.accountability,
+        )
+        self.staff = StaffDesk(
+            self.staff_room,
+            self.desks,
+            self.escalations,
+            handoff,
+            self.sender,
+            self.digest,
+            self.trust,
+            access,
+            programme,
+            config.dialogue.languages,
         )
         self.sync = SyncLoop(
             self.client,
@@ -418,6 +463,8 @@ class Gateway:
             await self._guard("digest", self.digest.post_if_due())
         if ticks % ALIVE_EVERY_TICKS == 0:
             self._alive()
+        await self._guard("checkin_summaries", self.results.flush())
+        await self._guard("introductions", self._introductions())
         if ticks % AUDIT_HEAD_EVERY_TICKS == 1:
             await self._guard("audit_head", self.publish_audit_head())
         for request in requests.pending():
@@ -445,6 +492,9 @@ class Gateway:
                 requests.done(request["participant"])
             else:
                 requests.failed(request["participant"])
+
+    async def _introductions(self) -> None:
+        self.opening.poll()
 
     async def publish_audit_head(self) -> None:
         """Post the audit chain's signed head where this process cannot rewrite it.

@@ -21,6 +21,7 @@ from bot.matrix.calls import checked
 from bot.matrix.sender import Sender, transaction_id
 from bot.rasa.client import RasaControl
 from bot.state.participants import ParticipantRegistry
+from safety.audit.entry import REASON_CHARS
 
 
 class Handoff:
@@ -40,7 +41,7 @@ class Handoff:
         self._bot = bot_user_id
         self._accountability = accountability
 
-    async def take(self, code: str, mediator: str, command_event: str) -> str:
+    async def take(self, code: str, mediator: str, command_event: str, reason: str) -> str:
         participant = self._registry.by_code(code)
         if participant is None or participant.room_id is None:
             return f"{code}: no participant with a chat under that code."
@@ -60,7 +61,10 @@ class Handoff:
             expected,
         )
         self._accountability.record(
-            "handoff", self._accountability.staff(mediator), participant.pseudonym, "taken"
+            "handoff",
+            self._accountability.staff(mediator),
+            participant.pseudonym,
+            f"taken: {reason}"[:REASON_CHARS],
         )
         logs.event("handoff_started", participant=participant.pseudonym)
         return f"{code}: you are invited into their chat. Type !release {code} when done."

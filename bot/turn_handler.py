@@ -14,6 +14,7 @@ from dataclasses import replace
 
 from bot import logs
 from bot.accountability import Accountability
+from bot.checkin_results import CheckinResults
 from bot.config import GatewayConfig
 from bot.core.decide import Refuse, Skip, decide
 from bot.core.dialogue_metadata import dialogue_metadata
@@ -65,6 +66,7 @@ class TurnHandler:
         deletion: Deletion,
         traffic: Traffic,
         memory: RiskMemory,
+        results: CheckinResults,
     ) -> None:
         self._config = config
         self._registry = registry
@@ -79,6 +81,7 @@ class TurnHandler:
         self._deletion = deletion
         self._traffic = traffic
         self._memory = memory
+        self._results = results
         # How many turns wait behind a room's current one (set by the gateway to its
         # room workers' count), and the rooms asked to slow down during their backlog.
         self.backlog_of: Callable[[str], int] = lambda room_id: 0
@@ -353,6 +356,8 @@ class TurnHandler:
                 self._fuse_dialogue_risk(participant, effect, turn)
         # Also on a replayed turn: a finished check-in must not be counted as missed.
         self._memory.effects(participant, plan.effects)
+        # Idempotent by the turn's id: a replayed turn keeps nothing twice.
+        self._results.take(participant, plan.effects, turn.event_id, turn.level)
 
     def _fuse_dialogue_risk(
         self, participant: Participant, effect: Mapping[str, object], turn: PendingTurn

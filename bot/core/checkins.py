@@ -127,6 +127,26 @@ def next_step(
     return Start(latest_slot)
 
 
+def on_demand_refusal(
+    participant: Participant, state: CheckinState, consent_version: str
+) -> str | None:
+    """Why a check-in asked for by staff cannot start now, or None. No schedule is
+    needed; everything else a scheduled start needs is."""
+    if participant.room_id is None:
+        return "they have no chat with samtal yet"
+    if not participant.has_consented(consent_version):
+        return "they have not consented to check-ins"
+    if participant.left_at is not None:
+        return "they have left the programme"
+    if participant.paused:
+        return "their check-ins are paused"
+    if participant.handoff_by is not None:
+        return f"{participant.handoff_by} is talking with them"
+    if state.open:
+        return "a check-in is already under way"
+    return None
+
+
 def after(state: CheckinState, step: Step, now: float) -> CheckinState:
     if isinstance(step, Start):
         return replace(state, slot=step.slot, started_at=now, reminded=False, missed=False)

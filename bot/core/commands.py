@@ -171,11 +171,6 @@ class Command:
     language: str = ""
     schedule: Schedule | None = None
 
-    @property
-    def note(self) -> str:
-        # The name bot/staff.py reads today; text is the free text of any verb.
-        return self.text
-
 
 @dataclass(frozen=True)
 class Invalid:

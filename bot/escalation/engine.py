@@ -32,6 +32,7 @@ from bot.matrix.sender import Sender, transaction_id
 from bot.matrix.traffic import Traffic
 from safety.escalation.policy import ASSIGNED, ON_CALL, SUPERVISOR
 from safety.escalation.record import (
+    RESOLVED,
     Escalation,
     Notice,
     absorbs,
@@ -428,24 +429,28 @@ class EscalationEngine:
     def has_open(self, participant: str, level: str) -> bool:
         return any(esc.level == level for esc in self._store.open_for(participant))
 
-    def may_act(self, code: str, person: str) -> bool:
-        """Whether ``person`` may acknowledge or resolve ``code``: it was paged to them,
-        it is about one of their participants, or they supervise."""
-        esc = self._store.find(code)
-        if esc is None:
-            return False
-        if person in self._config.supervisors or person == self._assigned.get(esc.participant):
-            return True
-        desk = self._desks.room_of(person)
-        reached = desk is not None and any(room == desk for room, _ in esc.notice_places)
-        return reached or person in self.people(esc, esc.paged)
+    def assigned(self, participant: str, mediator: str | None) -> None:
+        """The participant's mediator changed: their next page goes to the new one."""
+        self._assigned[participant] = mediator
 
-    def acknowledge_notice(self, event_id: str, by: str) -> list[Escalation]:
-        """A reaction on a notice acknowledges the escalations paged in it that the
-        reactor may act on."""
-        changed = (
-            self.change(esc.code, by, close=False)
-            for esc in self._store.by_notice_event(event_id)
-            if self.may_act(esc.code, by)
-        )
-        return [esc for esc in changed if esc is not None]
+    def find(self, code: str) -> Escalation | None:
+        return self._store.find(code)
+
+    def unresolved_for(self, participant: str) -> list[Escalation]:
+        return self._store.unresolved_for(participant)
+
+    def unresolved(self) -> list[Escalation]:
+        """Every case not yet resolved, acknowledged ones included (each decrypted)."""
+        return [esc for esc in self._store.all() if esc.state != RESOLVED]
+
+    def reached(self, esc: Escalation, person: str) -> bool:
+        """Whether ``esc`` was paged to ``person``: sent to their desk, or their step
+        of the chain was paged."""
+        desk = self._desks.room_of(person)
+        if desk is not None and any(room == desk for room, _ in esc.notice_places):
+            return True
+        return person in self.people(esc, esc.paged)
+
+    def notice_escalations(self, event_id: str) -> list[Escalation]:
+        """The escalations a desk message (a page or a batch of them) is about."""
+        return self._store.by_notice_event(event_id)

@@ -27,12 +27,14 @@ ACTIONS = frozenset(
         "handoff",
         "escalation",
         "enrolment",
+        # Staff running the programme from a desk: pause, schedule, assign, notes.
+        "programme_change",
     }
 )
 # Roles ("operator", "system") or pseudonyms ("mediator:m3k2"): a Matrix id or
 # a name cannot pass, since audit entries are readable without a data key.
 _ACTOR = re.compile(r"^[a-z][a-z0-9_.:-]{0,63}$")
-_REASON_CHARS = 200
+REASON_CHARS = 200
 GENESIS = "0" * 64
 # These record that a participant's data is gone, so they must still name them
 # once their data key (and with it their subject tag) no longer exists.
@@ -56,7 +58,7 @@ def check(action: str, actor: str, reason: str) -> None:
         raise AuditError(f"unknown audit action {action!r}")
     if not _ACTOR.match(actor):
         raise AuditError("audit actor must be a role or a pseudonym, never a name or Matrix id")
-    if len(reason) > _REASON_CHARS:
+    if len(reason) > REASON_CHARS:
         raise AuditError("an audit reason is a short phrase, never content")
 
 

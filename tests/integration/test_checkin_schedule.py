@@ -72,7 +72,10 @@ async def test_scheduled_check_in_starts_reminds_and_a_miss_after_high_risk_page
         await next_message_with(client, room, REMINDER, seen)
         # Unanswered for 30 s, within a week of high risk: the mediator is paged.
         missed = await page_for(
-            staff.mediator, staff.room_id, f"participant {who}", "missed_checkin_after_high"
+            staff.mediator,
+            staff.desk(staff.mediator),
+            f"participant {who}",
+            "missed_checkin_after_high",
         )
         assert "HIGH RISK" in missed
         await close(staff, missed)

@@ -51,7 +51,9 @@ async def test_pages_reach_only_the_desks_paged(running_stack: RunningStack, sta
         assert len(set(staff.desks.values())) == 3
         await asyncio.sleep(1)
         for other in (staff.on_call, staff.supervisor):
-            firsts = [b for b in notices_about(other, staff.desk(other), code.group()) if "⏱" not in b]
+            firsts = [
+                b for b in notices_about(other, staff.desk(other), code.group()) if "⏱" not in b
+            ]
             assert firsts == []
         await close(staff, page)
     finally:

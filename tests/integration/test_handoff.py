@@ -24,7 +24,7 @@ async def test_take_and_release_round_trip(running_stack: RunningStack, staff: S
         await client.quiet_for(room, 3)
         code = running_stack.participant_code(str(client.client.user_id))
 
-        await mediator.send(staff.desk(mediator), f"!take {code}")
+        await mediator.send(staff.desk(mediator), f"!take {code} they asked to talk")
         await page_for(mediator, staff.desk(mediator), f"{code}: you are invited")
         await mediator.wait_for_member(room, user_id(DEMO_MEDIATOR), timeout=20)
         told = " ".join(await client.replies(room, 1, timeout=20))

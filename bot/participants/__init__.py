@@ -1,0 +1,1 @@
+"""Participants from the gateway's side: opening their chat."""

@@ -1,0 +1,123 @@
+"""The bot opens the chat with a newly enrolled participant and starts consent.
+
+Enrolled from a desk (``!enroll``), a participant need not know how to find the
+bot: it creates an encrypted direct chat and invites them. Nothing is said until
+they have joined (a message encrypted before would not reach devices they log
+in with later); then the dialogue greets them and asks for consent, in turn
+with anything they write. The pending introduction is a sealed record of the
+participant's own, so a restart still sends it and a shred removes it.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import replace
+from functools import partial
+
+from nio import AsyncClient, RoomCreateResponse
+
+from bot import logs
+from bot.config import GatewayConfig
+from bot.core.effects import EffectValidator
+from bot.core.model import Participant
+from bot.ids import RoomId
+from bot.matrix.calls import checked
+from bot.matrix.sender import Sender, transaction_id
+from bot.rasa.client import RasaClient
+from bot.rasa.opening import open_in_dialogue
+from bot.room_workers import RoomWorkers
+from bot.state.checkins import CheckinStore
+from bot.state.participants import ParticipantRegistry
+from safety.vault import Vault
+
+_KIND = "introduction_due"
+_KEY = "intro"
+GREET = "greet"
+_ENCRYPTION = {
+    "type": "m.room.encryption",
+    "state_key": "",
+    "content": {"algorithm": "m.megolm.v1.aes-sha2"},
+}
+
+
+class ChatOpening:
+    def __init__(
+        self,
+        client: AsyncClient,
+        config: GatewayConfig,
+        vault: Vault,
+        registry: ParticipantRegistry,
+        checkins: CheckinStore,
+        rasa: RasaClient,
+        validator: EffectValidator,
+        sender: Sender,
+        workers: RoomWorkers,
+    ) -> None:
+        self._client = client
+        self._config = config
+        self._vault = vault
+        self._registry = registry
+        self._checkins = checkins
+        self._rasa = rasa
+        self._validate = validator
+        self._sender = sender
+        self._workers = workers
+        self._queued: set[str] = set()
+
+    async def open(self, participant: Participant) -> str:
+        """Create the chat and invite them; an existing chat is kept."""
+        if participant.room_id is not None:
+            return participant.room_id
+        response = checked(
+            "room_create",
+            await self._client.room_create(
+                is_direct=True, invite=[participant.matrix_id], initial_state=[_ENCRYPTION]
+            ),
+        )
+        assert isinstance(response, RoomCreateResponse)
+        room_id = RoomId(str(response.room_id))
+        self._registry.save(replace(participant, room_id=room_id))
+        self._vault.put(_KIND, participant.pseudonym, _KEY, {"room_id": room_id, "at": time.time()})
+        logs.event("chat_opened", participant=participant.pseudonym)
+        return room_id
+
+    def poll(self) -> None:
+        """Queue the introduction of everyone who has joined the chat opened for them."""
+        for pseudonym, due in list(self._vault.items(_KIND)):
+            room_id = str(due["room_id"])
+            participant = self._registry.get(pseudonym)
+            room = self._client.rooms.get(room_id)
+            if participant is None or room is None or pseudonym in self._queued:
+                continue
+            if (
+                participant.matrix_id in room.users
+                and participant.matrix_id not in room.invited_users
+            ):
+                self._queued.add(pseudonym)
+                self._workers.submit_job(room_id, partial(self._introduce, pseudonym, due))
+
+    async def _introduce(self, pseudonym: str, due: dict[str, object]) -> None:
+        try:
+            participant = self._registry.get(pseudonym)
+            if participant is None or participant.room_id is None:
+                return
+            state, _ = self._checkins.get(pseudonym)
+            if state.last_message_at is None and participant.consent_version is None:
+                replies = await open_in_dialogue(
+                    self._config, self._rasa, self._validate, participant, GREET, time.time()
+                )
+                if replies is None:
+                    return  # Rasa could not answer: the next poll tries again
+                expected = participant.room_members(self._config.matrix.bot_user_id)
+                for index, reply in enumerate(replies):
+                    await self._sender.notice(
+                        participant.room_id,
+                        reply,
+                        transaction_id(f"introduction {pseudonym} {due['at']}", index),
+                        expected,
+                    )
+                logs.event("participant_introduced", participant=pseudonym)
+            # Either introduced now, or they spoke first and the dialogue answered them.
+            self._vault.delete(_KIND, pseudonym, _KEY)
+        finally:
+            self._queued.discard(pseudonym)

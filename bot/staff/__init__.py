@@ -1,0 +1,1 @@
+"""Staff work from the messenger: desks, commands, who may do what."""
