@@ -63,7 +63,7 @@ class Desks:
         )
         assert isinstance(response, RoomCreateResponse)
         room_id = str(response.room_id)
-        self._vault.put(_KIND, SYSTEM_OWNER, person, {"room_id": room_id})
+        self._vault.put(_KIND, SYSTEM_OWNER, person, {"room_id": room_id, "person": person})
         self._rooms[person] = room_id
         logs.event("desk_created")
         return room_id
@@ -102,3 +102,12 @@ class Desks:
         if room is None:
             return False
         return person in set(room.users) - set(room.invited_users)
+
+
+def desk_rooms(vault: Vault) -> dict[str, str]:
+    """Every staff member's desk room id, as the gateway recorded them."""
+    return {
+        str(record["person"]): str(record["room_id"])
+        for _, record in vault.items(_KIND, SYSTEM_OWNER)
+        if "person" in record
+    }

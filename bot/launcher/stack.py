@@ -15,6 +15,7 @@ from pathlib import Path
 
 from bot import enrolment
 from bot.config import load_config
+from bot.escalation.desks import desk_rooms
 from bot.homeserver import (
     HomeserverLayout,
     RateLimitOverrideError,
@@ -31,6 +32,7 @@ from bot.homeserver import (
 from bot.launcher import rasa
 from bot.launcher.layout import StackLayout, write_gateway_config, write_json
 from bot.launcher.processes import ManagedProcess, ProcessStartError
+from bot.vault_access import open_configured_vault
 
 BOT = "samtal"
 # A server admin used only by the launcher, for admin API calls such as the bot's
@@ -297,7 +299,18 @@ class Stack:
             await asyncio.sleep(0.2)
         raise ProcessStartError(f"{process.name} not ready; see {process.log_path}")
 
+    def desk_rooms(self) -> dict[str, str]:
+        """The staff desks the gateway made (read from its vault beside it)."""
+        home = self.layout.home
+        config = load_config(home / "samtal.yaml", home)
+        vault = open_configured_vault(config, create_key=False)
+        try:
+            return desk_rooms(vault)
+        finally:
+            vault.close()
+
     def write_stack_json(self) -> None:
+        desks = self.desk_rooms()
         write_json(
             self.layout.stack_json,
             {
@@ -312,6 +325,8 @@ class Stack:
                         role: {
                             "user_id": user_id(localpart),
                             "password_file": str(self.layout.secrets / STAFF_SECRETS[localpart]),
+                            # The room where this person's pages and summaries arrive.
+                            "desk_room_id": desks.get(user_id(localpart)),
                         }
                         for role, localpart in (
                             ("mediator", DEMO_MEDIATOR),

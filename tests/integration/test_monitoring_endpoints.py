@@ -41,6 +41,11 @@ async def test_health_and_metrics_are_served_without_anyone_in_them(
     stack.write_stack_json()
     written = json.loads(stack.layout.stack_json.read_text())
     assert written["health_url"] == f"{stack.monitoring_url}/healthz"
+    # Each demo staff member is told where their desk is.
+    desks = [
+        written["accounts"][role]["desk_room_id"] for role in ("mediator", "on_call", "supervisor")
+    ]
+    assert all(str(desk).startswith("!") for desk in desks) and len(set(desks)) == 3
     metrics_url = written["metrics_url"]
 
     async with asyncio.timeout(30):
