@@ -17,6 +17,7 @@ from bot.ids import pseudonym
 from bot.state.flow_counts import FlowCounts
 from safety.audit.log import AuditLog
 from safety.consent import ConsentLedger, ConsentText
+from safety.consent_terms import ConsentTerms, consent_document
 from safety.vault import Vault
 
 _CONSENT_DECISIONS = {
@@ -27,11 +28,12 @@ _CONSENT_DECISIONS = {
 
 
 class Accountability:
-    def __init__(self, vault: Vault, consent_dir: Path, zone: tzinfo) -> None:
+    def __init__(self, vault: Vault, consent_dir: Path, zone: tzinfo, terms: ConsentTerms) -> None:
         self.audit = AuditLog(vault)
         self.flows = FlowCounts(vault, zone)
         self.consent = ConsentLedger(vault, self.audit)
         self._consent_dir = consent_dir
+        self._terms = terms
         self._staff_key = vault.derived_key("samtal:staff-pseudonym:v1")
 
     def staff(self, matrix_id: str) -> str:
@@ -40,8 +42,12 @@ class Accountability:
 
     @cache  # noqa: B019 - one gateway, a handful of consent texts
     def consent_text(self, version: str, language: str) -> ConsentText:
-        path = self._consent_dir / version / f"{language}.md"
-        body = path.read_text(encoding="utf-8") if path.exists() else ""
+        """The text as the participant was shown it: filled in with this deployment's
+        terms, so the ledger's hash is of what they agreed to."""
+        folder = self._consent_dir / version
+        if not (folder / f"{language}.md").exists():
+            return ConsentText(version=version, language=language, text="")
+        body = consent_document(folder, language, self._terms)
         return ConsentText(version=version, language=language, text=body)
 
     def consent_effect(

@@ -21,6 +21,7 @@ from bot.core.model import Participant
 from bot.escalation.desks import Desks
 from bot.ids import ParticipantId, participant_code
 from bot.matrix.sender import Sender, transaction_id
+from bot.staff.shown_content import ShownContent
 from bot.state.checkin_answers import KEEP_CHECKINS, CheckinAnswers
 from bot.state.participants import ParticipantRegistry
 from safety.vault import Vault
@@ -38,6 +39,7 @@ class CheckinResults:
         sender: Sender,
         accountability: Accountability,
         zone: tzinfo,
+        shown: ShownContent,
     ) -> None:
         self._vault = vault
         self._answers = answers
@@ -46,6 +48,7 @@ class CheckinResults:
         self._sender = sender
         self._accountability = accountability
         self._zone = zone
+        self._shown = shown
         self._held_back: set[str] = set()  # check-in ids already reported as waiting
 
     def take(
@@ -109,11 +112,12 @@ class CheckinResults:
             f"check-in summary {checkin_id} to the assigned mediator",
             required=True,
         )
-        await self._sender.notice(
+        event_id = await self._sender.notice(
             room_id,
             body,
             transaction_id(f"checkin summary {checkin_id} {mediator}", 0),
             self._desks.members_of(mediator),
         )
+        self._shown.shown(pseudonym, room_id, event_id)
         self._vault.delete(_QUEUE, pseudonym, checkin_id)
         logs.event("checkin_summary_posted", participant=pseudonym)

@@ -22,6 +22,7 @@ import yaml
 
 from bot.core.checkins import CheckinTiming
 from bot.errors import ConfigError
+from safety.consent_terms import ConsentTerms
 from safety.escalation.policy import EscalationPolicy, QuietHours
 
 _LOOPBACK = {"127.0.0.1", "localhost", "::1"}
@@ -125,6 +126,11 @@ class GatewayConfig:
         )
 
     @property
+    def consent_terms(self) -> ConsentTerms:
+        """What the consent text promises, as this configuration makes it true."""
+        return ConsentTerms.of(self.escalation.quote_message, self.retention_seconds)
+
+    @property
     def vault_path(self) -> Path:
         return self.home / "gateway" / "vault.db"
 
@@ -178,6 +184,14 @@ def _offset(section: dict[str, Any], where: str) -> int:
     if minutes != int(minutes) or not -_DAY_MINUTES < minutes < _DAY_MINUTES:
         raise ConfigError(f"{where}.utc_offset_minutes must be whole minutes within a day")
     return int(minutes)
+
+
+def _flag(section: dict[str, Any], key: str, default: bool, where: str) -> bool:
+    """A yes/no setting: YAML true or false, never a quoted "false" read as true."""
+    value = section.get(key, default)
+    if not isinstance(value, bool):
+        raise ConfigError(f"{where}.{key} must be true or false")
+    return value
 
 
 def _text(section: dict[str, Any], key: str, where: str) -> str:
@@ -269,9 +283,9 @@ def _escalation(section: dict[str, Any], zone_name: str | None) -> EscalationCon
     return EscalationConfig(
         on_call=on_call,
         supervisors=supervisors,
-        quote_message=bool(section.get("quote_message", True)),
+        quote_message=_flag(section, "quote_message", True, "escalation"),
         policy=policy,
-        team_room=bool(section.get("team_room", True)),
+        team_room=_flag(section, "team_room", True, "escalation"),
     )
 
 

@@ -57,6 +57,7 @@ from bot.room_workers import RoomWorkers
 from bot.staff.access import StaffAccess
 from bot.staff.desk import StaffDesk
 from bot.staff.programme import Programme
+from bot.staff.shown_content import ShownContent
 from bot.state.checkin_answers import CheckinAnswers
 from bot.state.checkins import CheckinStore
 from bot.state.digest import DigestStore
@@ -112,7 +113,7 @@ class Gateway:
             zone=config.dialogue.zone,
         )
         self.accountability = Accountability(
-            self.vault, schema_path.parent / "consent", config.dialogue.zone
+            self.vault, schema_path.parent / "consent", config.dialogue.zone, config.consent_terms
         )
         self.deletion = Deletion(self.client, self.vault, self.accountability)
         self.escalations = EscalationEngine(
@@ -137,6 +138,7 @@ class Gateway:
         checkins = CheckinStore(self.vault)
         memory = RiskMemory(checkins, digest)
         answers = CheckinAnswers(self.vault)
+        self.shown = ShownContent(self.vault, self.sender)
         self.results = CheckinResults(
             self.vault,
             answers,
@@ -145,6 +147,7 @@ class Gateway:
             self.sender,
             self.accountability,
             config.dialogue.zone,
+            self.shown,
         )
         validator = EffectValidator(schema_path)
         self.turns = TurnHandler(
@@ -221,6 +224,7 @@ class Gateway:
             access,
             programme,
             config.dialogue.languages,
+            self.shown,
         )
         self.sync = SyncLoop(
             self.client,
@@ -368,28 +372,48 @@ class Gateway:
         """Tell staff when an account gains a device, or a device is held back."""
         while self.sender.new_devices:
             report = self.sender.new_devices.pop()
-            text = device_report_text(report, self.registry.find(report.user_id))
-            if text is not None:
-                await self.team_notice(text, f"samtal-device-{report.code}-{int(time.time())}")
+            participant = self.registry.find(report.user_id)
+            text = device_report_text(report, participant)
+            if text is None:
+                continue
+            txn = f"samtal-device-{report.code}-{int(time.time())}"
+            if participant is None:
+                await self.team_notice(text, txn)  # a staff account: all staff may confirm
+            else:
+                # It names a participant: only the desks responsible for them hear of it.
+                responsible = (
+                    (participant.mediator,)
+                    if participant.mediator
+                    else self.config.escalation.on_call
+                )
+                await self.desk_notice(
+                    (*responsible, *self.config.escalation.supervisors), text, txn
+                )
 
     async def team_notice(self, text: str, txn: str) -> None:
         """A content-free notice for all staff: in the team room, or where there is
         none, in each supervisor's desk."""
-        if self.config.escalation.team_room:
-            if self.staff_room.room_id is not None:
-                await self.sender.notice(
-                    self.staff_room.room_id, text, txn, self.staff_room.members()
-                )
-            return
-        for supervisor in self.config.escalation.supervisors:
-            room_id = self.desks.room_of(supervisor)
-            if room_id is not None and self.desks.usable(supervisor):
+        if not self.config.escalation.team_room:
+            await self.desk_notice(self.config.escalation.supervisors, text, txn)
+        elif self.staff_room.room_id is not None:
+            await self.sender.notice(self.staff_room.room_id, text, txn, self.staff_room.members())
+
+    async def desk_notice(self, people: tuple[str, ...], text: str, txn: str) -> None:
+        """One notice in each of these people's desks (a desk with a stranger in it is
+        skipped; one desk that fails does not keep the others from hearing)."""
+        for person in dict.fromkeys(people):
+            room_id = self.desks.room_of(person)
+            if room_id is None or not self.desks.usable(person):
+                continue
+            try:
                 await self.sender.notice(
                     room_id,
                     text,
-                    transaction_id(f"{txn}@{supervisor}", 0),
-                    self.desks.members_of(supervisor),
+                    transaction_id(f"{txn}@{person}", 0),
+                    self.desks.members_of(person),
                 )
+            except Exception as exc:
+                logs.warning("desk_notice_failed", error=type(exc).__name__)
 
     async def report_downtime(self, last_alive: float | None) -> None:
         """After the first sync: tell staff how long the gateway was away and how many
@@ -478,6 +502,7 @@ class Gateway:
             if not closed:
                 requests.failed(request["participant"])
                 continue
+            await self.shown.remove(request["participant"])
             forgotten = await self._guard(
                 "forget",
                 self.deletion.forget(
@@ -522,6 +547,7 @@ class Gateway:
                 participant, now, self.config.retention_seconds
             ) and self._ready_to_forget(participant.pseudonym):
                 await self.escalations.close_for_deletion(participant.pseudonym)
+                await self.shown.remove(participant.pseudonym)
                 await self.deletion.forget(
                     participant.pseudonym,
                     participant.room_id,

@@ -304,6 +304,7 @@ class TurnHandler:
             time.time(),
             consent_version=dialogue.consent_version,
             zone=dialogue.zone,
+            consent_terms=self._config.consent_terms,
         )
         language = turn.language
         try:

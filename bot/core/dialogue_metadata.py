@@ -6,6 +6,7 @@ from datetime import tzinfo
 
 from bot.core.model import Participant
 from bot.core.schedule import Schedule, describe
+from safety.consent_terms import ConsentTerms
 
 
 def dialogue_metadata(
@@ -15,12 +16,16 @@ def dialogue_metadata(
     *,
     consent_version: str,
     zone: tzinfo,
+    consent_terms: ConsentTerms | None = None,
 ) -> dict[str, object]:
     metadata: dict[str, object] = {
         "language": language,
         "consented": participant.has_consented(consent_version),
         "consent_version": consent_version,
     }
+    if consent_terms is not None:
+        # What the consent text promises follows the configuration (safety.consent_terms).
+        metadata["consent_terms"] = consent_terms.to_metadata()
     if participant.schedule:
         upcoming = Schedule.parse(participant.schedule).next_after(now, zone)
         metadata["next_checkin"] = describe(upcoming, language)

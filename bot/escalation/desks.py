@@ -4,7 +4,7 @@ Pages, check-in summaries and command replies carry participant content, and a
 participant's content is for the people responsible for them, not for every
 colleague. So each staff member gets a room of their own. A desk that holds
 anyone unexpected is never used for content: the escalation engine routes around
-it (see ``bot.escalation.routing``).
+it (see ``bot.core.desk_routing``).
 """
 
 from __future__ import annotations

@@ -105,6 +105,7 @@ class EscalationEngine:
         self._skipped_reported: set[str] = set()
         self._undeliverable_reported: set[str] = set()
         self._skipped_told: set[str] = set()
+        self._missing_reported: set[str] = set()
         self._nonce = secrets.token_hex(4)
 
     def raise_for(
@@ -184,7 +185,13 @@ class EscalationEngine:
         paged = self.people(esc, notice.roles if notice.kind == "page" else esc.paged)
         routing = route(paged, self._desks.usable, self._config.on_call, self._config.supervisors)
         for person in routing.skipped:
-            if person not in self._skipped_reported:
+            if self._desks.room_of(person) is None:
+                # No desk (not configured as staff, or its creation failed): someone
+                # else stands in, and nobody is told of a stranger that is not there.
+                if person not in self._missing_reported:
+                    self._missing_reported.add(person)
+                    logs.warning("paged_person_has_no_desk")
+            elif person not in self._skipped_reported:
                 self._skipped_reported.add(person)
                 logs.warning("desk_has_strangers", strangers=self._desks.strangers_in(person))
         named = routing.desks if notice.kind == "page" else self.people(esc, notice.roles)

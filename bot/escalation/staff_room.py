@@ -1,4 +1,5 @@
-"""The mediators' room: one encrypted room the bot creates and shares with staff."""
+"""The team room: one encrypted room the bot shares with all staff, for content-free
+notices only (pages themselves go to each person's desk, bot.escalation.desks)."""
 
 from __future__ import annotations
 
@@ -32,8 +33,11 @@ class StaffRoom:
         response = checked(
             "room_create",
             await self._client.room_create(
-                name="samtal · mediators",
-                topic="Escalations and commands. Type !help.",
+                name="samtal · team",
+                topic=(
+                    "Notices for all staff, naming no participant. Pages, summaries and "
+                    "commands are in your own desk."
+                ),
                 invite=sorted(self.staff),
                 initial_state=[_ENCRYPTION],
             ),

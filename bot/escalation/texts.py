@@ -44,7 +44,8 @@ def notice_body(esc: Escalation, notice: Notice, people: tuple[str, ...]) -> str
         f"Time: {_clock(esc.created_at)}",
         f"Paged: {paged}",
         f"Act: acknowledge with ✅ on this message or !ack {esc.code}; "
-        f"close with !resolve {esc.code} <note>; talk to them with !take {esc.participant_code}.",
+        f"close with !resolve {esc.code} <note>; "
+        f"talk to them with !take {esc.participant_code} <reason>.",
     ]
     return "\n".join(lines)
 
@@ -58,7 +59,8 @@ def _further_body(esc: Escalation, notice: Notice) -> str:
     if notice.quote is not None:
         lines.append(f"Latest: «{notice.quote}»")
     lines.append(
-        f"Act: !ack {esc.code} if not yet acknowledged; !take {esc.participant_code} to talk."
+        f"Act: !ack {esc.code} if not yet acknowledged; "
+        f"!take {esc.participant_code} <reason> to talk."
     )
     return "\n".join(lines)
 

@@ -100,7 +100,7 @@ def write_gateway_config(
         "rasa": {"url": rasa_url, "token_file": "secrets/rasa.token", "timeout_seconds": 15},
         "crypto": {"kek_file": "secrets/kek.hex", "pickle_key_file": "secrets/pickle.key"},
         "dialogue": {
-            "consent_version": "v1",
+            "consent_version": "v2",
             "default_language": "sv",
             "languages": ["sv", "en"],
             "timezone": "Europe/Stockholm",

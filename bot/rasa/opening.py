@@ -35,6 +35,7 @@ async def open_in_dialogue(
         now,
         consent_version=dialogue.consent_version,
         zone=dialogue.zone,
+        consent_terms=config.consent_terms,
     )
     try:
         await rasa.message(participant.pseudonym, SESSION_START, metadata)

@@ -22,6 +22,7 @@ from bot.matrix.device_trust import Confirmation, DeviceTrust, Origin
 from bot.matrix.sender import Sender, transaction_id
 from bot.staff.access import StaffAccess
 from bot.staff.programme import Programme
+from bot.staff.shown_content import ShownContent
 
 ACK_REACTIONS = frozenset({"✅", "✔️", "☑️", "👍"})
 _TRUST_REPLIES = {
@@ -55,6 +56,8 @@ _USE_YOUR_DESK = (
     "This answer would name a participant, so it is given only in your desk (the room "
     "with only you and samtal). Type it there."
 )
+# Verbs whose answer quotes what a participant wrote.
+_SHOWS_CONTENT = frozenset({"answers"})
 # Verbs that act on a page (E-code) rather than a participant (P-code).
 _ON_PAGES = frozenset({"ack", "resolve"})
 
@@ -72,6 +75,7 @@ class StaffDesk:
         access: StaffAccess,
         programme: Programme,
         languages: tuple[str, ...],
+        shown: ShownContent,
     ) -> None:
         self._room = room
         self._desks = desks
@@ -83,6 +87,7 @@ class StaffDesk:
         self._access = access
         self._programme = programme
         self._languages = languages
+        self._shown = shown
 
     def is_staff_room(self, room_id: str) -> bool:
         return room_id == self._room.room_id or self._desks.owner_of(room_id) is not None
@@ -116,13 +121,21 @@ class StaffDesk:
             replies = await self._authorised(parsed, inbound)
         else:
             replies = (parsed.reason,)
+        # An answer quoting what a participant wrote is removed with their data.
+        about = (
+            self._access.participant(parsed.code)
+            if isinstance(parsed, Command) and parsed.verb in _SHOWS_CONTENT
+            else None
+        )
         for index, reply in enumerate(replies):
-            await self._sender.notice(
+            event_id = await self._sender.notice(
                 inbound.room_id,
                 reply,
                 transaction_id(inbound.event_id, index),
                 self._members(inbound.room_id),
             )
+            if about is not None:
+                self._shown.shown(about.pseudonym, inbound.room_id, event_id)
         logs.event("staff_command", verb=parsed.verb if isinstance(parsed, Command) else "invalid")
 
     async def _authorised(self, command: Command, inbound: Inbound) -> tuple[str, ...]:
@@ -188,7 +201,10 @@ class StaffDesk:
                 participant, command, actor, with_reason=decision.needs_reason
             )
         if verb == "take":
-            return (await self._handoff.take(command.code, actor, inbound.event_id, command.text),)
+            taken = await self._handoff.take(command.code, actor, inbound.event_id, command.text)
+            if participant.mediator not in (None, actor):
+                await programme.tell_mediator(participant, actor, "took over the conversation")
+            return (taken,)
         if verb == "release":
             return (await self._handoff.release(command.code, actor, inbound.event_id),)
         if verb == "note":

@@ -112,12 +112,13 @@ class Programme:
             for index, record in enumerate(records[:count])
         ]
         if participant.mediator is not None and participant.mediator != actor:
-            await self._tell_mediator(participant, actor, "read their check-in answers")
+            await self.tell_mediator(participant, actor, "read their check-in answers")
         return _in_messages(summaries)
 
-    async def _tell_mediator(self, participant: Participant, actor: str, what: str) -> None:
-        """The assigned mediator hears in their desk when someone else read or changed
-        something of their participant's (the reason is in the audit trail)."""
+    async def tell_mediator(self, participant: Participant, actor: str, what: str) -> None:
+        """The assigned mediator hears in their desk when someone else read their
+        participant's answers or took over the conversation (the reason is in the
+        audit trail)."""
         mediator = participant.mediator
         room_id = self._desks.room_of(mediator) if mediator else None
         if mediator is None or room_id is None or not self._desks.usable(mediator):

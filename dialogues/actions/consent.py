@@ -1,8 +1,9 @@
 """Show the versioned consent text, record the answer, record a withdrawal.
 
 The text lives in ``dialogues/consent/<version>/<language>.md``; the version
-string is the folder name. Each paragraph is sent as one short message;
-markdown heading lines are not sent.
+string is the folder name. Markdown heading lines are not sent. What the text
+promises about pages and retention is filled in from the gateway's terms
+(safety.consent_terms), so it says what this deployment does.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from rasa_sdk.types import DomainDict
 
 from dialogues.actions import effects, gateway
 from dialogues.actions.checkin import clear_answers
+from safety.consent_terms import ConsentTerms, consent_document
 
 logger = logging.getLogger(__name__)
 
@@ -41,17 +43,37 @@ def current_version(tracker: Tracker) -> str:
     versions = available_versions()
     if not versions:
         raise RuntimeError("no consent text found under dialogues/consent")
-    wanted = gateway.metadata(tracker).get("consent_version")
+    # An intent the gateway triggers carries no metadata: the session's start has it.
+    wanted = _from_gateway(tracker, "consent_version")
     return wanted if wanted in versions else versions[-1]
 
 
-def consent_paragraphs(version: str, language: str) -> list[str]:
+# Only when a dialogue runs without the gateway (Rasa's own story tests): the
+# configuration's defaults, never shown to a participant.
+_DEFAULT_TERMS = ConsentTerms(quote_message=True, retention_days=90)
+
+
+def _from_gateway(tracker: Tracker, key: str) -> Any:
+    value = gateway.metadata(tracker).get(key)
+    return value if value is not None else gateway.session_metadata(tracker).get(key)
+
+
+def current_terms(tracker: Tracker) -> ConsentTerms:
+    terms = ConsentTerms.from_metadata(_from_gateway(tracker, "consent_terms"))
+    if terms is None:
+        logger.warning("consent terms missing from the gateway's metadata; defaults used")
+        return _DEFAULT_TERMS
+    return terms
+
+
+def consent_paragraphs(
+    version: str, language: str, terms: ConsentTerms = _DEFAULT_TERMS
+) -> list[str]:
     """The consent text as messages, falling back to the default language."""
     folder = CONSENT_ROOT / version
-    path = folder / f"{language}.md"
-    if not path.is_file():
-        path = folder / f"{gateway.DEFAULT_LANGUAGE}.md"
-    text = path.read_text(encoding="utf-8")
+    if not (folder / f"{language}.md").is_file():
+        language = gateway.DEFAULT_LANGUAGE
+    text = consent_document(folder, language, terms)
     paragraphs = []
     for block in re.split(r"\n\s*\n", text):
         lines = [line for line in block.strip().splitlines() if not line.startswith("#")]
@@ -71,7 +93,7 @@ class ActionShowConsent(Action):
         version = current_version(tracker)
         # One message: the consent text is one document, read as a whole, and a phone
         # pings once for it rather than once per paragraph.
-        paragraphs = consent_paragraphs(version, gateway.language(tracker))
+        paragraphs = consent_paragraphs(version, gateway.language(tracker), current_terms(tracker))
         dispatcher.utter_message(text="\n\n".join(paragraphs))
         return []
 

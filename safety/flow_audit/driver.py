@@ -13,6 +13,7 @@ from typing import Any
 
 import aiohttp
 
+from safety.consent_terms import ConsentTerms
 from safety.flow_audit import nlu_sets, policy, probes
 from safety.flow_audit.dialogue_files import load_domain
 from safety.flow_audit.model import DynamicReport, Property, Violation
@@ -22,7 +23,9 @@ from safety.flow_audit.scenarios import Conversation, Corpus, Planner, Turn
 from safety.flow_audit.schema import load_validator
 
 PROJECT = Path(__file__).resolve().parents[2]
-CONSENT_VERSION = "v1"
+CONSENT_VERSION = "v2"
+# As a gateway with the default configuration tells the dialogue.
+CONSENT_TERMS = ConsentTerms.of(quote_message=True, retention_seconds=90 * 86_400)
 CONCURRENCY = 12
 TIMEOUT_SECONDS = 120.0
 LEAVES_FORM = ("withdraw", "risk")
@@ -60,6 +63,7 @@ class _Run:
             "language": turn.language or conv.language,
             "consented": consented,
             "consent_version": CONSENT_VERSION,
+            "consent_terms": CONSENT_TERMS.to_metadata(),
         }
         if turn.kind == "trigger":
             return await self.client.trigger(conv.sender, turn.intent, turn.entities or None)

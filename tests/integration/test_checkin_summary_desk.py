@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+import asyncio
+
 import pytest
+from nio import RedactedEvent, RoomGetEventResponse
 
 from bot.launcher.stack import DEMO_MEDIATOR, user_id
 from safety.audit import AuditLog
 from tests.conftest import RunningStack, Staff
 from tests.integration.test_conversation import REST_OF_CHECKIN, say
 from tests.integration.test_escalation import notices_about, page_for
+from tests.support.cli import run_samtal
 
 pytestmark = pytest.mark.integration
 
@@ -63,5 +67,21 @@ async def test_the_mediator_reads_the_summary_and_another_mediator_sees_nothing(
             vault.close()
         assert [e.action for e in entries].count("content_access") == 2
         assert all(e.actor.startswith("staff:") for e in entries if e.action == "content_access")
+
+        # Forgotten: the summary and the answers shown leave the desks with the data.
+        desk = staff.desk(staff.mediator)
+        summary_event = staff.mediator.event_id_of(desk, DISTINCT_ANSWER)
+        read_event = staff.supervisor.event_id_of(staff.desk(staff.supervisor), DISTINCT_ANSWER)
+        forgotten = await asyncio.to_thread(
+            run_samtal, running_stack.stack.layout.home, "forget", who
+        )
+        assert forgotten.returncode == 0, forgotten.stdout + forgotten.stderr
+        for reader, room, event in (
+            (staff.mediator, desk, summary_event),
+            (staff.supervisor, staff.desk(staff.supervisor), read_event),
+        ):
+            fetched = await reader.client.room_get_event(room, event)
+            assert isinstance(fetched, RoomGetEventResponse)
+            assert isinstance(fetched.event, RedactedEvent)
     finally:
         await client.stop()

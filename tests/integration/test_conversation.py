@@ -8,8 +8,10 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from bot.chatclient import ChatClient
+from bot.config import load_config
 from bot.state.flow_counts import FlowCounts
-from tests.conftest import RunningStack
+from safety.consent_terms import consent_document
+from tests.conftest import PROJECT, RunningStack
 
 pytestmark = pytest.mark.integration
 
@@ -48,6 +50,16 @@ async def test_consent_then_checkin_in_each_language(
         assert expected_greeting in first
         # The consent exchange comes first, and no check-in question with it.
         assert QUESTIONS[language][0] not in first
+        # The participant reads the text as this deployment makes it true.
+        home = running_stack.stack.layout.home
+        config = load_config(home / "samtal.yaml", home)
+        shown = consent_document(
+            PROJECT / "dialogues" / "consent" / config.dialogue.consent_version,
+            language,
+            config.consent_terms,
+        )
+        body = [line for line in shown.splitlines() if line and not line.startswith("#")]
+        assert all(line in first for line in body)
         after_yes = await say(client, room, yes)
         assert QUESTIONS[language][0] in after_yes
         assert QUESTIONS[language][1] in (await say(client, room, "3")).lower()

@@ -40,7 +40,7 @@ async def test_new_device_is_reported_to_staff(running_stack: RunningStack, staf
     try:
         await first.send(room, "hej igen")
         await first.replies(room, 1, timeout=30)
-        notice = await page_for(staff.mediator, staff.room_id, f"🔑 {code}")
+        notice = await page_for(staff.on_call, staff.desk(staff.on_call), f"🔑 {code}")
         assert "new device" in notice
         assert matrix_id not in notice
     finally:

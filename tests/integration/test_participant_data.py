@@ -47,7 +47,7 @@ async def test_export_then_forget_while_the_gateway_runs(
     assert exported.returncode == 0, exported.stderr
     data = json.loads(out.read_text())
     assert data["participant_code"] == code
-    assert data["records"]["participant"][0]["consent_version"] == "v1"
+    assert data["records"]["participant"][0]["consent_version"] == "v2"
     assert oct(out.stat().st_mode & 0o777) == "0o600"
     # Never over an existing file, and never through a symlink to another file.
     again = await asyncio.to_thread(samtal, running_stack, "export", code, "--out", str(out))

@@ -77,8 +77,11 @@ async def test_devices_are_trusted_by_their_owners_signature(
         clients.append(stranger)
         await phone.send(room, "hej igen")
         await phone.replies(room, 1, timeout=30)
-        notice = await page_for(staff.mediator, staff.room_id, f"🔑 {code}", "!trust")
+        # It names a participant, so it goes to the desks responsible for them (no
+        # mediator: on-call), not to the team room.
+        notice = await page_for(staff.on_call, staff.desk(staff.on_call), f"🔑 {code}", "!trust")
         assert matrix_id not in notice
+        assert not [b for r, _, b, _ in staff.on_call.received if r == staff.room_id and code in b]
         assert "not verified" in notice
         assert await stranger.quiet_for(room, 3) == []
         found = TRUST_CODE.search(notice)
@@ -96,8 +99,8 @@ async def test_devices_are_trusted_by_their_owners_signature(
         ]
 
         # The participant cannot vouch for the withheld device; staff can.
-        await staff.mediator.send(staff.room_id, f"!trust {found.group(1)}")
-        await page_for(staff.mediator, staff.room_id, f"{found.group(1)} is trusted")
+        await staff.on_call.send(staff.desk(staff.on_call), f"!trust {found.group(1)}")
+        await page_for(staff.on_call, staff.desk(staff.on_call), f"{found.group(1)} is trusted")
         await phone.send(room, "hej då")
         assert await stranger.replies(room, 1, timeout=30)
     finally:
@@ -237,15 +240,19 @@ async def test_a_new_identity_waits_for_staff(running_stack: RunningStack, staff
 
         await phone.send(room, "hej igen")
         assert await phone.replies(room, 1, timeout=30)
-        notice = await page_for(staff.mediator, staff.room_id, f"🔑 {code}", "security identity")
+        notice = await page_for(
+            staff.supervisor, staff.desk(staff.supervisor), f"🔑 {code}", "security identity"
+        )
         assert matrix_id not in notice
         found = TRUST_CODE.search(notice)
         assert found is not None
         await asyncio.sleep(3)
         assert bot_notices(tablet, room) == []
 
-        await staff.supervisor.send(staff.room_id, f"!trust {found.group(1)}")
-        await page_for(staff.mediator, staff.room_id, f"{found.group(1)} is trusted")
+        await staff.supervisor.send(staff.desk(staff.supervisor), f"!trust {found.group(1)}")
+        await page_for(
+            staff.supervisor, staff.desk(staff.supervisor), f"{found.group(1)} is trusted"
+        )
         await phone.send(room, "tack")
         assert await tablet.replies(room, 1, timeout=30)
     finally:

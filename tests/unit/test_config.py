@@ -301,3 +301,11 @@ def test_monitoring_settings_default_to_loopback_and_refuse_beyond_it(home: Path
     for section in refused:
         with pytest.raises(ConfigError, match="monitoring"):
             parse_config({**raw(), "monitoring": section}, home)
+
+
+def test_a_quoted_yes_or_no_is_refused(home: Path) -> None:
+    for key in ("quote_message", "team_room"):
+        with pytest.raises(ConfigError, match=key):
+            parse_config(raw(escalation={key: "false"}), home)
+    config = parse_config(raw(escalation={"team_room": False, "quote_message": False}), home)
+    assert config.escalation.team_room is False and config.consent_terms.quote_message is False
