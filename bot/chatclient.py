@@ -30,12 +30,7 @@ from nio import (
 from nio.store import SqliteStore
 
 from bot.matrix.calls import checked
-
-ENCRYPTION_STATE = {
-    "type": "m.room.encryption",
-    "state_key": "",
-    "content": {"algorithm": "m.megolm.v1.aes-sha2"},
-}
+from bot.matrix.rooms import ENCRYPTION_STATE
 
 
 class ChatClient:

@@ -9,18 +9,13 @@ it (see ``bot.core.desk_routing``).
 
 from __future__ import annotations
 
-from nio import AsyncClient, RoomCreateResponse
+from nio import AsyncClient
 
 from bot import logs
-from bot.matrix.calls import checked
+from bot.matrix.rooms import create_encrypted_room
 from safety.vault import Vault
 from safety.vault.store import SYSTEM_OWNER
 
-_ENCRYPTION = {
-    "type": "m.room.encryption",
-    "state_key": "",
-    "content": {"algorithm": "m.megolm.v1.aes-sha2"},
-}
 _KIND = "staff_desk"
 # What Element shows as the room's name.
 DESK_NAME = "samtal · my desk"
@@ -48,21 +43,16 @@ class Desks:
         if record is not None:
             self._rooms[person] = str(record["room_id"])
             return self._rooms[person]
-        response = checked(
-            "room_create",
-            await self._client.room_create(
-                name=DESK_NAME,
-                topic=(
-                    "Your pages, check-in summaries and commands. Only you and samtal are "
-                    "in this room. Type !help."
-                ),
-                invite=[person],
-                is_direct=True,
-                initial_state=[_ENCRYPTION],
+        room_id = await create_encrypted_room(
+            self._client,
+            [person],
+            name=DESK_NAME,
+            topic=(
+                "Your pages, check-in summaries and commands. Only you and samtal are "
+                "in this room. Type !help."
             ),
+            is_direct=True,
         )
-        assert isinstance(response, RoomCreateResponse)
-        room_id = str(response.room_id)
         self._vault.put(_KIND, SYSTEM_OWNER, person, {"room_id": room_id, "person": person})
         self._rooms[person] = room_id
         logs.event("desk_created")

@@ -3,18 +3,12 @@ notices only (pages themselves go to each person's desk, bot.escalation.desks)."
 
 from __future__ import annotations
 
-from nio import AsyncClient, RoomCreateResponse
+from nio import AsyncClient
 
 from bot import logs
-from bot.matrix.calls import checked
+from bot.matrix.rooms import create_encrypted_room
 from safety.vault import Vault
 from safety.vault.store import SYSTEM_OWNER
-
-_ENCRYPTION = {
-    "type": "m.room.encryption",
-    "state_key": "",
-    "content": {"algorithm": "m.megolm.v1.aes-sha2"},
-}
 
 
 class StaffRoom:
@@ -30,20 +24,15 @@ class StaffRoom:
         if record is not None:
             self.room_id = str(record["room_id"])
             return self.room_id
-        response = checked(
-            "room_create",
-            await self._client.room_create(
-                name="samtal · team",
-                topic=(
-                    "Notices for all staff, naming no participant. Pages, summaries and "
-                    "commands are in your own desk."
-                ),
-                invite=sorted(self.staff),
-                initial_state=[_ENCRYPTION],
+        self.room_id = await create_encrypted_room(
+            self._client,
+            sorted(self.staff),
+            name="samtal · team",
+            topic=(
+                "Notices for all staff, naming no participant. Pages, summaries and "
+                "commands are in your own desk."
             ),
         )
-        assert isinstance(response, RoomCreateResponse)
-        self.room_id = str(response.room_id)
         self._vault.put("staff_room", SYSTEM_OWNER, "room", {"room_id": self.room_id})
         logs.event("staff_room_created", invited=len(self.staff))
         return self.room_id

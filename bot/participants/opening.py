@@ -14,14 +14,14 @@ import time
 from dataclasses import replace
 from functools import partial
 
-from nio import AsyncClient, RoomCreateResponse
+from nio import AsyncClient
 
 from bot import logs
 from bot.config import GatewayConfig
 from bot.core.effects import EffectValidator
 from bot.core.model import Participant
 from bot.ids import RoomId
-from bot.matrix.calls import checked
+from bot.matrix.rooms import create_encrypted_room
 from bot.matrix.sender import Sender, transaction_id
 from bot.rasa.client import RasaClient
 from bot.rasa.opening import open_in_dialogue
@@ -33,11 +33,6 @@ from safety.vault import Vault
 _KIND = "introduction_due"
 _KEY = "intro"
 GREET = "greet"
-_ENCRYPTION = {
-    "type": "m.room.encryption",
-    "state_key": "",
-    "content": {"algorithm": "m.megolm.v1.aes-sha2"},
-}
 
 
 class ChatOpening:
@@ -68,14 +63,9 @@ class ChatOpening:
         """Create the chat and invite them; an existing chat is kept."""
         if participant.room_id is not None:
             return participant.room_id
-        response = checked(
-            "room_create",
-            await self._client.room_create(
-                is_direct=True, invite=[participant.matrix_id], initial_state=[_ENCRYPTION]
-            ),
+        room_id = RoomId(
+            await create_encrypted_room(self._client, [participant.matrix_id], is_direct=True)
         )
-        assert isinstance(response, RoomCreateResponse)
-        room_id = RoomId(str(response.room_id))
         self._registry.save(replace(participant, room_id=room_id))
         self._vault.put(_KIND, participant.pseudonym, _KEY, {"room_id": room_id, "at": time.time()})
         logs.event("chat_opened", participant=participant.pseudonym)
