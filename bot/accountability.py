@@ -30,6 +30,7 @@ _CONSENT_DECISIONS = {
 class Accountability:
     def __init__(self, vault: Vault, consent_dir: Path, zone: tzinfo, terms: ConsentTerms) -> None:
         self.audit = AuditLog(vault)
+        self._vault = vault
         self.flows = FlowCounts(vault, zone)
         self.consent = ConsentLedger(vault, self.audit)
         self._consent_dir = consent_dir
@@ -65,6 +66,20 @@ class Accountability:
             self.flows.add(names, time.time())
         except Exception as exc:
             logs.warning("flow_count_failed", error=type(exc).__name__)
+
+    def record_with_reason(
+        self, action: str, actor: str, participant: str, what: str, reason: str
+    ) -> None:
+        """A staff member's own words for why they read or took over: sealed under the
+        participant's key, so they go with the participant's data; the audit trail,
+        which outlives it, keeps only ``what`` happened."""
+        self._vault.put(
+            "staff_reason",
+            participant,
+            f"{time.time_ns()}",
+            {"actor": actor, "action": action, "what": what, "reason": reason},
+        )
+        self.record(action, actor, participant, f"{what}, with a stated reason", required=True)
 
     def record(
         self, action: str, actor: str, subject: str | None, reason: str, *, required: bool = False

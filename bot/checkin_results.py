@@ -10,6 +10,7 @@ summary shown is recorded in the audit trail before it is sent.
 
 from __future__ import annotations
 
+import asyncio
 import time
 from collections.abc import Iterable, Mapping
 from datetime import tzinfo
@@ -27,6 +28,8 @@ from bot.state.participants import ParticipantRegistry
 from safety.vault import Vault
 
 _QUEUE = "checkin_summary_due"
+# The longest one summary's send may take before the next round tries again.
+SEND_SECONDS = 15.0
 
 
 class CheckinResults:
@@ -82,11 +85,16 @@ class CheckinResults:
             logs.event("checkin_summary_queued", participant=pseudonym, completed=record.completed)
 
     async def flush(self) -> None:
-        """Post every queued summary whose mediator's desk can take it."""
+        """Post every queued summary whose mediator's desk can take it; one that fails
+        waits for the next round without holding up the others."""
         for pseudonym, due in list(self._vault.items(_QUEUE)):
-            await self._post(pseudonym, str(due["id"]))
+            try:
+                await asyncio.wait_for(self._post(pseudonym, due), SEND_SECONDS)
+            except Exception as exc:
+                logs.warning("checkin_summary_failed", error=type(exc).__name__)
 
-    async def _post(self, pseudonym: str, checkin_id: str) -> None:
+    async def _post(self, pseudonym: str, due: dict[str, object]) -> None:
+        checkin_id = str(due["id"])
         participant = self._registry.get(pseudonym)
         mediator = participant.mediator if participant else None
         history = self._answers.recent(pseudonym, KEEP_CHECKINS)
@@ -98,20 +106,23 @@ class CheckinResults:
             logs.event("checkin_summary_kept_sealed", participant=pseudonym)
             return
         room_id = self._desks.room_of(mediator)
-        if room_id is None or not self._desks.usable(mediator):
+        if room_id is None or not (self._desks.usable(mediator) and self._desks.joined(mediator)):
             if checkin_id not in self._held_back:
                 self._held_back.add(checkin_id)
                 logs.warning("checkin_summary_waits_for_desk", participant=pseudonym)
             return
         code = participant_code(ParticipantId(pseudonym))
         body = summary_text(code, record, history[:TREND_CHECKINS], zone=self._zone)
-        self._accountability.record(
-            "content_access",
-            self._accountability.staff(mediator),
-            pseudonym,
-            f"check-in summary {checkin_id} to the assigned mediator",
-            required=True,
-        )
+        if not due.get("audited"):
+            # Recorded once, before the first attempt: retries show the same summary.
+            self._accountability.record(
+                "content_access",
+                self._accountability.staff(mediator),
+                pseudonym,
+                f"check-in summary {checkin_id} to the assigned mediator",
+                required=True,
+            )
+            self._vault.put(_QUEUE, pseudonym, checkin_id, {**due, "audited": True})
         event_id = await self._sender.notice(
             room_id,
             body,

@@ -21,7 +21,9 @@ from bot.matrix.calls import checked
 from bot.matrix.sender import Sender, transaction_id
 from bot.rasa.client import RasaControl
 from bot.state.participants import ParticipantRegistry
-from safety.audit.entry import REASON_CHARS
+
+# The reply to a take-over that happened.
+TAKEN = "you are invited into their chat"
 
 
 class Handoff:
@@ -47,6 +49,14 @@ class Handoff:
             return f"{code}: no participant with a chat under that code."
         if participant.handoff_by is not None:
             return f"{code} is already with {participant.handoff_by}."
+        # Recorded first: a take-over that cannot be recorded does not happen.
+        self._accountability.record_with_reason(
+            "handoff",
+            self._accountability.staff(mediator),
+            participant.pseudonym,
+            "taken over",
+            reason,
+        )
         updated = replace(participant, handoff_by=mediator)
         self._registry.save(updated)
         await self._pause(participant.pseudonym, True)
@@ -60,14 +70,8 @@ class Handoff:
             transaction_id(command_event, 0),
             expected,
         )
-        self._accountability.record(
-            "handoff",
-            self._accountability.staff(mediator),
-            participant.pseudonym,
-            f"taken: {reason}"[:REASON_CHARS],
-        )
         logs.event("handoff_started", participant=participant.pseudonym)
-        return f"{code}: you are invited into their chat. Type !release {code} when done."
+        return f"{code}: {TAKEN}. Type !release {code} when done."
 
     async def release(self, code: str, mediator: str, command_event: str) -> str:
         participant = self._registry.by_code(code)

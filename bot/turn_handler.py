@@ -331,6 +331,9 @@ class TurnHandler:
     def _apply(
         self, participant: Participant, plan: TurnPlan, turn: PendingTurn, *, fresh: bool
     ) -> None:
+        # Read again: staff may have changed the record (!assign, !pause) while the
+        # dialogue was answering; the effects go on top of that, not over it.
+        participant = self._registry.get(participant.pseudonym) or participant
         updated = apply_effects(participant, plan.effects, time.time())
         if updated.room_id != turn.room_id:
             updated = replace(updated, room_id=turn.room_id)

@@ -76,7 +76,10 @@ _PAGE_WORK = _Rule(
     own_for=_MEDIATORS_AND_SUPERVISORS,
     routed_for=frozenset({Role.ON_CALL, Role.SUPERVISOR}),
 )
-_READING = replace(_PAGE_WORK, content=True)
+# Reading what they wrote: a supervisor who is not theirs gives a reason even when a
+# re-escalation reached them (the consent text promises it); on-call, paged to
+# answer the page, does not.
+_READING = replace(_PAGE_WORK, content=True, routed_for=frozenset({Role.ON_CALL}))
 # The programme itself (schedule, pause, enrolment) stays with the participant's
 # mediator and supervisors; on-call answers pages, it does not run the programme.
 _PROGRAMME = _Rule(_MEDIATORS_AND_SUPERVISORS, own_for=_MEDIATORS_AND_SUPERVISORS)

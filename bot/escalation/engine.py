@@ -13,6 +13,7 @@ import secrets
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, replace
+from enum import Enum
 
 import aiohttp
 
@@ -38,7 +39,9 @@ from safety.escalation.record import (
     absorbs,
     acknowledge,
     close_on_deletion,
+    delivered_to,
     further_message,
+    has_copy,
     is_due,
     notice_sent,
     open_escalation,
@@ -49,10 +52,19 @@ from safety.escalation.record import (
 TICK_SECONDS = 1.0
 # The longest a page send may take before it is reported and tried again.
 PAGE_SEND_SECONDS = 15.0
+# After this many failed sends in a row a desk is routed around until one succeeds.
+FAILING_DESK_SENDS = 3
 # A further risky message within this time of the page joins the open case.
 COALESCE_WINDOW_SECONDS = 6 * 3600.0
 # The people paged hear of further messages at most this often.
 FURTHER_NOTICE_GAP_SECONDS = 60.0
+
+
+class _DeskOutcome(Enum):
+    SENT = "sent"
+    REFUSED = "refused"  # some notice refused; the rest went out
+    TIMED_OUT = "timed_out"
+    AWAY = "away"  # the homeserver cannot be reached
 
 
 class DeskMissing(SamtalError):
@@ -106,6 +118,9 @@ class EscalationEngine:
         self._undeliverable_reported: set[str] = set()
         self._skipped_told: set[str] = set()
         self._missing_reported: set[str] = set()
+        self._unreachable_reported: set[str] = set()
+        # Consecutive failed sends per desk; past FAILING_DESK_SENDS it is routed around.
+        self._desk_failures: dict[str, int] = {}
         self._nonce = secrets.token_hex(4)
 
     def raise_for(
@@ -178,24 +193,49 @@ class EscalationEngine:
                 found += self._config.supervisors
         return tuple(dict.fromkeys(found))
 
+    def _reachable(self, person: str) -> bool:
+        """A desk that can carry a page now: nobody unexpected in it, its owner has
+        joined, and sends to it have not kept failing."""
+        return (
+            self._desks.usable(person)
+            and self._desks.joined(person)
+            and self._desk_failures.get(person, 0) < FAILING_DESK_SENDS
+        )
+
     def _outgoing(self, esc: Escalation, notice: Notice) -> Outgoing:
         """Pages go to the desks of the people paged; everything after a page (a
         re-escalation, a further message, an acknowledgement) goes to everyone paged
         so far, so the earlier desks hear that the chain moved on."""
         paged = self.people(esc, notice.roles if notice.kind == "page" else esc.paged)
-        routing = route(paged, self._desks.usable, self._config.on_call, self._config.supervisors)
-        for person in routing.skipped:
+        chain = (self._config.on_call, self._config.supervisors)
+        routing = route(paged, self._reachable, *chain)
+        if not routing.desks:
+            # Nobody who could read it now: it waits in the clean desks, to be read
+            # when their owners come in (re-escalation goes on meanwhile).
+            routing = route(paged, self._desks.usable, *chain)
+        self._report_skipped(routing.skipped)
+        named = routing.desks if notice.kind == "page" else self.people(esc, notice.roles)
+        return Outgoing(esc, notice, notice_body(esc, notice, named), named, routing.desks)
+
+    def _report_skipped(self, skipped: tuple[str, ...]) -> None:
+        for person in skipped:
             if self._desks.room_of(person) is None:
                 # No desk (not configured as staff, or its creation failed): someone
                 # else stands in, and nobody is told of a stranger that is not there.
                 if person not in self._missing_reported:
                     self._missing_reported.add(person)
                     logs.warning("paged_person_has_no_desk")
-            elif person not in self._skipped_reported:
-                self._skipped_reported.add(person)
-                logs.warning("desk_has_strangers", strangers=self._desks.strangers_in(person))
-        named = routing.desks if notice.kind == "page" else self.people(esc, notice.roles)
-        return Outgoing(esc, notice, notice_body(esc, notice, named), named, routing.desks)
+            elif self._desks.strangers_in(person):
+                if person not in self._skipped_reported:
+                    self._skipped_reported.add(person)
+                    logs.warning("desk_has_strangers", strangers=self._desks.strangers_in(person))
+            elif person not in self._unreachable_reported:
+                self._unreachable_reported.add(person)
+                logs.warning(
+                    "desk_unreachable",
+                    joined=self._desks.joined(person),
+                    failures=self._desk_failures.get(person, 0),
+                )
 
     async def _send_to_desk(self, person: str, chunk: list[Outgoing]) -> str:
         """One message to one desk holding ``chunk``; returns its event id."""
@@ -224,6 +264,7 @@ class EscalationEngine:
                 code=part.esc.code,
                 notice=part.notice.kind,
                 batched=len(chunk),
+                desks=len(part.desks),
                 ms_since_created=round((time.time() - part.esc.created_at) * 1000, 1),
                 ms_keys=self._sender.last_timing_ms[0],
                 ms_send=self._sender.last_timing_ms[1],
@@ -231,67 +272,89 @@ class EscalationEngine:
         return event_id
 
     async def _send_all(self, pending: list[tuple[Escalation, Notice]]) -> bool:
-        """Send every waiting notice to its desks, one message per desk grouped within
-        the size limit. A group a desk refused is split into single notices at once, so
-        one bad notice holds back no other; an unreachable homeserver ends the tick. A
-        notice counts as sent when every desk it goes to has it. Returns whether
-        everything went out (what did not is retried on the next tick)."""
+        """Send every waiting notice to each desk that does not have it yet, one
+        message per desk grouped within the size limit. Each desk's copy is recorded
+        as it goes out, so a desk that failed is tried again alone and the others never
+        get a copy twice; a notice is sent once every desk has it. A desk that keeps
+        failing is routed around. Returns whether everything went out."""
         parts = [self._outgoing(esc, notice) for esc, notice in pending]
-        places: dict[int, list[tuple[str, str]]] = {i: [] for i in range(len(parts))}
-        failed: set[int] = set()
-        by_desk: dict[str, list[int]] = {}
-        for index, part in enumerate(parts):
+        by_desk: dict[str, list[Outgoing]] = {}
+        waiting = False
+        for part in parts:
             if not part.desks:
-                failed.add(index)
+                waiting = True
                 self._report_undeliverable(part.esc)
             for person in part.desks:
-                by_desk.setdefault(person, []).append(index)
-        for person, indices in by_desk.items():
-            if not await self._send_desk_groups(person, parts, indices, places, failed):
+                if not has_copy(part.esc, part.notice.seq, person):
+                    by_desk.setdefault(person, []).append(part)
+        timeouts = 0
+        for person, desk_parts in by_desk.items():
+            outcome = await self._send_desk_groups(person, desk_parts)
+            if outcome is _DeskOutcome.AWAY:
                 return False  # the homeserver is away: nothing else can go either
+            if outcome is _DeskOutcome.TIMED_OUT:
+                timeouts += 1
+                if timeouts >= 2:
+                    return False  # two desks timed out: the homeserver, not a desk
         now = time.time()
-        for index, part in enumerate(parts):
-            if index in failed:
-                continue
-            # Re-read: an acknowledgement may have landed while the notice was in flight.
+        completed = []
+        for part in parts:
             latest = self._store.find(part.esc.code) or part.esc
-            self._store.save(notice_sent(latest, part.notice.seq, tuple(places[index]), now))
-        await self._tell_team([part for index, part in enumerate(parts) if index not in failed])
+            if part.desks and all(has_copy(latest, part.notice.seq, p) for p in part.desks):
+                self._store.save(notice_sent(latest, part.notice.seq, (), now))
+                completed.append(part)
+            else:
+                waiting = True
+        await self._tell_team(completed)
         await self._tell_supervisors_of_skipped()
-        return not failed
+        return not waiting
 
-    async def _send_desk_groups(
-        self,
-        person: str,
-        parts: list[Outgoing],
-        indices: list[int],
-        places: dict[int, list[tuple[str, str]]],
-        failed: set[int],
-    ) -> bool:
-        """Send ``indices`` of ``parts`` to one desk; False when the homeserver is away."""
-        for group in group_by_size([parts[i].body for i in indices]):
-            chunk = [indices[g] for g in group]
-            try:
-                event_id = await self._send_to_desk(person, [parts[i] for i in chunk])
-            except Exception as exc:
-                logs.warning("escalation_send_failed", error=type(exc).__name__, waiting=len(chunk))
-                if isinstance(exc, (asyncio.TimeoutError, OSError, aiohttp.ClientError)):
-                    return False
-                if len(chunk) == 1:
-                    failed.update(chunk)
-                    continue
+    async def _send_desk_groups(self, person: str, parts: list[Outgoing]) -> _DeskOutcome:
+        """Send ``parts`` to one desk, recording each copy as it goes out. A group the
+        desk refused is split into single notices, so one bad notice holds back no
+        other."""
+        outcome = _DeskOutcome.SENT
+        for group in group_by_size([part.body for part in parts]):
+            chunk = [parts[g] for g in group]
+            result = await self._send_copy(person, chunk)
+            if result is _DeskOutcome.REFUSED and len(chunk) > 1:
                 for single in chunk:
-                    try:
-                        event_id = await self._send_to_desk(person, [parts[single]])
-                        places[single].append((self._desks.room_of(person) or "", event_id))
-                    except Exception as exc:  # retried on the next tick
-                        failed.add(single)
-                        logs.warning("escalation_send_failed", error=type(exc).__name__, waiting=1)
-                continue
-            room_id = self._desks.room_of(person) or ""
-            for index in chunk:
-                places[index].append((room_id, event_id))
-        return True
+                    result = await self._send_copy(person, [single])
+                    if result in (_DeskOutcome.AWAY, _DeskOutcome.TIMED_OUT):
+                        return result
+                    if result is _DeskOutcome.REFUSED:
+                        outcome = result
+            elif result in (_DeskOutcome.AWAY, _DeskOutcome.TIMED_OUT):
+                return result
+            elif result is _DeskOutcome.REFUSED:
+                outcome = result
+        return outcome
+
+    async def _send_copy(self, person: str, chunk: list[Outgoing]) -> _DeskOutcome:
+        """One message to one desk; its copy recorded on every escalation in it."""
+        try:
+            event_id = await self._send_to_desk(person, chunk)
+        except (OSError, aiohttp.ClientError) as exc:
+            logs.warning("escalation_send_failed", error=type(exc).__name__, waiting=len(chunk))
+            return _DeskOutcome.AWAY
+        except asyncio.TimeoutError:
+            logs.warning("escalation_send_failed", error="TimeoutError", waiting=len(chunk))
+            self._desk_failed(person)
+            return _DeskOutcome.TIMED_OUT
+        except Exception as exc:  # retried on the next tick
+            logs.warning("escalation_send_failed", error=type(exc).__name__, waiting=len(chunk))
+            self._desk_failed(person)
+            return _DeskOutcome.REFUSED
+        self._desk_failures.pop(person, None)
+        place = (self._desks.room_of(person) or "", event_id)
+        for part in chunk:
+            # Re-read: an acknowledgement may have landed while the copy was in flight.
+            latest = self._store.find(part.esc.code) or part.esc
+            self._store.save(delivered_to(latest, part.notice.seq, person, place))
+        return _DeskOutcome.SENT
+
+    def _desk_failed(self, person: str) -> None:
+        self._desk_failures[person] = self._desk_failures.get(person, 0) + 1
 
     def _report_undeliverable(self, esc: Escalation) -> None:
         if esc.code not in self._undeliverable_reported:
@@ -329,21 +392,27 @@ class EscalationEngine:
         being routed around (who is in it, not what it would have carried)."""
         for person in sorted(self._skipped_reported - self._skipped_told):
             body = desk_skipped_body(person)
+            told = False
             for supervisor in self._config.supervisors:
                 room_id = self._desks.room_of(supervisor)
-                if room_id is None or not self._desks.usable(supervisor):
+                if room_id is None or not self._reachable(supervisor):
                     continue
                 try:
-                    await self._sender.notice(
-                        room_id,
-                        body,
-                        transaction_id(f"skipped {person} {self._nonce}@{supervisor}", 0),
-                        self._desks.members_of(supervisor),
-                        page=True,
+                    await asyncio.wait_for(
+                        self._sender.notice(
+                            room_id,
+                            body,
+                            transaction_id(f"skipped {person} {self._nonce}@{supervisor}", 0),
+                            self._desks.members_of(supervisor),
+                            page=True,
+                        ),
+                        PAGE_SEND_SECONDS,
                     )
+                    told = True
                 except Exception as exc:
                     logs.warning("desk_warning_failed", error=type(exc).__name__)
-            self._skipped_told.add(person)
+            if told:
+                self._skipped_told.add(person)
 
     async def tick(self) -> None:
         """Re-escalate what is overdue, then send every notice not yet sent."""
@@ -379,8 +448,11 @@ class EscalationEngine:
         """Before a participant's data is shredded: close their open cases and tell
         staff now (the records go with the shred, so nothing could be sent later),
         then redact the pages that were about them alone."""
-        pages = self._pages_about_only(participant)
         async with self._lock:
+            # Under the lock, so no tick is halfway through sending a page; the
+            # notices still unsent are dropped by close_on_deletion, so nothing
+            # with their words goes out after this list is made.
+            pages = self._pages_about_only(participant)
             now = time.time()
             closing = []
             for esc in self._store.unresolved_for(participant):
@@ -405,7 +477,14 @@ class EscalationEngine:
         (a batch that also pages others stays: their pages must not vanish)."""
         found: list[tuple[str, str]] = []
         for esc in self._store.all_of(participant):
-            for place in esc.notice_places:
+            placed = {event for _, event in esc.notice_places}
+            # Pages from before desks went to the shared room, now the team room.
+            earlier = [
+                (self._team.room_id, event)
+                for event in esc.notice_events
+                if event not in placed and self._team is not None and self._team.room_id
+            ]
+            for place in (*esc.notice_places, *earlier):
                 about = self._store.by_notice_event(place[1])
                 if place not in found and all(e.participant == participant for e in about):
                     found.append(place)

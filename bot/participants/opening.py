@@ -33,6 +33,10 @@ from safety.vault import Vault
 _KIND = "introduction_due"
 _KEY = "intro"
 GREET = "greet"
+# An introduction that cannot be given (Rasa down, the room changed) is tried again
+# this often, this many times; after that the participant's first message starts it.
+RETRY_SECONDS = 30.0
+MAX_TRIES = 5
 
 
 class ChatOpening:
@@ -79,6 +83,8 @@ class ChatOpening:
             room = self._client.rooms.get(room_id)
             if participant is None or room is None or pseudonym in self._queued:
                 continue
+            if time.time() < float(str(due.get("next_try", 0.0))):
+                continue  # backing off after a failed try
             if (
                 participant.matrix_id in room.users
                 and participant.matrix_id not in room.invited_users
@@ -87,6 +93,15 @@ class ChatOpening:
                 self._workers.submit_job(room_id, partial(self._introduce, pseudonym, due))
 
     async def _introduce(self, pseudonym: str, due: dict[str, object]) -> None:
+        tries = int(str(due.get("tries", 0))) + 1
+        if tries > MAX_TRIES:
+            self._vault.delete(_KIND, pseudonym, _KEY)
+            logs.warning("introduction_given_up", participant=pseudonym)
+            return
+        # Counted before the try: a try that fails, or never ends, counts.
+        self._vault.put(
+            _KIND, pseudonym, _KEY, {**due, "tries": tries, "next_try": time.time() + RETRY_SECONDS}
+        )
         try:
             participant = self._registry.get(pseudonym)
             if participant is None or participant.room_id is None:

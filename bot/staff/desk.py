@@ -17,7 +17,7 @@ from bot.digest_poster import DigestPoster
 from bot.escalation.desks import Desks
 from bot.escalation.engine import EscalationEngine
 from bot.escalation.staff_room import StaffRoom
-from bot.handoff import Handoff
+from bot.handoff import TAKEN, Handoff
 from bot.matrix.device_trust import Confirmation, DeviceTrust, Origin
 from bot.matrix.sender import Sender, transaction_id
 from bot.staff.access import StaffAccess
@@ -202,7 +202,7 @@ class StaffDesk:
             )
         if verb == "take":
             taken = await self._handoff.take(command.code, actor, inbound.event_id, command.text)
-            if participant.mediator not in (None, actor):
+            if participant.mediator not in (None, actor) and TAKEN in taken:
                 await programme.tell_mediator(participant, actor, "took over the conversation")
             return (taken,)
         if verb == "release":

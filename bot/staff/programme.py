@@ -30,7 +30,6 @@ from bot.participants.opening import ChatOpening
 from bot.state.checkin_answers import CheckinAnswers
 from bot.state.checkins import CheckinStore
 from bot.state.participants import ParticipantRegistry
-from safety.audit.entry import REASON_CHARS
 from safety.vault import Vault
 
 _NOTE_KIND = "note"
@@ -99,14 +98,16 @@ class Programme:
         code = participant_code(participant.pseudonym)
         if not records:
             return (f"{code}: no finished check-ins are kept.",)
-        why = command.text if with_reason else "their mediator, or paged about them"
-        self._accountability.record(
-            "content_access",
-            self._accountability.staff(actor),
-            participant.pseudonym,
-            f"check-in answers ({min(count, len(records))}) read from a desk: {why}"[:REASON_CHARS],
-            required=True,
-        )
+        what = f"check-in answers ({min(count, len(records))}) read from a desk"
+        staff = self._accountability.staff(actor)
+        if with_reason:
+            self._accountability.record_with_reason(
+                "content_access", staff, participant.pseudonym, what, command.text
+            )
+        else:
+            self._accountability.record(
+                "content_access", staff, participant.pseudonym, what, required=True
+            )
         summaries = [
             summary_text(code, record, records[index:], zone=self._zone)
             for index, record in enumerate(records[:count])
@@ -189,23 +190,32 @@ class Programme:
         now = time.time()
         self._registry.save(replace(participant, left_at=now, paused=True, schedule=None))
         self._audit(actor, participant, "left the programme")
-        days = round(self._config.retention_seconds / 86_400)
+        days = self._config.consent_terms.retention_days
         return (
             f"{code} has left the programme: no more check-ins, and their data is deleted "
             f"after {days} days (or sooner with samtal forget)."
         )
 
     async def enroll(self, command: Command, actor: str, roles: frozenset[Role]) -> str:
+        """Enrol someone new, or someone who left, and open their chat. Someone in the
+        programme already is never taken over this way (that is !assign, by a
+        supervisor), and the refusal is the same as for an account that cannot be a
+        participant at all, so it does not tell whether they are in the programme."""
         user = command.user
-        if user in self._config.staff or user == self._config.matrix.bot_user_id:
-            return f"{user} is staff or samtal itself, not a participant."
         existing = self._registry.find(user)
-        mediator = actor if Role.MEDIATOR in roles else None
-        if existing is not None and existing.left_at is None:
-            if existing.mediator not in (None, actor) and Role.SUPERVISOR not in roles:
-                return "They are already enrolled with another mediator; a supervisor can !assign."
-            mediator = mediator or existing.mediator
-        schedule = command.schedule.spec() if command.schedule is not None else None
+        active = existing is not None and existing.left_at is None
+        if (
+            user in self._config.staff
+            or user == self._config.matrix.bot_user_id
+            or (active and existing is not None and existing.mediator not in (None, actor))
+        ):
+            return f"{user} cannot be enrolled from your desk; a supervisor can help."
+        if existing is not None and active:
+            mediator = existing.mediator  # theirs already, or nobody's: kept as it is
+        else:
+            mediator = actor if Role.MEDIATOR in roles else None
+        kept = existing.schedule if existing is not None else None
+        schedule = command.schedule.spec() if command.schedule is not None else kept
         participant = self._registry.enroll(user, command.language, mediator, schedule)
         if participant.left_at is not None:
             participant = replace(participant, left_at=None, paused=False)

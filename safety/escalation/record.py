@@ -46,6 +46,9 @@ class Escalation:
     notice_events: tuple[str, ...] = field(default=())
     # Where each notice went, as (room id, event id): pages go to several desks.
     notice_places: tuple[tuple[str, str], ...] = ()
+    # (notice seq, person) for each desk that has its copy: a desk that failed is
+    # tried again alone, and one that has it never gets it twice.
+    delivered: tuple[tuple[int, str], ...] = ()
     # Later risky messages from the same person, folded into this escalation.
     further: int = 0
     last_further_at: float | None = None
@@ -81,6 +84,9 @@ class Escalation:
                 "notice_events": tuple(record["notice_events"]),
                 "notice_places": tuple(
                     (str(room), str(event)) for room, event in record.get("notice_places", ())
+                ),
+                "delivered": tuple(
+                    (int(seq), str(person)) for seq, person in record.get("delivered", ())
                 ),
                 "events": tuple(record.get("events", ())),
             }
@@ -136,6 +142,22 @@ def notice_sent(
         notice_places=(*esc.notice_places, *places),
     )
     return _note(esc, now, "sent", str(seq))
+
+
+def delivered_to(esc: Escalation, seq: int, person: str, place: tuple[str, str]) -> Escalation:
+    """One desk has its copy of notice ``seq`` (the notice is sent once all have)."""
+    if (seq, person) in esc.delivered:
+        return esc
+    return replace(
+        esc,
+        delivered=(*esc.delivered, (seq, person)),
+        notice_events=(*esc.notice_events, place[1]),
+        notice_places=(*esc.notice_places, place),
+    )
+
+
+def has_copy(esc: Escalation, seq: int, person: str) -> bool:
+    return (seq, person) in esc.delivered
 
 
 def acknowledge(esc: Escalation, by: str, now: float) -> Escalation:
@@ -201,5 +223,8 @@ def close_on_deletion(esc: Escalation, now: float) -> Escalation:
     (their pages and quotes go with the data)."""
     if esc.state == RESOLVED:
         return esc
-    esc = replace(esc, state=RESOLVED, deadline=None)
+    # Notices not yet sent would carry the participant's words into desks just
+    # before their data goes: they are dropped, and only the closing is sent.
+    dropped = tuple(n.seq for n in esc.unsent())
+    esc = replace(esc, state=RESOLVED, deadline=None, sent=(*esc.sent, *dropped))
     return _queue(_note(esc, now, "closed_on_deletion", ""), "deleted", ())

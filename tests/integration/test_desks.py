@@ -42,14 +42,19 @@ async def make_room_admin(stack: RunningStack, room_id: str, matrix_id: str) -> 
 
 async def test_pages_reach_only_the_desks_paged(running_stack: RunningStack, staff: Staff) -> None:
     client, room, who = await participant(running_stack)
+    offset = running_stack.gateway_log.stat().st_size
     try:
         await client.send(room, "I know where she lives now and I called her 40 times")
         page = await page_for(staff.mediator, staff.desk(staff.mediator), f"participant {who}")
         code = CODE.search(page)
         assert code is not None
-        # Nobody else's desk holds it, and no desk holds another's: the desks differ.
-        assert len(set(staff.desks.values())) == 3
-        await asyncio.sleep(1)
+        # The gateway sent it to one desk only, and nobody else's client holds it.
+        sent = [
+            e
+            for e in running_stack.gateway_events("escalation_notice_sent", offset)
+            if e["code"] == code.group() and e["notice"] == "page"
+        ]
+        assert [e["desks"] for e in sent] == [1]
         for other in (staff.on_call, staff.supervisor):
             firsts = [
                 b for b in notices_about(other, staff.desk(other), code.group()) if "⏱" not in b
@@ -84,6 +89,15 @@ async def test_a_desk_with_a_stranger_is_routed_around(
         )
         assert who not in warning
         assert running_stack.gateway_events("desk_has_strangers", offset)
+        code = CODE.search(page)
+        assert code is not None
+        # Imminent pages mediator and on-call: the gateway sent it to on-call's desk alone.
+        sent = [
+            e
+            for e in running_stack.gateway_events("escalation_notice_sent", offset)
+            if e["code"] == code.group() and e["notice"] == "page"
+        ]
+        assert [e["desks"] for e in sent] == [1]
         assert not notices_about(staff.mediator, desk, who)
         await close(staff, page)
     finally:

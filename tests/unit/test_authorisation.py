@@ -52,11 +52,11 @@ status    routed   no       ok      ok         no   ok               ok
 status    other    no       no      ok         no   no               ok
 status    unknown  no       no      no         no   no               no
 answers   own      ok       no      ok         no   ok               ok
-answers   routed   no       ok      ok         no   ok               ok
+answers   routed   no       ok      why        no   ok               ok
 answers   other    no       no      why        no   no               why
 answers   unknown  no       no      no         no   no               no
 take      own      ok       no      ok         no   ok               ok
-take      routed   no       ok      ok         no   ok               ok
+take      routed   no       ok      why        no   ok               ok
 take      other    no       no      why        no   no               why
 take      unknown  no       no      no         no   no               no
 release   own      ok       no      ok         no   ok               ok
