@@ -73,6 +73,8 @@ from safety.escalation.record import Escalation
 MAX_TURN_ATTEMPTS = 3
 RETENTION_EVERY_TICKS = 10
 AUDIT_HEAD_EVERY_TICKS = 3600
+# The longest pages wait for the first sync after a start.
+FIRST_SYNC_WAIT_SECONDS = 10.0
 # How often the gateway notes that it is running (for the downtime notice).
 ALIVE_EVERY_TICKS = 5
 
@@ -556,6 +558,14 @@ class Gateway:
                     action="retention",
                 )
 
+    async def _run_escalations(self) -> None:
+        # Desks must be known to the client before a page can go to them; pages raised
+        # meanwhile wait in the vault (the first sync takes well under a second). A
+        # first sync that keeps failing must not hold pages back: they go regardless.
+        with contextlib.suppress(asyncio.TimeoutError):
+            await asyncio.wait_for(self.sync.first_sync_done.wait(), FIRST_SYNC_WAIT_SECONDS)
+        await self.escalations.run()
+
     async def _run_checkins(self) -> None:
         await self.sync.first_sync_done.wait()  # rooms must be known before anything is sent
         await self.checkins.run()
@@ -586,7 +596,7 @@ class Gateway:
         logs.event("gateway_started")
         last_alive = self.state.alive_at()
         back = asyncio.create_task(self._guard("downtime_report", self.report_downtime(last_alive)))
-        escalations = asyncio.create_task(self.escalations.run())
+        escalations = asyncio.create_task(self._run_escalations())
         resume = asyncio.create_task(self._resume_pending())
         forgetting = asyncio.create_task(self._serve_forget_requests())
         checkins = asyncio.create_task(self._run_checkins())

@@ -52,8 +52,10 @@ from safety.escalation.record import (
 TICK_SECONDS = 1.0
 # The longest a page send may take before it is reported and tried again.
 PAGE_SEND_SECONDS = 15.0
-# After this many failed sends in a row a desk is routed around until one succeeds.
+# After this many failed sends in a row a desk is routed around, and tried again
+# after a while (a desk the bot has not synced yet fails too, for a moment).
 FAILING_DESK_SENDS = 3
+FAILING_DESK_RETRY_SECONDS = 30.0
 # A further risky message within this time of the page joins the open case.
 COALESCE_WINDOW_SECONDS = 6 * 3600.0
 # The people paged hear of further messages at most this often.
@@ -119,8 +121,9 @@ class EscalationEngine:
         self._skipped_told: set[str] = set()
         self._missing_reported: set[str] = set()
         self._unreachable_reported: set[str] = set()
-        # Consecutive failed sends per desk; past FAILING_DESK_SENDS it is routed around.
-        self._desk_failures: dict[str, int] = {}
+        # Consecutive failed sends per desk and when the last one failed; past
+        # FAILING_DESK_SENDS it is routed around for a while, then tried again.
+        self._desk_failures: dict[str, tuple[int, float]] = {}
         self._nonce = secrets.token_hex(4)
 
     def raise_for(
@@ -199,8 +202,14 @@ class EscalationEngine:
         return (
             self._desks.usable(person)
             and self._desks.joined(person)
-            and self._desk_failures.get(person, 0) < FAILING_DESK_SENDS
+            and not self._failing(person)
         )
+
+    def _failing(self, person: str) -> bool:
+        """Failed FAILING_DESK_SENDS times in a row, the last less than
+        FAILING_DESK_RETRY_SECONDS ago (then it is tried again)."""
+        count, last = self._desk_failures.get(person, (0, 0.0))
+        return count >= FAILING_DESK_SENDS and time.time() - last < FAILING_DESK_RETRY_SECONDS
 
     def _outgoing(self, esc: Escalation, notice: Notice) -> Outgoing:
         """Pages go to the desks of the people paged; everything after a page (a
@@ -234,7 +243,7 @@ class EscalationEngine:
                 logs.warning(
                     "desk_unreachable",
                     joined=self._desks.joined(person),
-                    failures=self._desk_failures.get(person, 0),
+                    failures=self._desk_failures.get(person, (0, 0.0))[0],
                 )
 
     async def _send_to_desk(self, person: str, chunk: list[Outgoing]) -> str:
@@ -354,7 +363,8 @@ class EscalationEngine:
         return _DeskOutcome.SENT
 
     def _desk_failed(self, person: str) -> None:
-        self._desk_failures[person] = self._desk_failures.get(person, 0) + 1
+        count, _ = self._desk_failures.get(person, (0, 0.0))
+        self._desk_failures[person] = (count + 1, time.time())
 
     def _report_undeliverable(self, esc: Escalation) -> None:
         if esc.code not in self._undeliverable_reported:
