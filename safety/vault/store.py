@@ -161,6 +161,11 @@ class Vault:
             except ShreddedError:
                 continue
 
+    def owners(self, kind: str) -> list[str]:
+        """Who holds a record of ``kind``, read without unsealing anything (a
+        shredded owner's records may still be listed until they are deleted)."""
+        return sorted({record.owner for record in self._store.scan(kind)})
+
     def records_of(self, owner: str) -> list[tuple[str, Any]]:
         """(kind, value) for every readable record of one owner, all kinds."""
         return [

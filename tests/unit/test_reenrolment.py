@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from bot.ids import participant_code
 from bot.state.participants import ParticipantRegistry
 from safety.vault import Vault, load_or_create_key_file
 
@@ -36,5 +37,29 @@ def test_enrolling_twice_without_a_deletion_keeps_the_pseudonym(tmp_path: Path) 
         registry = ParticipantRegistry(vault)
         first = registry.enroll(ALICE, "sv", None)
         assert registry.enroll(ALICE, "en", "@m:localhost").pseudonym == first.pseudonym
+    finally:
+        vault.close()
+
+
+def test_a_code_finds_its_participant_without_reading_anyone_else(tmp_path: Path) -> None:
+    vault = Vault(tmp_path / "vault.db", load_or_create_key_file(tmp_path / "kek", create=True))
+    try:
+        registry = ParticipantRegistry(vault)
+        people = [registry.enroll(f"@p{n}:example.org", "sv", None) for n in range(5)]
+        target = people[3]
+        opened: list[str] = []
+        unseal = vault.unseal
+
+        def counting(kind: str, owner: str, rkey: str, sealed: bytes) -> object:
+            opened.append(owner)
+            return unseal(kind, owner, rkey, sealed)
+
+        vault.unseal = counting  # type: ignore[method-assign]
+        found = registry.by_code(participant_code(target.pseudonym).lower())
+        assert found == target
+        assert set(opened) == {target.pseudonym}
+        vault.shred(target.pseudonym)
+        assert registry.by_code(participant_code(target.pseudonym)) is None
+        assert registry.by_code("P-ZZZZZZ") is None
     finally:
         vault.close()
