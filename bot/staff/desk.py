@@ -97,9 +97,16 @@ class StaffDesk:
         return self._room.members() if owner is None else self._desks.members_of(owner)
 
     def _may_speak(self, room_id: str, sender: str) -> bool:
-        """Staff in the team room; in a desk, its owner alone."""
+        """Staff in the team room; in a desk, its owner alone, and only while nobody
+        else is in it: a command's answer could not be sent there, and what it does
+        (reading answers, say) must not happen unseen."""
         owner = self._desks.owner_of(room_id)
-        return sender in self._room.staff if owner is None else sender == owner
+        if owner is None:
+            return sender in self._room.staff
+        if sender == owner and not self._desks.usable(owner):
+            logs.warning("desk_command_ignored", reason="strangers_in_desk")
+            return False
+        return sender == owner
 
     async def on_message(self, inbound: Inbound) -> None:
         if not self._may_speak(inbound.room_id, inbound.sender):

@@ -99,6 +99,12 @@ async def test_a_desk_with_a_stranger_is_routed_around(
         ]
         assert [e["desks"] for e in sent] == [1]
         assert not notices_about(staff.mediator, desk, who)
+        # Nor does a command typed there run: its answer could not be sent.
+        await staff.mediator.send(desk, "!list")
+        async with asyncio.timeout(20):
+            while not running_stack.gateway_events("desk_command_ignored", offset):
+                await asyncio.sleep(0.2)
+        assert not [e for e in running_stack.gateway_events("staff_command", offset)]
         await close(staff, page)
     finally:
         kicked = await staff.mediator.client.room_kick(desk, stranger_id)
