@@ -200,9 +200,7 @@ class EscalationEngine:
         """A desk that can carry a page now: nobody unexpected in it, its owner has
         joined, and sends to it have not kept failing."""
         return (
-            self._desks.usable(person)
-            and self._desks.joined(person)
-            and not self._failing(person)
+            self._desks.usable(person) and self._desks.joined(person) and not self._failing(person)
         )
 
     def _failing(self, person: str) -> bool:
