@@ -44,6 +44,11 @@ def plan_replies(
                     consented = True
                 elif effect["type"] in ("consent_declined", "consent_withdrawn"):
                     consented = False
+        elif kind == "document":
+            # One message however many paragraphs (Rasa would split a plain text).
+            document = samtal.get("text")
+            if isinstance(document, str) and document.strip():
+                replies.append(document[:MAX_REPLY_CHARS])
         elif kind == "checkin_question":
             question_text = samtal.get("text")
             if not consented:

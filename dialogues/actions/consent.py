@@ -82,6 +82,11 @@ def consent_paragraphs(
     return paragraphs
 
 
+def document_payload(text: str) -> dict[str, Any]:
+    """A text the gateway sends as one message, blank lines and all."""
+    return {"samtal": {"kind": "document", "text": text}}
+
+
 class ActionShowConsent(Action):
     def name(self) -> str:
         return "action_show_consent"
@@ -92,9 +97,10 @@ class ActionShowConsent(Action):
         logger.debug("running %s", self.name())
         version = current_version(tracker)
         # One message: the consent text is one document, read as a whole, and a phone
-        # pings once for it rather than once per paragraph.
+        # pings once for it rather than once per paragraph. Rasa splits a plain text at
+        # every blank line into messages of their own, so it goes as a document.
         paragraphs = consent_paragraphs(version, gateway.language(tracker), current_terms(tracker))
-        dispatcher.utter_message(text="\n\n".join(paragraphs))
+        dispatcher.utter_message(json_message=document_payload("\n\n".join(paragraphs)))
         return []
 
 

@@ -55,8 +55,12 @@ def read_reply(
             continue
         samtal = custom.get("samtal") if isinstance(custom, dict) else None
         kind = samtal.get("kind") if isinstance(samtal, dict) else None
-        if not isinstance(samtal, dict) or kind not in ("effects", policy.QUESTION):
+        if not isinstance(samtal, dict) or kind not in ("effects", "document", policy.QUESTION):
             reply.contract_problems.append("custom payload the gateway does not know")
+        elif kind == "document":
+            # A text sent as one message (the consent text): said, never a question.
+            reply.texts.append(str(samtal.get("text", "")))
+            reply.said.append("document")
         elif kind == "effects":
             _effects(reply, samtal, validate)
         else:

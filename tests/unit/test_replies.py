@@ -59,3 +59,11 @@ def test_malformed_effects_are_rejected() -> None:
 def test_very_long_replies_are_cut() -> None:
     result = plan([{"text": "x" * 10_000}], consented=True)
     assert len(result.replies[0]) == 4000
+
+
+def test_a_document_is_one_message_blank_lines_and_all() -> None:
+    text = "I'm samtal.\n\nIt is voluntary.\n\nAt any time you can write “pause”."
+    document = {"custom": {"samtal": {"kind": "document", "text": text}}}
+    result = plan([{"text": "Hi!"}, document, {"text": "Is that OK?"}], consented=False)
+    assert result.replies == ("Hi!", text, "Is that OK?")
+    assert plan([{"custom": {"samtal": {"kind": "document", "text": " "}}}], False).replies == ()
