@@ -7,7 +7,7 @@ bot.core.authorisation.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from enum import Enum
 from typing import Literal
 
@@ -204,49 +204,37 @@ def parse_command(
         return Invalid(f"{refused.problem}. Type it as: {spec.usage(languages)}")
 
 
-@dataclass
-class _Parts:
-    code: str = ""
-    text: str = ""
-    count: int | None = None
-    user: str = ""
-    language: str = ""
-    schedule: Schedule | None = None
-
-
 def _parse_args(spec: Spec, rest: str, languages: tuple[str, ...]) -> Command:
-    parts = _Parts()
+    parts = Command(spec.verb)
     for arg in spec.args:
         if arg.kind is Kind.TEXT:
-            parts.text, rest = rest.strip(), ""
+            parts, rest = replace(parts, text=rest.strip()), ""
             if not parts.text and not arg.optional:
                 raise _Refused(f"!{spec.verb} needs {arg.described_as} after the code")
             continue
         word, after = _next_word(rest)
         if arg.kind is Kind.COUNT:
-            parts.count = 1
-            if _NUMBER.fullmatch(word):
-                parts.count, rest = _count(spec, word), after
+            counted = _NUMBER.fullmatch(word) is not None
+            parts = replace(parts, count=_count(spec, word) if counted else 1)
+            rest = after if counted else rest
             continue
         if not word:
             if arg.optional:
                 continue
             raise _Refused(_missing(spec, arg, languages))
         if arg.kind is Kind.CODE:
-            parts.code = _code(spec, arg, word)
+            parts = replace(parts, code=_code(spec, arg, word))
         elif arg.kind is Kind.USER:
-            parts.user = _user(spec, arg, word)
+            parts = replace(parts, user=_user(spec, arg, word))
         elif arg.kind is Kind.LANGUAGE:
-            parts.language = _language(spec, word, languages)
+            parts = replace(parts, language=_language(spec, word, languages))
         else:
-            parts.schedule = _schedule(spec, word)
+            parts = replace(parts, schedule=_schedule(spec, word))
         rest = after
     extra, _ = _next_word(rest)
     if extra:
         raise _Refused(f"!{spec.verb} takes nothing more, not {extra!r}")
-    return Command(
-        spec.verb, parts.code, parts.text, parts.count, parts.user, parts.language, parts.schedule
-    )
+    return parts
 
 
 def _missing(spec: Spec, arg: Arg, languages: tuple[str, ...]) -> str:

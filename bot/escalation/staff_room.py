@@ -40,12 +40,3 @@ class StaffRoom:
     def members(self) -> frozenset[str]:
         """Who may receive the room's keys: the bot and staff, nobody else."""
         return self.staff | {str(self._client.user_id)}
-
-    def has_readers(self) -> bool:
-        """Whether any staff member has joined: an encrypted message sent before
-        anyone joins can never be read by those who join later."""
-        room = self._client.rooms.get(self.room_id) if self.room_id else None
-        if room is None:
-            return False
-        joined = set(room.users) - set(room.invited_users)  # nio counts invitees as users
-        return bool(joined & self.staff)

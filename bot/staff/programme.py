@@ -21,7 +21,7 @@ from bot.core.checkin_summary import TREND_CHECKINS, summary_text
 from bot.core.commands import Command
 from bot.core.model import Participant
 from bot.core.staff_views import OpenPage, ParticipantView, list_text, status_text
-from bot.escalation.batching import MAX_MESSAGE_BYTES, encoded_size
+from bot.escalation.batching import group_by_size
 from bot.escalation.desks import Desks
 from bot.escalation.engine import EscalationEngine
 from bot.ids import participant_code
@@ -243,11 +243,4 @@ class Programme:
 
 def _in_messages(parts: list[str]) -> tuple[str, ...]:
     """Summaries joined into as few messages as fit the size limit of one event."""
-    messages: list[str] = []
-    for part in parts:
-        candidate = f"{messages[-1]}\n\n{part}" if messages else part
-        if messages and encoded_size(candidate) <= MAX_MESSAGE_BYTES:
-            messages[-1] = candidate
-        else:
-            messages.append(part)
-    return tuple(messages)
+    return tuple("\n\n".join(parts[i] for i in group) for group in group_by_size(parts))
