@@ -1,0 +1,130 @@
+"""What one signed-in viewer may see, read from the vault.
+
+A supervisor sees every participant; a mediator only those assigned to them.
+A participant outside the viewer's reach is answered exactly as one that does
+not exist, so a code never tells whose it is.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import tzinfo
+from pathlib import Path
+
+from bot.console.audit_trail import AuditTrailView, read_audit_trail
+from bot.console.figures import escalation_figures
+from bot.console.flows import audit_flows
+from bot.console.sessions import ConsoleRole
+from bot.console.summary import RAN_DAYS, Summary
+from bot.core.checkin_summary import CheckinRecord
+from bot.core.model import Participant
+from bot.escalation.store import all_escalations
+from bot.ids import ParticipantId, participant_code
+from bot.state.checkin_answers import CheckinAnswers
+from bot.state.flow_counts import FlowCounts
+from bot.state.participants import ParticipantRegistry
+from safety.escalation.record import Escalation
+from safety.vault import Vault
+
+SHOWN_CHECKINS = 10
+
+
+@dataclass(frozen=True)
+class Viewer:
+    account: str
+    role: ConsoleRole
+
+    @property
+    def supervisor(self) -> bool:
+        return self.role is ConsoleRole.SUPERVISOR
+
+
+@dataclass(frozen=True)
+class TimelineStep:
+    at: float
+    change: str
+
+
+@dataclass(frozen=True)
+class Timeline:
+    code: str
+    participant_code: str
+    level: str
+    state: str
+    created_at: float
+    steps: tuple[TimelineStep, ...]
+
+
+@dataclass(frozen=True)
+class ParticipantView:
+    code: str
+    pseudonym: str
+    # Matrix id of the assigned mediator, for telling them; never rendered.
+    mediator: str | None
+
+
+class ConsoleData:
+    def __init__(self, vault: Vault, project: Path, zone: tzinfo) -> None:
+        self._vault = vault
+        self._project = project
+        self._zone = zone
+        self._registry = ParticipantRegistry(vault)
+
+    def _own(self, viewer: Viewer) -> Callable[[str], bool]:
+        if viewer.supervisor:
+            return lambda _pseudonym: True
+        mine = {p.pseudonym for p in self._registry.all() if p.mediator == viewer.account}
+        return mine.__contains__
+
+    def _escalations(self, viewer: Viewer) -> list[Escalation]:
+        reach = self._own(viewer)
+        return [esc for esc in all_escalations(self._vault) if reach(esc.participant)]
+
+    def summary(self, viewer: Viewer, now: float) -> Summary:
+        ran = FlowCounts(self._vault, self._zone).totals(RAN_DAYS, now)
+        return Summary(
+            generated_at=now,
+            escalations=escalation_figures(self._escalations(viewer), now),
+            # The audit trail is about everyone: the supervisor's page only.
+            audit=read_audit_trail(self._vault) if viewer.supervisor else _NO_AUDIT,
+            flows=audit_flows(self._project),
+            flows_ran=dict(sorted(ran.items(), key=lambda item: (-item[1], item[0]))),
+        )
+
+    def timeline(self, viewer: Viewer, code: str) -> Timeline | None:
+        wanted = code.strip().upper()
+        for esc in self._escalations(viewer):
+            if esc.code == wanted:
+                return Timeline(
+                    code=esc.code,
+                    participant_code=participant_code(ParticipantId(esc.participant)),
+                    level=esc.level,
+                    state=esc.state,
+                    created_at=esc.created_at,
+                    # The change only: a detail may name who acted.
+                    steps=tuple(TimelineStep(at, change) for at, change, _ in esc.history),
+                )
+        return None
+
+    def participant(self, viewer: Viewer, code: str) -> ParticipantView | None:
+        found: Participant | None = self._registry.by_code(code)
+        if found is None or not self._own(viewer)(found.pseudonym):
+            return None
+        return ParticipantView(
+            code=participant_code(found.pseudonym),
+            pseudonym=found.pseudonym,
+            mediator=found.mediator,
+        )
+
+    def checkins(self, pseudonym: str) -> list[CheckinRecord]:
+        """Check-in answers, newest first: content, opened only with a reason."""
+        answers = CheckinAnswers(self._vault)
+        current = answers.current(pseudonym)
+        finished = answers.recent(pseudonym, SHOWN_CHECKINS)
+        return ([current] if current is not None else []) + finished
+
+
+_NO_AUDIT = AuditTrailView(
+    intact=True, entries=0, first_bad=None, problem=None, head=None, latest=()
+)

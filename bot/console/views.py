@@ -1,0 +1,223 @@
+"""The console's HTML pages: a layout, forms with their CSRF token, and the
+pages built from the sections in ``bot.console.pages``.
+
+Every value passes through ``text``; the only style is the local stylesheet,
+and no page has a script.
+"""
+
+from __future__ import annotations
+
+from datetime import tzinfo
+from urllib.parse import quote
+
+from bot.console.data import ParticipantView, Timeline, Viewer
+from bot.console.figures import EscalationFigures
+from bot.console.pages import (
+    audit_section,
+    duration,
+    flows_ran_section,
+    flows_section,
+    moment,
+    row,
+    table,
+    text,
+)
+from bot.console.summary import Summary
+from bot.core.checkin_summary import CheckinRecord
+
+STYLESHEET = "/static/console.css"
+CSRF_FIELD = "csrf"
+
+
+def _hidden_csrf(csrf: str) -> str:
+    return f'<input type="hidden" name="{CSRF_FIELD}" value="{text(csrf)}">'
+
+
+def _nav(viewer: Viewer, csrf: str) -> str:
+    links = [("/", "Escalations"), ("/flows", "Dialogue flows")]
+    if viewer.supervisor:
+        links += [("/audit", "Audit trail"), ("/participants", "Participants")]
+    else:
+        links += [("/participants", "My participants")]
+    anchors = "".join(f'<a href="{href}">{text(name)}</a>' for href, name in links)
+    return (
+        f'<nav>{anchors}<span class="role">signed in as {text(viewer.role.value)}</span>'
+        f'<form method="post" action="/logout">{_hidden_csrf(csrf)}'
+        '<button type="submit">Log out</button></form></nav>'
+    )
+
+
+def page(title: str, body: str, viewer: Viewer | None = None, csrf: str = "") -> str:
+    nav = _nav(viewer, csrf) if viewer is not None else ""
+    return (
+        '<!doctype html><html lang="en"><head><meta charset="utf-8">'
+        '<meta name="viewport" content="width=device-width, initial-scale=1">'
+        f"<title>{text(title)} · samtal console</title>"
+        f'<link rel="stylesheet" href="{STYLESHEET}"></head><body>'
+        f"{nav}<h1>{text(title)}</h1>{body}</body></html>"
+    )
+
+
+def login_page(csrf: str, notice: str | None = None) -> str:
+    said = f'<p class="notice">{text(notice)}</p>' if notice else ""
+    return page(
+        "Log in",
+        f"{said}<p>Type your Matrix id. If it belongs to a supervisor or a mediator, "
+        "samtal sends a one-time code to your desk in Matrix.</p>"
+        f'<form method="post" action="/login">{_hidden_csrf(csrf)}'
+        '<label for="account">Matrix id</label>'
+        '<input type="text" id="account" name="account" autocomplete="username" '
+        'placeholder="@name:example.org" required>'
+        '<button type="submit">Send me a code</button></form>',
+    )
+
+
+def code_page(csrf: str, notice: str | None = None) -> str:
+    said = f'<p class="notice">{text(notice)}</p>' if notice else ""
+    return page(
+        "Type your code",
+        f"{said}<p>If the id you typed may use the console, a code is now in your desk "
+        "(the room “samtal · my desk”). It works once, for five minutes.</p>"
+        f'<form method="post" action="/login/code">{_hidden_csrf(csrf)}'
+        '<label for="code">Code</label>'
+        '<input type="text" id="code" name="code" inputmode="numeric" '
+        'autocomplete="one-time-code" required>'
+        '<button type="submit">Log in</button></form>'
+        '<p><a href="/login">Ask for a new code</a></p>',
+    )
+
+
+def message_page(title: str, message: str, viewer: Viewer | None = None, csrf: str = "") -> str:
+    return page(title, f"<p>{text(message)}</p>", viewer, csrf)
+
+
+def _open_table(figures: EscalationFigures) -> str:
+    if not figures.open:
+        return "<p>No escalation is open.</p>"
+    rows = []
+    for esc in figures.open:
+        link = f'<a href="/escalations/{quote(esc.code)}">{text(esc.code)}</a>'
+        cells = [esc.participant_code, esc.level, duration(esc.age_seconds), esc.state]
+        rest = "".join(f"<td>{text(cell)}</td>" for cell in cells)
+        rows.append(f'<tr><td>{link}</td>{rest}<td class="n">{text(esc.reescalations)}</td></tr>')
+    return table(["code", "participant", "level", "age", "state", "re-escalations"], rows)
+
+
+def escalations_page(summary: Summary, viewer: Viewer, csrf: str, zone: tzinfo) -> str:
+    figures = summary.escalations
+    levels = table(
+        ["level", "escalations", "acknowledged", "p50", "p90", "max", "re-escalated", "open"],
+        (
+            row(
+                [
+                    level.level,
+                    level.count,
+                    level.acknowledged,
+                    duration(level.p50_seconds),
+                    duration(level.p90_seconds),
+                    duration(level.max_seconds),
+                    level.reescalated,
+                    level.still_open,
+                ],
+                numeric=range(1, 8),
+            )
+            for level in figures.levels
+        ),
+    )
+    scope = "every participant" if viewer.supervisor else "your own participants"
+    body = (
+        f"<p>As of {text(moment(summary.generated_at, zone))}, for {text(scope)}. "
+        "Response time runs from the page to the first acknowledgement (or resolve).</p>"
+        f"{levels}<h2>Open escalations</h2>{_open_table(figures)}"
+    )
+    return page("Escalations", body, viewer, csrf)
+
+
+def timeline_page(timeline: Timeline, viewer: Viewer, csrf: str, zone: tzinfo) -> str:
+    steps = table(
+        ["time", "what happened", "after"],
+        (
+            row([moment(step.at, zone), step.change, duration(step.at - timeline.created_at)])
+            for step in timeline.steps
+        ),
+    )
+    body = (
+        f"<p>Participant {text(timeline.participant_code)}, level {text(timeline.level)}, "
+        f"now {text(timeline.state)}. Created {text(moment(timeline.created_at, zone))}.</p>"
+        f"{steps}"
+    )
+    return page(f"Escalation {timeline.code}", body, viewer, csrf)
+
+
+def audit_page(summary: Summary, viewer: Viewer, csrf: str, zone: tzinfo) -> str:
+    return page("Audit trail", audit_section(summary.audit, zone), viewer, csrf)
+
+
+def flows_page(summary: Summary, viewer: Viewer, csrf: str) -> str:
+    body = flows_section(summary.flows) + flows_ran_section(summary.flows_ran)
+    return page("Dialogue flows", body, viewer, csrf)
+
+
+def participants_page(viewer: Viewer, csrf: str) -> str:
+    body = (
+        "<p>Open a participant by their code (P-…), as it appears in pages and "
+        "summaries.</p>"
+        '<form method="get" action="/participant">'
+        '<label for="code">Participant code</label>'
+        '<input type="text" id="code" name="code" placeholder="P-XXXXXX" required>'
+        '<button type="submit">Open</button></form>'
+    )
+    return page("Participants", body, viewer, csrf)
+
+
+def participant_page(
+    who: ParticipantView, viewer: Viewer, csrf: str, open_until: float | None, zone: tzinfo
+) -> str:
+    if open_until is not None:
+        body = (
+            f"<p>Open until {text(moment(open_until, zone))}, because of the reason you "
+            f'gave. <a href="/participant/answers?code={quote(who.code)}">Read the check-in '
+            "answers</a>.</p>"
+        )
+    else:
+        body = (
+            "<p>Check-in answers are a participant's own words. To read them, state why. "
+            "Your reason is sealed with the participant's data, the access is written to "
+            "the audit trail, and their mediator is told in their desk. It lasts ten "
+            "minutes.</p>"
+            f'<form method="post" action="/participant/open">{_hidden_csrf(csrf)}'
+            f'<input type="hidden" name="code" value="{text(who.code)}">'
+            '<label for="reason">Reason</label>'
+            '<textarea id="reason" name="reason" required minlength="10" '
+            'maxlength="200"></textarea>'
+            '<button type="submit">Open the check-in answers</button></form>'
+        )
+    return page(f"Participant {who.code}", body, viewer, csrf)
+
+
+def _checkin(record: CheckinRecord, zone: tzinfo) -> str:
+    state = "open" if record.is_open else ("completed" if record.completed else "not completed")
+    answers = table(
+        ["question", "answer", "time"],
+        (
+            row([question, answer.value, moment(answer.at, zone)])
+            for question, answer in record.answers.items()
+        ),
+    )
+    return f"<h2>Check-in of {text(moment(record.started_at, zone))} ({text(state)})</h2>{answers}"
+
+
+def answers_page(
+    who: ParticipantView,
+    records: list[CheckinRecord],
+    viewer: Viewer,
+    csrf: str,
+    open_until: float,
+    zone: tzinfo,
+) -> str:
+    shown = "".join(_checkin(r, zone) for r in records) or "<p>No check-in answers.</p>"
+    body = (
+        f'<p class="notice">Opened with a stated reason, until '
+        f"{text(moment(open_until, zone))}. This access is in the audit trail.</p>{shown}"
+    )
+    return page(f"Check-in answers of {who.code}", body, viewer, csrf)
