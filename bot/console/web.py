@@ -77,7 +77,10 @@ class ConsoleHooks:
 
 
 def _host_name(header: str) -> str:
-    return urlsplit(f"//{header.lower()}").hostname or ""
+    try:
+        return urlsplit(f"//{header.lower()}").hostname or ""
+    except ValueError:  # "[" and other hosts no URL can hold
+        return ""
 
 
 def _html(body: str, status: int = 200) -> web.Response:
@@ -170,6 +173,8 @@ class Console:
             form = await request.post()
             presented = form.get(views.CSRF_FIELD)
             origin = request.headers.get("Origin")
+            # "null" is what a browser sends as the Origin of the console's own forms,
+            # since every page has Referrer-Policy: no-referrer; the token decides.
             if (
                 session is None
                 or not csrf_ok(session, presented if isinstance(presented, str) else None)
