@@ -7,10 +7,12 @@ to content that the audit trail records and the mediator is told of."""
 from __future__ import annotations
 
 import asyncio
+import json
 import re
 import shutil
 from collections.abc import AsyncIterator
 
+import aiohttp
 import pytest
 import pytest_asyncio
 from playwright.async_api import (
@@ -132,13 +134,30 @@ async def test_a_supervisor_logs_in_with_the_code_from_their_desk(
     cookies = {c["name"]: c for c in await context.cookies()}
     session = cookies["__Host-samtal-console"]
     assert session["httpOnly"] and session["secure"] and session["sameSite"] == "Strict"
-    for path, heading in (("/flows", "Dialogue flows"), ("/audit", "Audit trail")):
+    for path, heading in (
+        ("/", "Escalations"),
+        ("/flows", "Dialogue flows"),
+        ("/participants", "Participants"),
+        ("/audit", "Audit trail"),
+    ):
         response = await page.goto(console_url(running_stack, path))
         assert response is not None and response.status == 200
         assert await page.text_content("h1") == heading
         assert ":localhost" not in await page.content()  # no Matrix id on any page
     assert "console_session" in await page.content()  # the login is in the audit trail
     assert watched.errors == []
+
+
+async def test_make_run_writes_where_the_console_is(running_stack: RunningStack) -> None:
+    running_stack.stack.write_stack_json()
+    written = json.loads(running_stack.stack.layout.stack_json.read_text())
+    assert written["console_url"] == console_url(running_stack)
+    async with (
+        aiohttp.ClientSession() as http,
+        http.get(written["console_url"] + "login") as response,
+    ):
+        assert response.status == 200
+        assert "Send me a code" in await response.text()
 
 
 async def test_no_page_is_reachable_without_a_session(
@@ -220,6 +239,7 @@ async def test_a_mediator_sees_only_their_own_participants_and_the_access_is_tol
         shown = await page.content()
         assert mine_code in shown and mine_page in shown
         assert theirs_code not in shown and theirs_page not in shown
+        assert ":localhost" not in shown and HIGH_EN not in shown
         other = await page.goto(console_url(running_stack, f"/participant?code={theirs_code}"))
         other_text = await page.text_content("body")
         unknown = await page.goto(console_url(running_stack, "/participant?code=P-ZZZZZZ"))
@@ -237,6 +257,7 @@ async def test_a_mediator_sees_only_their_own_participants_and_the_access_is_tol
         await sup.goto(console_url(running_stack, "/"))
         everything = await sup.content()
         assert mine_code in everything and theirs_code in everything
+        assert ":localhost" not in everything and HIGH_EN not in everything
         await sup.click(f"text={mine_page}")
         assert await sup.text_content("h1") == f"Escalation {mine_page}"
         assert "created" in await sup.content()
