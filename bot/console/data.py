@@ -15,6 +15,7 @@ from pathlib import Path
 from bot.console.audit_trail import AuditTrailView, read_audit_trail
 from bot.console.figures import escalation_figures
 from bot.console.flows import audit_flows
+from bot.console.pictures import Picture, pictures
 from bot.console.sessions import ConsoleRole
 from bot.console.summary import RAN_DAYS, Summary
 from bot.core.checkin_summary import CheckinRecord
@@ -116,6 +117,10 @@ class ConsoleData:
             pseudonym=found.pseudonym,
             mediator=found.mediator,
         )
+
+    def pictures(self) -> list[Picture]:
+        """The flow pictures' DOT text, made afresh from the dialogue files."""
+        return pictures(self._project)
 
     def checkins(self, pseudonym: str) -> list[CheckinRecord]:
         """Check-in answers, newest first: content, opened only with a reason."""

@@ -22,6 +22,7 @@ from bot.console.pages import (
     table,
     text,
 )
+from bot.console.pictures import Picture
 from bot.console.summary import Summary
 from bot.core.checkin_summary import CheckinRecord
 
@@ -153,8 +154,31 @@ def audit_page(summary: Summary, viewer: Viewer, csrf: str, zone: tzinfo) -> str
     return page("Audit trail", audit_section(summary.audit, zone), viewer, csrf)
 
 
-def flows_page(summary: Summary, viewer: Viewer, csrf: str) -> str:
-    body = flows_section(summary.flows) + flows_ran_section(summary.flows_ran)
+def _pictures(drawn: list[Picture], available: bool) -> str:
+    if not available:
+        return "<p>The pictures need Graphviz on this machine: apt-get install graphviz.</p>"
+    figures = "".join(
+        f'<figure id="flow-{text(p.name)}"><img src="/flows/{quote(p.name)}.svg" '
+        f'alt="{text(p.name)}: {text(p.flows)} rules and stories from {text(p.source)}">'
+        f"<figcaption>{text(p.source)}: {text(p.flows)} rules and stories</figcaption>"
+        "</figure>"
+        for p in drawn
+    )
+    return (
+        "<h2>Pictures</h2><p>Drawn from the rules and stories at every request: what must "
+        "hold first in a note, what the participant says as an ellipse, what samtal "
+        "does as a box; a step that reaches a person is outlined in red.</p>" + figures
+    )
+
+
+def flows_page(
+    summary: Summary, drawn: list[Picture], available: bool, viewer: Viewer, csrf: str
+) -> str:
+    body = (
+        flows_section(summary.flows)
+        + flows_ran_section(summary.flows_ran)
+        + _pictures(drawn, available)
+    )
     return page("Dialogue flows", body, viewer, csrf)
 
 

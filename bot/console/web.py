@@ -24,6 +24,7 @@ from bot import logs
 from bot.console import views
 from bot.console.data import ConsoleData, ParticipantView, Viewer
 from bot.console.login import LoginGate, Outcome, typed_account
+from bot.console.pictures import Renderer, by_name
 from bot.console.sessions import Session, Sessions, csrf_ok
 from bot.console.summary import Summary
 
@@ -36,7 +37,7 @@ PUBLIC_PATHS = frozenset({"/login", "/login/code", views.STYLESHEET})
 LOOPBACK_HOSTS = frozenset({"127.0.0.1", "localhost", "::1"})
 SECURITY_HEADERS = {
     "Content-Security-Policy": (
-        "default-src 'none'; style-src 'self'; form-action 'self'; "
+        "default-src 'none'; style-src 'self'; img-src 'self'; form-action 'self'; "
         "frame-ancestors 'none'; base-uri 'none'"
     ),
     "X-Frame-Options": "DENY",
@@ -125,6 +126,7 @@ class Console:
         hooks: ConsoleHooks,
         zone: tzinfo,
         allowed_hosts: frozenset[str] = LOOPBACK_HOSTS,
+        renderer: Renderer | None = None,
     ) -> None:
         self.gate = gate
         self.sessions = Sessions()
@@ -132,6 +134,7 @@ class Console:
         self.hooks = hooks
         self.zone = zone
         self.allowed_hosts = allowed_hosts
+        self.renderer = renderer or Renderer()
         # One vault read at a time from the console: a page decrypts many records.
         self._reading = asyncio.Lock()
 
@@ -306,7 +309,18 @@ class Console:
     async def flows(self, request: web.Request) -> web.Response:
         viewer = _viewer(request)
         summary = await self._summary(viewer)
-        return _html(views.flows_page(summary, viewer, self._csrf(request)))
+        drawn = await asyncio.to_thread(self.data.pictures)
+        return _html(
+            views.flows_page(summary, drawn, self.renderer.available, viewer, self._csrf(request))
+        )
+
+    async def picture(self, request: web.Request) -> web.Response:
+        viewer = _viewer(request)
+        drawn = by_name(await asyncio.to_thread(self.data.pictures), request.match_info["name"])
+        if drawn is None or not self.renderer.available:
+            return self._nothing(request, viewer)
+        svg = await asyncio.to_thread(self.renderer.svg, drawn.dot)
+        return web.Response(body=svg, content_type="image/svg+xml")
 
     async def participants(self, request: web.Request) -> web.Response:
         return _html(views.participants_page(_viewer(request), self._csrf(request)))
@@ -414,6 +428,7 @@ def create_app(console: Console) -> web.Application:
     app.router.add_get("/escalations/{code}", console.timeline)
     app.router.add_get("/audit", console.audit)
     app.router.add_get("/flows", console.flows)
+    app.router.add_get("/flows/{name}.svg", console.picture)
     app.router.add_get("/participants", console.participants)
     app.router.add_get("/participant", console.participant)
     app.router.add_post("/participant/open", console.open_content)

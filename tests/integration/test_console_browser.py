@@ -145,6 +145,12 @@ async def test_a_supervisor_logs_in_with_the_code_from_their_desk(
         assert await page.text_content("h1") == heading
         assert ":localhost" not in await page.content()  # no Matrix id on any page
     assert "console_session" in await page.content()  # the login is in the audit trail
+    await page.goto(console_url(running_stack, "/flows"))
+    for name in ("consent", "checkin", "safety", "ways_out"):
+        picture = page.locator(f"#flow-{name} img")
+        await picture.wait_for()
+        # Drawn by Graphviz on the server and shown by the browser, CSP and all.
+        assert await picture.evaluate("img => img.complete && img.naturalWidth > 0")
     assert watched.errors == []
 
 

@@ -533,3 +533,16 @@ async def test_a_failing_page_is_a_500_with_the_strict_headers(setup: Setup) -> 
     status, headers, body = await browser.get("/")
     assert status == 500 and "Error" in body
     _assert_security_headers(headers)
+
+
+async def test_the_flows_page_shows_a_picture_of_each_dialogue_file(setup: Setup) -> None:
+    browser = await _signed_in(setup)
+    _, _, page = await browser.get("/flows")
+    assert '<img src="/flows/rules.svg"' in page
+    status, headers, svg = await browser.get("/flows/rules.svg")
+    assert status == 200 and headers["Content-Type"].startswith("image/svg+xml")
+    _assert_security_headers(headers)
+    assert "utter_greet" in svg and "<script" not in svg
+    assert HOSTILE_RULE not in svg  # rule names are not drawn, and markup is escaped anyway
+    assert (await browser.get("/flows/nope.svg"))[0] == 404
+    assert (await Browser(setup).get("/flows/rules.svg"))[0] == 303
