@@ -7,6 +7,7 @@ not exist, so a code never tells whose it is.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import tzinfo
@@ -65,6 +66,28 @@ class ParticipantView:
     mediator: str | None
 
 
+_ROLES = re.compile(r"[a-z_]+(,[a-z_]+)*")
+_LABELS = {
+    "created": "created",
+    "sent": "page sent",
+    "acknowledged": "acknowledged",
+    "reescalated": "re-escalated",
+    "further": "a further message folded in",
+    "resolved": "resolved",
+    "closed_on_deletion": "closed: the participant's data was deleted",
+}
+
+
+def step_label(change: str, detail: str) -> str:
+    """What a history entry says on the timeline. The detail is shown only where
+    it names roles (whom a re-escalation paged), never where it may name who acted
+    (an acknowledgement's detail is the staff member's Matrix id)."""
+    label = _LABELS.get(change, change)
+    if change == "reescalated" and _ROLES.fullmatch(detail):
+        return f"{label} to {detail.replace('_', '-').replace(',', ', ')}"
+    return label
+
+
 class ConsoleData:
     def __init__(self, vault: Vault, project: Path, zone: tzinfo) -> None:
         self._vault = vault
@@ -103,8 +126,10 @@ class ConsoleData:
                     level=esc.level,
                     state=esc.state,
                     created_at=esc.created_at,
-                    # The change only: a detail may name who acted.
-                    steps=tuple(TimelineStep(at, change) for at, change, _ in esc.history),
+                    steps=tuple(
+                        TimelineStep(at, step_label(change, detail))
+                        for at, change, detail in esc.history
+                    ),
                 )
         return None
 

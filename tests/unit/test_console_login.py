@@ -1,4 +1,4 @@
-"""The console's login decisions, pure: codes, lockouts, sessions and CSRF."""
+"""The console's pure decisions: codes, lockouts, sessions, CSRF and the timeline's words."""
 
 from __future__ import annotations
 
@@ -7,6 +7,7 @@ import itertools
 import pytest
 
 from bot.console.codes import CODE_DIGITS, CODE_SECONDS, TRIES_PER_CODE, CodeBook, normalised
+from bot.console.data import step_label
 from bot.console.limits import Limiter
 from bot.console.login import (
     ACCOUNT_FAILURES,
@@ -297,3 +298,15 @@ def test_a_flood_of_anonymous_sessions_never_pushes_out_signed_in_staff() -> Non
         sessions.start(T0 + 1)
     assert sessions.get(staff_id, T0 + 2) is not None
     assert len(sessions._held) <= 10_000
+
+
+# -- the escalation timeline's words --------------------------------------------
+
+
+def test_a_timeline_step_names_roles_but_never_who_acted() -> None:
+    assert step_label("reescalated", "on_call,supervisor") == "re-escalated to on-call, supervisor"
+    assert step_label("acknowledged", "@mediator:example.org") == "acknowledged"
+    assert step_label("resolved", "@boss:example.org") == "resolved"
+    assert step_label("reescalated", "@someone:example.org") == "re-escalated"
+    assert step_label("sent", "3") == "page sent"
+    assert step_label("something_new", "@x:y") == "something_new"
