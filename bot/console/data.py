@@ -19,6 +19,7 @@ from bot.console.flows import audit_flows
 from bot.console.pictures import Picture, pictures
 from bot.console.sessions import ConsoleRole
 from bot.console.summary import RAN_DAYS, Summary
+from bot.console.weekly import export_csv, weekly
 from bot.core.checkin_summary import CheckinRecord
 from bot.core.model import Participant
 from bot.escalation.store import all_escalations
@@ -107,14 +108,19 @@ class ConsoleData:
 
     def summary(self, viewer: Viewer, now: float) -> Summary:
         ran = FlowCounts(self._vault, self._zone).totals(RAN_DAYS, now)
+        escalations = self._escalations(viewer)
         return Summary(
             generated_at=now,
-            escalations=escalation_figures(self._escalations(viewer), now),
+            escalations=escalation_figures(escalations, now),
+            weeks=weekly(escalations, self._zone),
             # The audit trail is about everyone: the supervisor's page only.
             audit=read_audit_trail(self._vault) if viewer.supervisor else _NO_AUDIT,
             flows=audit_flows(self._project),
             flows_ran=dict(sorted(ran.items(), key=lambda item: (-item[1], item[0]))),
         )
+
+    def escalation_times_csv(self, viewer: Viewer) -> str:
+        return export_csv(self._escalations(viewer), self._zone)
 
     def timeline(self, viewer: Viewer, code: str) -> Timeline | None:
         wanted = code.strip().upper()

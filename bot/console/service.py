@@ -38,6 +38,9 @@ def build_console(
             "content_access", accountability.staff(account), participant, _OPENED, reason
         )
 
+    def record_export(account: str, what: str) -> None:
+        accountability.record("export", accountability.staff(account), None, what, required=True)
+
     staffing = Staffing(
         supervisors=frozenset(config.escalation.supervisors),
         mediators=frozenset(config.matrix.mediators),
@@ -46,7 +49,7 @@ def build_console(
     return Console(
         LoginGate(staffing),
         ConsoleData(vault, project, config.dialogue.zone),
-        ConsoleHooks(send_to_desk, record_session, record_access),
+        ConsoleHooks(send_to_desk, record_session, record_access, record_export),
         config.dialogue.zone,
         frozenset(hosts),
     )

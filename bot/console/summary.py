@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from bot.console.audit_trail import AuditTrailView
 from bot.console.figures import EscalationFigures
 from bot.console.flows import FlowAudit
+from bot.console.weekly import WeekRow
 
 RAN_DAYS = 30
 
@@ -20,3 +21,5 @@ class Summary:
     flows: FlowAudit
     # What the flows produced over the last RAN_DAYS days, most frequent first.
     flows_ran: dict[str, int]
+    # Response times per ISO week and level, newest week first.
+    weeks: tuple[WeekRow, ...] = ()

@@ -27,6 +27,7 @@ from bot.console.summary import Summary
 from bot.core.checkin_summary import CheckinRecord
 
 STYLESHEET = "/static/console.css"
+EXPORT_HREF = "/export/escalation-times.csv"
 CSRF_FIELD = "csrf"
 
 
@@ -104,6 +105,29 @@ def _open_table(figures: EscalationFigures) -> str:
     return table(["code", "participant", "level", "age", "state", "re-escalations"], rows)
 
 
+def _weeks_table(summary: Summary) -> str:
+    if not summary.weeks:
+        return "<p>No escalations yet.</p>"
+    return table(
+        ["week", "level", "escalations", "answered", "p50", "p90", "max"],
+        (
+            row(
+                [
+                    week.week,
+                    week.level,
+                    week.count,
+                    week.answered,
+                    duration(week.p50_seconds),
+                    duration(week.p90_seconds),
+                    duration(week.max_seconds),
+                ],
+                numeric=range(2, 7),
+            )
+            for week in summary.weeks
+        ),
+    )
+
+
 def escalations_page(summary: Summary, viewer: Viewer, csrf: str, zone: tzinfo) -> str:
     figures = summary.escalations
     levels = table(
@@ -126,10 +150,17 @@ def escalations_page(summary: Summary, viewer: Viewer, csrf: str, zone: tzinfo) 
         ),
     )
     scope = "every participant" if viewer.supervisor else "your own participants"
+    export = (
+        f'<p><a href="{EXPORT_HREF}">Download every escalation\'s response time as CSV</a> '
+        "(week, level and times only; the download is recorded in the audit trail).</p>"
+        if viewer.supervisor
+        else ""
+    )
     body = (
         f"<p>As of {text(moment(summary.generated_at, zone))}, for {text(scope)}. "
         "Response time runs from the page to the first acknowledgement (or resolve).</p>"
         f"{levels}<h2>Open escalations</h2>{_open_table(figures)}"
+        f"<h2>Response times per week</h2>{_weeks_table(summary)}{export}"
     )
     return page("Escalations", body, viewer, csrf)
 

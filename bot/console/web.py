@@ -49,6 +49,9 @@ SECURITY_HEADERS = {
     "Permissions-Policy": "camera=(), microphone=(), geolocation=()",
 }
 NOTHING_FOUND = "Nothing found that you may open under that code."
+EXPORT_PATH = views.EXPORT_HREF
+EXPORT_FILE = "samtal-escalation-times.csv"
+EXPORT_WHAT = "console: escalation times (CSV)"
 
 
 @dataclass
@@ -61,6 +64,8 @@ class ConsoleHooks:
     record_session: Callable[[str, str], None]
     # (account, participant pseudonym, reason): must raise if it cannot be recorded.
     record_access: Callable[[str, str, str], None]
+    # (account, what was exported): must raise if it cannot be recorded.
+    record_export: Callable[[str, str], None]
     clock: Callable[[], float] = time.time
     # Background sends, kept so they are not collected before they finish.
     _tasks: set[asyncio.Task[None]] = field(default_factory=set)
@@ -291,6 +296,21 @@ class Console:
         summary = await self._summary(viewer)
         return _html(views.escalations_page(summary, viewer, self._csrf(request), self.zone))
 
+    async def export_times(self, request: web.Request) -> web.Response:
+        viewer = _viewer(request)
+        if not viewer.supervisor:
+            return self._nothing(request, viewer)
+        async with self._reading:
+            # Recorded first: an export that cannot be recorded is not made.
+            self.hooks.record_export(viewer.account, EXPORT_WHAT)
+            body = await asyncio.to_thread(self.data.escalation_times_csv, viewer)
+        logs.event("console_export", what="escalation_times")
+        return web.Response(
+            text=body,
+            content_type="text/csv",
+            headers={"Content-Disposition": f'attachment; filename="{EXPORT_FILE}"'},
+        )
+
     async def timeline(self, request: web.Request) -> web.Response:
         viewer = _viewer(request)
         async with self._reading:
@@ -426,6 +446,7 @@ def create_app(console: Console) -> web.Application:
     app.router.add_post("/logout", console.logout)
     app.router.add_get("/", console.escalations)
     app.router.add_get("/escalations/{code}", console.timeline)
+    app.router.add_get(EXPORT_PATH, console.export_times)
     app.router.add_get("/audit", console.audit)
     app.router.add_get("/flows", console.flows)
     app.router.add_get("/flows/{name}.svg", console.picture)

@@ -145,6 +145,15 @@ async def test_a_supervisor_logs_in_with_the_code_from_their_desk(
         assert await page.text_content("h1") == heading
         assert ":localhost" not in await page.content()  # no Matrix id on any page
     assert "console_session" in await page.content()  # the login is in the audit trail
+    await page.goto(console_url(running_stack, "/"))
+    async with page.expect_download() as downloading:
+        await page.click("text=Download every escalation")
+    download = await downloading.value
+    exported = (await download.path()).read_text()
+    assert exported.startswith("week,level,answered,response_seconds,reescalations,open\n")
+    assert "E-" not in exported and "P-" not in exported and "@" not in exported
+    await page.goto(console_url(running_stack, "/audit"))
+    assert "<td>export</td>" in await page.content()
     await page.goto(console_url(running_stack, "/flows"))
     for name in ("consent", "checkin", "safety", "ways_out"):
         picture = page.locator(f"#flow-{name} img")

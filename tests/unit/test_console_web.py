@@ -146,12 +146,17 @@ async def setup(tmp_path: Path) -> AsyncIterator[Setup]:
             "content_access", accountability.staff(account), participant, "console", reason
         )
 
+    def record_export(account: str, what: str) -> None:
+        accountability.record("export", accountability.staff(account), None, what, required=True)
+
     console = Console(
         LoginGate(
             Staffing(frozenset({SUPERVISOR}), frozenset({MEDIATOR, OTHER_MEDIATOR})), CodeBook()
         ),
         ConsoleData(vault, project, timezone.utc),
-        ConsoleHooks(send, record_session, record_access, clock=lambda: state.clock[0]),
+        ConsoleHooks(
+            send, record_session, record_access, record_export, clock=lambda: state.clock[0]
+        ),
         timezone.utc,
     )
     runner, port = await serve(create_app(console), "127.0.0.1", 0)
@@ -546,3 +551,28 @@ async def test_the_flows_page_shows_a_picture_of_each_dialogue_file(setup: Setup
     assert HOSTILE_RULE not in svg  # rule names are not drawn, and markup is escaped anyway
     assert (await browser.get("/flows/nope.svg"))[0] == 404
     assert (await Browser(setup).get("/flows/rules.svg"))[0] == 303
+
+
+async def test_response_times_per_week_and_their_export_hold_no_identity(setup: Setup) -> None:
+    browser = await _signed_in(setup)
+    _, _, page = await browser.get("/")
+    assert "Response times per week" in page and "2027-W02" in page
+    status, headers, body = await browser.get("/export/escalation-times.csv")
+    assert status == 200 and headers["Content-Type"].startswith("text/csv")
+    assert "attachment" in headers["Content-Disposition"]
+    _assert_security_headers(headers)
+    lines = body.splitlines()
+    assert lines[0] == "week,level,answered,response_seconds,reescalations,open"
+    assert len(lines) == 1 + 4
+    assert "2027-W02,high,yes,75,0,no" in lines
+    for secret in ("E-OPEN01", "E-DONE01", participant_code(setup.filled.mine), MATRIX_ID):
+        assert secret not in body
+    assert ("export", "console: escalation times (CSV)") in _audit_actions(setup)
+
+
+async def test_a_mediator_cannot_export(setup: Setup) -> None:
+    browser = await _signed_in(setup, MEDIATOR)
+    _, _, page = await browser.get("/")
+    assert "escalation-times.csv" not in page
+    assert (await browser.get("/export/escalation-times.csv"))[0] == 404
+    assert "export" not in {action for action, _ in _audit_actions(setup)}
