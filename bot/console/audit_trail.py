@@ -31,6 +31,26 @@ class AuditLine:
 
 
 @dataclass(frozen=True)
+class AuditQuery:
+    """Which entries to list: one action, one actor, older than one entry."""
+
+    action: str | None = None
+    actor: str | None = None
+    before: int | None = None
+
+    def matches(self, line: AuditLine) -> bool:
+        return (
+            (self.action is None or line.action == self.action)
+            and (self.actor is None or line.actor == self.actor)
+            and (self.before is None or line.seq < self.before)
+        )
+
+    @property
+    def filtered(self) -> bool:
+        return self.action is not None or self.actor is not None
+
+
+@dataclass(frozen=True)
 class AuditTrailView:
     intact: bool
     entries: int
@@ -39,6 +59,9 @@ class AuditTrailView:
     head: Checkpoint | None
     #: newest first
     latest: tuple[AuditLine, ...]
+    query: AuditQuery = AuditQuery()
+    #: where the next page of older matching entries starts, if there are more
+    older_than: int | None = None
 
 
 def _participant(fields: dict[str, object]) -> str | None:
@@ -66,15 +89,29 @@ def audit_line(row: AuditRow) -> AuditLine:
         return AuditLine(row.seq, None, "(unreadable)", "", None)
 
 
-def read_audit_trail(vault: Vault, shown: int = SHOWN_ENTRIES) -> AuditTrailView:
+def read_audit_trail(
+    vault: Vault, shown: int = SHOWN_ENTRIES, query: AuditQuery | None = None
+) -> AuditTrailView:
+    """The whole chain verified, and the newest ``shown`` entries that match."""
+    query = query or AuditQuery()
     report = AuditLog(vault).verify()
-    rows = vault.store.audit_rows()
-    latest = tuple(audit_line(row) for row in reversed(rows[-shown:])) if shown else ()
+    matching: list[AuditLine] = []
+    more = False
+    for row in reversed(vault.store.audit_rows()):
+        line = audit_line(row)
+        if not query.matches(line):
+            continue
+        if len(matching) == shown:
+            more = True
+            break
+        matching.append(line)
     return AuditTrailView(
         intact=report.ok,
         entries=report.entries,
         first_bad=report.first_bad,
         problem=report.problem,
         head=report.head,
-        latest=latest,
+        latest=tuple(matching),
+        query=query,
+        older_than=matching[-1].seq if more and matching else None,
     )

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import tzinfo
 from pathlib import Path
 
-from bot.console.audit_trail import AuditTrailView, read_audit_trail
+from bot.console.audit_trail import AuditQuery, AuditTrailView, read_audit_trail
 from bot.console.figures import escalation_figures
 from bot.console.flows import audit_flows
 from bot.console.pictures import Picture, pictures
@@ -113,11 +113,13 @@ class ConsoleData:
             generated_at=now,
             escalations=escalation_figures(escalations, now),
             weeks=weekly(escalations, self._zone),
-            # The audit trail is about everyone: the supervisor's page only.
-            audit=read_audit_trail(self._vault) if viewer.supervisor else _NO_AUDIT,
             flows=audit_flows(self._project),
             flows_ran=dict(sorted(ran.items(), key=lambda item: (-item[1], item[0]))),
         )
+
+    def audit_trail(self, viewer: Viewer, query: AuditQuery) -> AuditTrailView | None:
+        """The audit trail is about everyone: for supervisors only."""
+        return read_audit_trail(self._vault, query=query) if viewer.supervisor else None
 
     def escalation_times_csv(self, viewer: Viewer) -> str:
         return export_csv(self._escalations(viewer), self._zone)
@@ -159,8 +161,3 @@ class ConsoleData:
         current = answers.current(pseudonym)
         finished = answers.recent(pseudonym, SHOWN_CHECKINS)
         return ([current] if current is not None else []) + finished
-
-
-_NO_AUDIT = AuditTrailView(
-    intact=True, entries=0, first_bad=None, problem=None, head=None, latest=()
-)

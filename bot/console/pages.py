@@ -126,10 +126,11 @@ def audit_section(audit: AuditTrailView, zone: tzinfo) -> str:
             for line in audit.latest
         ),
     )
+    which = "matching entries" if audit.query.filtered else "entries"
     return (
         "<h2>Audit trail</h2>"
         f"<p>{status}; {text(audit.entries)} entries; {head}</p>"
-        f"<h3>Latest {text(len(audit.latest))} entries, newest first</h3>{entries}"
+        f"<h3>{text(len(audit.latest))} {which}, newest first</h3>{entries}"
         "<p>Reasons are sealed and are not shown here.</p>"
     )
 

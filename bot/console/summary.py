@@ -1,11 +1,11 @@
-"""Everything the console's overview pages show, gathered in one pass over the
-vault and the dialogue files (``bot.console.data`` builds it per viewer)."""
+"""What the console's escalations and flows pages show, gathered in one pass over
+the vault and the dialogue files (``bot.console.data`` builds it per viewer;
+the audit trail is read for its own page only)."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
-from bot.console.audit_trail import AuditTrailView
 from bot.console.figures import EscalationFigures
 from bot.console.flows import FlowAudit
 from bot.console.weekly import WeekRow
@@ -17,7 +17,6 @@ RAN_DAYS = 30
 class Summary:
     generated_at: float
     escalations: EscalationFigures
-    audit: AuditTrailView
     flows: FlowAudit
     # What the flows produced over the last RAN_DAYS days, most frequent first.
     flows_ran: dict[str, int]

@@ -8,8 +8,9 @@ and no page has a script.
 from __future__ import annotations
 
 from datetime import tzinfo
-from urllib.parse import quote
+from urllib.parse import quote, urlencode
 
+from bot.console.audit_trail import AuditTrailView
 from bot.console.data import ParticipantView, Timeline, Viewer
 from bot.console.figures import EscalationFigures
 from bot.console.pages import (
@@ -25,6 +26,7 @@ from bot.console.pages import (
 from bot.console.pictures import Picture
 from bot.console.summary import Summary
 from bot.core.checkin_summary import CheckinRecord
+from safety.audit.entry import ACTIONS
 
 STYLESHEET = "/static/console.css"
 EXPORT_HREF = "/export/escalation-times.csv"
@@ -181,8 +183,36 @@ def timeline_page(timeline: Timeline, viewer: Viewer, csrf: str, zone: tzinfo) -
     return page(f"Escalation {timeline.code}", body, viewer, csrf)
 
 
-def audit_page(summary: Summary, viewer: Viewer, csrf: str, zone: tzinfo) -> str:
-    return page("Audit trail", audit_section(summary.audit, zone), viewer, csrf)
+def _audit_filter(audit: AuditTrailView) -> str:
+    chosen = audit.query.action
+    options = '<option value="">every action</option>' + "".join(
+        f'<option value="{text(action)}"{" selected" if action == chosen else ""}>'
+        f"{text(action)}</option>"
+        for action in sorted(ACTIONS)
+    )
+    return (
+        '<form method="get" action="/audit">'
+        f'<label for="action">Action</label><select id="action" name="action">{options}</select>'
+        '<label for="actor">Actor (a role or a pseudonym such as staff:…)</label>'
+        f'<input type="text" id="actor" name="actor" value="{text(audit.query.actor or "")}">'
+        '<button type="submit">Show</button></form>'
+    )
+
+
+def _older_link(audit: AuditTrailView) -> str:
+    if audit.older_than is None:
+        return ""
+    query = {"before": str(audit.older_than)}
+    if audit.query.action:
+        query["action"] = audit.query.action
+    if audit.query.actor:
+        query["actor"] = audit.query.actor
+    return f'<p><a href="/audit?{text(urlencode(query))}">Older entries</a></p>'
+
+
+def audit_page(audit: AuditTrailView, viewer: Viewer, csrf: str, zone: tzinfo) -> str:
+    body = _audit_filter(audit) + audit_section(audit, zone) + _older_link(audit)
+    return page("Audit trail", body, viewer, csrf)
 
 
 def _pictures(drawn: list[Picture], available: bool) -> str:

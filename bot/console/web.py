@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field, replace
 from datetime import tzinfo
 from pathlib import Path
@@ -22,11 +22,13 @@ from aiohttp.typedefs import Handler, Middleware
 
 from bot import logs
 from bot.console import views
+from bot.console.audit_trail import AuditQuery
 from bot.console.data import ConsoleData, ParticipantView, Viewer
 from bot.console.login import LoginGate, Outcome, typed_account
 from bot.console.pictures import Renderer, by_name
 from bot.console.sessions import Session, Sessions, csrf_ok
 from bot.console.summary import Summary
+from safety.audit.entry import ACTIONS
 
 COOKIE = "__Host-samtal-console"
 OPEN_SECONDS = 600.0
@@ -50,6 +52,7 @@ SECURITY_HEADERS = {
 }
 NOTHING_FOUND = "Nothing found that you may open under that code."
 EXPORT_PATH = views.EXPORT_HREF
+ACTOR_CHARS = 64
 EXPORT_FILE = "samtal-escalation-times.csv"
 EXPORT_WHAT = "console: escalation times (CSV)"
 
@@ -323,8 +326,12 @@ class Console:
         viewer = _viewer(request)
         if not viewer.supervisor:
             return self._nothing(request, viewer)
-        summary = await self._summary(viewer)
-        return _html(views.audit_page(summary, viewer, self._csrf(request), self.zone))
+        query = audit_query(request.query)
+        async with self._reading:
+            trail = await asyncio.to_thread(self.data.audit_trail, viewer, query)
+        if trail is None:
+            return self._nothing(request, viewer)
+        return _html(views.audit_page(trail, viewer, self._csrf(request), self.zone))
 
     async def flows(self, request: web.Request) -> web.Response:
         viewer = _viewer(request)
@@ -412,6 +419,19 @@ class Console:
 
     async def not_found(self, request: web.Request) -> web.Response:
         return self._nothing(request, _viewer(request))
+
+
+def audit_query(params: Mapping[str, str]) -> AuditQuery:
+    """The audit page's filter from its query string; anything malformed is
+    simply no filter."""
+    action = params.get("action", "")
+    actor = params.get("actor", "").strip()
+    before = params.get("before", "")
+    return AuditQuery(
+        action=action if action in ACTIONS else None,
+        actor=actor if actor and len(actor) <= ACTOR_CHARS else None,
+        before=int(before) if before.isascii() and before.isdigit() and len(before) < 19 else None,
+    )
 
 
 def _set_cookie(response: web.StreamResponse, session_id: str) -> None:
