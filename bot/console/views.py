@@ -13,6 +13,7 @@ from urllib.parse import quote, urlencode
 from bot.console.audit_trail import AuditTrailView
 from bot.console.data import ParticipantView, Timeline, Viewer
 from bot.console.figures import EscalationFigures
+from bot.console.flows import FlowAudit
 from bot.console.pages import (
     audit_section,
     duration,
@@ -215,13 +216,21 @@ def audit_page(audit: AuditTrailView, viewer: Viewer, csrf: str, zone: tzinfo) -
     return page("Audit trail", body, viewer, csrf)
 
 
-def _pictures(drawn: list[Picture], available: bool) -> str:
+def _verdict_of(source: str, audit: FlowAudit) -> str:
+    found = sum(flow.violations for flow in audit.flows if flow.source == source)
+    if found:
+        return f'<span class="bad">{text(found)} safety audit violations</span>'
+    return '<span class="ok">the static safety audit finds nothing</span>'
+
+
+def _pictures(drawn: list[Picture], available: bool, audit: FlowAudit) -> str:
     if not available:
         return "<p>The pictures need Graphviz on this machine: apt-get install graphviz.</p>"
     figures = "".join(
         f'<figure id="flow-{text(p.name)}"><img src="/flows/{quote(p.name)}.svg" '
         f'alt="{text(p.name)}: {text(p.flows)} rules and stories from {text(p.source)}">'
-        f"<figcaption>{text(p.source)}: {text(p.flows)} rules and stories</figcaption>"
+        f"<figcaption>{text(p.source)}: {text(p.flows)} rules and stories; "
+        f"{_verdict_of(p.source, audit)}</figcaption>"
         "</figure>"
         for p in drawn
     )
@@ -238,7 +247,7 @@ def flows_page(
     body = (
         flows_section(summary.flows)
         + flows_ran_section(summary.flows_ran)
-        + _pictures(drawn, available)
+        + _pictures(drawn, available, summary.flows)
     )
     return page("Dialogue flows", body, viewer, csrf)
 

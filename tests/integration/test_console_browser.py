@@ -160,6 +160,8 @@ async def test_a_supervisor_logs_in_with_the_code_from_their_desk(
         await picture.wait_for()
         # Drawn by Graphviz on the server and shown by the browser, CSP and all.
         assert await picture.evaluate("img => img.complete && img.naturalWidth > 0")
+        caption = await page.text_content(f"#flow-{name} figcaption")
+        assert caption is not None and "the static safety audit finds nothing" in caption
     assert watched.errors == []
 
 

@@ -544,6 +544,9 @@ async def test_the_flows_page_shows_a_picture_of_each_dialogue_file(setup: Setup
     browser = await _signed_in(setup)
     _, _, page = await browser.get("/flows")
     assert '<img src="/flows/rules.svg"' in page
+    # The tiny dialogue's broken rule is in rules.yml: its picture says so.
+    caption = page.split('id="flow-rules"')[1].split("</figure>")[0]
+    assert "1 safety audit violations" in caption
     status, headers, svg = await browser.get("/flows/rules.svg")
     assert status == 200 and headers["Content-Type"].startswith("image/svg+xml")
     _assert_security_headers(headers)
