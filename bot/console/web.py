@@ -208,8 +208,11 @@ class Console:
         return await handler(request)
 
     def _same_origin(self, request: web.Request) -> bool:
-        origin = urlsplit(request.headers.get("Origin", ""))
-        return (origin.netloc or "").lower() == request.headers.get("Host", "").lower()
+        try:
+            origin = urlsplit(request.headers.get("Origin", "")).netloc
+        except ValueError:  # an Origin no URL can hold comes from no page of ours
+            return False
+        return bool(origin) and origin.lower() == request.headers.get("Host", "").lower()
 
     # -- login -------------------------------------------------------------------
 

@@ -395,12 +395,15 @@ async def test_the_login_form_needs_its_csrf_token_too(setup: Setup) -> None:
     assert setup.sent == []
 
 
-async def test_a_post_from_another_origin_is_refused(setup: Setup) -> None:
+@pytest.mark.parametrize("origin", ["http://evil.example", "http://[", "file://", "x"])
+async def test_a_post_from_another_origin_is_refused(setup: Setup, origin: str) -> None:
     browser = await _signed_in(setup)
-    status, _, _ = await browser.request(
-        "POST", "/logout", {"csrf": browser.csrf or ""}, Origin="http://evil.example"
+    status, headers, _ = await browser.request(
+        "POST", "/logout", {"csrf": browser.csrf or ""}, Origin=origin
     )
     assert status == 403
+    _assert_security_headers(headers)
+    assert (await browser.get("/"))[0] == 200  # not logged out
 
 
 # -- what the pages show ------------------------------------------------------------
