@@ -8,9 +8,11 @@ from __future__ import annotations
 
 import asyncio
 import json
+import os
 import re
 import shutil
 from collections.abc import AsyncIterator
+from pathlib import Path
 
 import aiohttp
 import pytest
@@ -32,6 +34,17 @@ pytestmark = pytest.mark.integration
 CODE_MESSAGE = re.compile(r"samtal console code: (\d{4}) (\d{4})")
 ESCALATION = re.compile(r"E-[A-Z0-9]{6}")
 HIGH_EN = "I know where she lives now and I called her 40 times"
+
+
+# Set to a folder (docs/console to refresh the pictures in docs/console.md) to keep
+# a screenshot of each page the tests pass through.
+SCREENSHOTS = os.environ.get("SAMTAL_CONSOLE_SCREENSHOTS")
+
+
+async def snap(page: Page, name: str, *, full_page: bool = True) -> None:
+    if SCREENSHOTS:
+        Path(SCREENSHOTS).mkdir(parents=True, exist_ok=True)
+        await page.screenshot(path=Path(SCREENSHOTS) / f"{name}.png", full_page=full_page)
 
 
 def chromium_path() -> str:
@@ -96,9 +109,11 @@ async def ask_for_code(watched: Watched, stack: RunningStack, account: str) -> N
     page = watched.page
     await page.goto(console_url(stack))
     assert page.url == console_url(stack, "/login")
+    await snap(page, "login")
     await page.fill("#account", account)
     await page.click("button[type=submit]")
     await page.wait_for_url(console_url(stack, "/login/code"))
+    await snap(page, "login-code")
 
 
 async def log_in(
@@ -275,17 +290,26 @@ async def test_a_mediator_sees_only_their_own_participants_and_the_access_is_tol
         everything = await sup.content()
         assert mine_code in everything and theirs_code in everything
         assert ":localhost" not in everything and HIGH_EN not in everything
+        await snap(sup, "escalations")
         await sup.click(f"text={mine_page}")
         assert await sup.text_content("h1") == f"Escalation {mine_page}"
         assert "created" in await sup.content()
+        await snap(sup, "escalation-timeline")
         seen = len(staff.mediator.received)
         await sup.goto(console_url(running_stack, f"/participant?code={mine_code}"))
         await sup.fill("#reason", "checking the answers before calling them back")
+        await snap(sup, "participant-reason")
         await sup.click("button:has-text('Open the check-in answers')")
         await sup.wait_for_url(re.compile(r"/participant/answers\?code="))
         assert await sup.text_content("h1") == f"Check-in answers of {mine_code}"
+        await snap(sup, "participant-answers")
         await sup.goto(console_url(running_stack, "/audit"))
         assert "content_access" in await sup.content()
+        await snap(sup, "audit-trail")
+        await sup.goto(console_url(running_stack, "/flows"))
+        await sup.locator("#flow-consent img").wait_for()
+        await sup.locator("#flow-consent").scroll_into_view_if_needed()
+        await snap(sup, "flows", full_page=False)
         async with asyncio.timeout(30):
             while not any(
                 room == staff.desk(staff.mediator) and "opened the check-in answers" in body
