@@ -11,6 +11,7 @@ from datetime import tzinfo
 from urllib.parse import quote, urlencode
 
 from bot.console.audit_trail import AuditTrailView
+from bot.console.chart import weekly_charts
 from bot.console.data import ParticipantView, Timeline, Viewer
 from bot.console.figures import EscalationFigures
 from bot.console.flows import FlowAudit
@@ -163,7 +164,10 @@ def escalations_page(summary: Summary, viewer: Viewer, csrf: str, zone: tzinfo) 
         f"<p>As of {text(moment(summary.generated_at, zone))}, for {text(scope)}. "
         "Response time runs from the page to the first acknowledgement (or resolve).</p>"
         f"{levels}<h2>Open escalations</h2>{_open_table(figures)}"
-        f"<h2>Response times per week</h2>{_weeks_table(summary)}{export}"
+        "<h2>Response times per week</h2>"
+        '<p class="legend">Dark: p50. Light: p90. Red tick: the longest. '
+        "Weeks by ISO number, the last 12 with escalations.</p>"
+        f"{weekly_charts(summary.weeks)}{_weeks_table(summary)}{export}"
     )
     return page("Escalations", body, viewer, csrf)
 

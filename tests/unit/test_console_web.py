@@ -563,6 +563,8 @@ async def test_response_times_per_week_and_their_export_hold_no_identity(setup: 
     browser = await _signed_in(setup)
     _, _, page = await browser.get("/")
     assert "Response times per week" in page and "2027-W02" in page
+    # imminent, high, and the made-up level whose name is markup (escaped)
+    assert page.count('<svg xmlns="http://www.w3.org/2000/svg"') == 3
     status, headers, body = await browser.get("/export/escalation-times.csv")
     assert status == 200 and headers["Content-Type"].startswith("text/csv")
     assert "attachment" in headers["Content-Disposition"]
