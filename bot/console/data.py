@@ -89,6 +89,28 @@ def step_label(change: str, detail: str) -> str:
     return label
 
 
+@dataclass(frozen=True)
+class QuotedPage:
+    code: str
+    level: str
+    created_at: float
+    quote: str
+
+
+@dataclass(frozen=True)
+class ParticipantContent:
+    checkins: list[CheckinRecord]
+    # The message that raised each escalation, as its page quoted it (inert).
+    quotes: tuple[QuotedPage, ...]
+    # (escalation code, the note's words)
+    notes: tuple[tuple[str, str], ...]
+
+
+# Vault kinds, as bot.escalation.store writes them.
+_ESCALATIONS = "escalation"
+_NOTES = "note"
+
+
 class ConsoleData:
     def __init__(self, vault: Vault, project: Path, zone: tzinfo) -> None:
         self._vault = vault
@@ -155,9 +177,29 @@ class ConsoleData:
         """The flow pictures' DOT text, made afresh from the dialogue files."""
         return pictures(self._project)
 
-    def checkins(self, pseudonym: str) -> list[CheckinRecord]:
-        """Check-in answers, newest first: content, opened only with a reason."""
+    def content(self, pseudonym: str) -> ParticipantContent:
+        """Everything of one participant's own words, and staff's notes on them:
+        opened only with a reason."""
         answers = CheckinAnswers(self._vault)
         current = answers.current(pseudonym)
         finished = answers.recent(pseudonym, SHOWN_CHECKINS)
-        return ([current] if current is not None else []) + finished
+        pages = sorted(
+            (
+                Escalation.from_record(record)
+                for _, record in self._vault.items(_ESCALATIONS, pseudonym)
+            ),
+            key=lambda esc: -esc.created_at,
+        )
+        return ParticipantContent(
+            checkins=([current] if current is not None else []) + finished,
+            quotes=tuple(
+                QuotedPage(esc.code, esc.level, esc.created_at, esc.quote)
+                for esc in pages
+                if esc.quote
+            ),
+            # The note's words and its case only: "by" is a Matrix id.
+            notes=tuple(
+                (str(note.get("code", "")), str(note.get("note", "")))
+                for _, note in self._vault.items(_NOTES, pseudonym)
+            ),
+        )

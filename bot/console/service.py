@@ -16,7 +16,7 @@ from bot.console.web import LOOPBACK_HOSTS, Console, ConsoleHooks, create_app, s
 from safety.vault import Vault
 
 LOOPBACK = "127.0.0.1"
-_OPENED = "console: check-in answers"
+_OPENED = "console: check-in answers, escalation quotes and notes"
 
 DeskSender = Callable[[str, str], Awaitable[None]]
 

@@ -12,7 +12,7 @@ from urllib.parse import quote, urlencode
 
 from bot.console.audit_trail import AuditTrailView
 from bot.console.chart import weekly_charts
-from bot.console.data import ParticipantView, Timeline, Viewer
+from bot.console.data import ParticipantContent, ParticipantView, Timeline, Viewer
 from bot.console.figures import EscalationFigures
 from bot.console.flows import FlowAudit
 from bot.console.pages import (
@@ -279,7 +279,9 @@ def participant_page(
         )
     else:
         body = (
-            "<p>Check-in answers are a participant's own words. To read them, state why. "
+            "<p>Check-in answers and the messages quoted in escalations are a "
+            "participant's own words, and staff's notes are about them. To read them, "
+            "state why. "
             "Your reason is sealed with the participant's data, the access is written to "
             "the audit trail, and their mediator is told in their desk. It lasts ten "
             "minutes.</p>"
@@ -305,17 +307,34 @@ def _checkin(record: CheckinRecord, zone: tzinfo) -> str:
     return f"<h2>Check-in of {text(moment(record.started_at, zone))} ({text(state)})</h2>{answers}"
 
 
+def _quotes(content: ParticipantContent, zone: tzinfo) -> str:
+    if not content.quotes:
+        return "<p>No escalation quotes (none was raised, or quotes are turned off).</p>"
+    return table(
+        ["escalation", "level", "time", "the message, as its page quoted it"],
+        (row([q.code, q.level, moment(q.created_at, zone), q.quote]) for q in content.quotes),
+    )
+
+
+def _notes(content: ParticipantContent) -> str:
+    if not content.notes:
+        return "<p>No notes.</p>"
+    return table(["escalation", "note"], (row([code, note]) for code, note in content.notes))
+
+
 def answers_page(
     who: ParticipantView,
-    records: list[CheckinRecord],
+    content: ParticipantContent,
     viewer: Viewer,
     csrf: str,
     open_until: float,
     zone: tzinfo,
 ) -> str:
-    shown = "".join(_checkin(r, zone) for r in records) or "<p>No check-in answers.</p>"
+    checkins = "".join(_checkin(r, zone) for r in content.checkins) or "<p>No check-in answers.</p>"
     body = (
         f'<p class="notice">Opened with a stated reason, until '
-        f"{text(moment(open_until, zone))}. This access is in the audit trail.</p>{shown}"
+        f"{text(moment(open_until, zone))}. This access is in the audit trail.</p>"
+        f"{checkins}<h2>Escalation quotes</h2>{_quotes(content, zone)}"
+        f"<h2>Notes</h2>{_notes(content)}"
     )
     return page(f"Check-in answers of {who.code}", body, viewer, csrf)

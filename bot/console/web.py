@@ -409,8 +409,8 @@ class Console:
         if until is None:
             return _see(f"/participant?code={quote(who.code)}")
         async with self._reading:
-            records = await asyncio.to_thread(self.data.checkins, who.pseudonym)
-        return _html(views.answers_page(who, records, viewer, state.session.csrf, until, self.zone))
+            content = await asyncio.to_thread(self.data.content, who.pseudonym)
+        return _html(views.answers_page(who, content, viewer, state.session.csrf, until, self.zone))
 
     def _nothing(self, request: web.Request, viewer: Viewer) -> web.Response:
         return _html(
@@ -454,8 +454,9 @@ def _code_text(code: str) -> str:
 
 def _opened_text(code: str) -> str:
     return (
-        f"👁 A supervisor opened the check-in answers of {code} in the console, with a "
-        "stated reason, for ten minutes. It is recorded in the audit trail."
+        f"\N{EYE} A supervisor opened the check-in answers, escalation quotes and notes of "
+        f"{code} in the console, with a stated reason, for ten minutes. It is recorded in "
+        "the audit trail."
     )
 
 

@@ -302,6 +302,8 @@ async def test_a_mediator_sees_only_their_own_participants_and_the_access_is_tol
         await sup.click("button:has-text('Open the check-in answers')")
         await sup.wait_for_url(re.compile(r"/participant/answers\?code="))
         assert await sup.text_content("h1") == f"Check-in answers of {mine_code}"
+        # The message that raised the page, opened with the reason.
+        assert "I know where she lives now" in await sup.content()
         await snap(sup, "participant-answers")
         await sup.goto(console_url(running_stack, "/audit"))
         assert "content_access" in await sup.content()

@@ -41,6 +41,7 @@ MATRIX_ID = "@console-participant-q7:example.org"
 OTHERS_ID = "@someone-else-k2:example.org"
 QUOTED_TEXT = "QUOTE-ZX81-only-in-the-vault"
 ANSWER_TEXT = "ANSWER-PL55-said-in-a-checkin"
+NOTE_TEXT = "NOTE-QW19-written-by-staff"
 SEALED_REASON = "REASON-KP42-sealed"
 HOSTILE = "<script>alert('x')</script>"
 HOSTILE_RULE = "<img src=x onerror=alert(1)>"
@@ -101,6 +102,7 @@ def _fill(vault: Vault) -> Filled:
     ran.add(["consent_given", "checkin_completed", "checkin_completed"], NOW - 100)
     ran.add(["paused"], NOW - 40 * 86_400)  # older than the console's window
     CheckinAnswers(vault).answer(mine, "mood", ANSWER_TEXT, NOW - 50, turn="$t1")
+    store.add_note(still_open, "@mediator:example.org", NOTE_TEXT)
     return Filled(mine, others)
 
 
@@ -424,7 +426,14 @@ async def test_no_message_text_matrix_id_pseudonym_or_reason_is_shown(setup: Set
     for path in ("/", "/audit", "/flows", "/escalations/E-OPEN01"):
         status, _, shown = await browser.get(path)
         assert status == 200
-        for secret in (QUOTED_TEXT, MATRIX_ID, setup.filled.mine, SEALED_REASON, ANSWER_TEXT):
+        for secret in (
+            QUOTED_TEXT,
+            MATRIX_ID,
+            setup.filled.mine,
+            SEALED_REASON,
+            ANSWER_TEXT,
+            NOTE_TEXT,
+        ):
             assert secret not in shown, path
         assert SUPERVISOR not in shown
 
@@ -514,6 +523,10 @@ async def test_answers_open_only_with_a_reason_which_is_audited_and_told(setup: 
     assert (status, headers["Location"]) == (303, f"/participant/answers?code={code}")
     status, _, answers = await browser.get(headers["Location"])
     assert status == 200 and ANSWER_TEXT in answers
+    assert QUOTED_TEXT in answers and NOTE_TEXT in answers
+    assert "@mediator:example.org" not in answers  # a note shows its words, not its author
+    # Another participant's quote is not among them.
+    assert answers.count(QUOTED_TEXT) == 3  # E-OPEN01, E-DONE01 and the hostile one
     assert ("content_access", "console, with a stated reason") in _audit_actions(setup)
     assert reason not in str(_audit_actions(setup))  # the reason is sealed, not in the trail
     told = [text for person, text in setup.sent if person == MEDIATOR]
