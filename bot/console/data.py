@@ -163,6 +163,14 @@ class ConsoleData:
                 )
         return None
 
+    def participant_codes(self, viewer: Viewer) -> list[str]:
+        """The codes of everyone the viewer may open, sorted (codes only: no name,
+        no state that would set one participant apart)."""
+        reach = self._own(viewer)
+        return sorted(
+            participant_code(p.pseudonym) for p in self._registry.all() if reach(p.pseudonym)
+        )
+
     def participant(self, viewer: Viewer, code: str) -> ParticipantView | None:
         found: Participant | None = self._registry.by_code(code)
         if found is None or not self._own(viewer)(found.pseudonym):

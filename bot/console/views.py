@@ -256,9 +256,20 @@ def flows_page(
     return page("Dialogue flows", body, viewer, csrf)
 
 
-def participants_page(viewer: Viewer, csrf: str) -> str:
+def participants_page(codes: list[str], viewer: Viewer, csrf: str) -> str:
+    whose = "Every enrolled participant" if viewer.supervisor else "Your participants"
+    listed = (
+        '<ul class="codes">'
+        + "".join(
+            f'<li><a href="/participant?code={quote(code)}">{text(code)}</a></li>' for code in codes
+        )
+        + "</ul>"
+        if codes
+        else "<p>None.</p>"
+    )
     body = (
-        "<p>Open a participant by their code (P-…), as it appears in pages and "
+        f"<p>{text(whose)}, by code.</p>{listed}"
+        "<p>Or open a participant by their code (P-…), as it appears in pages and "
         "summaries.</p>"
         '<form method="get" action="/participant">'
         '<label for="code">Participant code</label>'

@@ -353,7 +353,10 @@ class Console:
         return web.Response(body=svg, content_type="image/svg+xml")
 
     async def participants(self, request: web.Request) -> web.Response:
-        return _html(views.participants_page(_viewer(request), self._csrf(request)))
+        viewer = _viewer(request)
+        async with self._reading:
+            codes = await asyncio.to_thread(self.data.participant_codes, viewer)
+        return _html(views.participants_page(codes, viewer, self._csrf(request)))
 
     async def _participant(self, viewer: Viewer, code: str) -> ParticipantView | None:
         async with self._reading:

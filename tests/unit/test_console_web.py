@@ -625,3 +625,15 @@ async def test_a_malformed_audit_filter_is_no_filter(setup: Setup, query: str) -
     browser = await _signed_in(setup)
     status, _, page = await browser.get(f"/audit?{query}")
     assert status == 200 and "4 entries, newest first" in page
+
+
+async def test_the_participants_page_lists_the_codes_the_viewer_may_open(setup: Setup) -> None:
+    mine = participant_code(setup.filled.mine)
+    theirs = participant_code(setup.filled.others)
+    supervisor = await _signed_in(setup)
+    _, _, everyone = await supervisor.get("/participants")
+    assert f'href="/participant?code={mine}"' in everyone and theirs in everyone
+    mediator = await _signed_in(setup, MEDIATOR)
+    _, _, own = await mediator.get("/participants")
+    assert mine in own and theirs not in own
+    assert MATRIX_ID not in everyone + own and OTHERS_ID not in everyone + own
