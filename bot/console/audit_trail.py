@@ -11,12 +11,14 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from bot.ids import ParticipantId, participant_code
+from safety.audit import head_from_json
 from safety.audit.entry import decode
 from safety.audit.log import AuditLog
 from safety.vault import Vault
 from safety.vault.backend import AuditRow, Checkpoint
 
 SHOWN_ENTRIES = 50
+MAX_PASTED_HEAD = 2000
 
 
 @dataclass(frozen=True)
@@ -62,6 +64,8 @@ class AuditTrailView:
     query: AuditQuery = AuditQuery()
     #: where the next page of older matching entries starts, if there are more
     older_than: int | None = None
+    #: the published head the chain was also checked against, if one was given
+    published: Checkpoint | None = None
 
 
 def _participant(fields: dict[str, object]) -> str | None:
@@ -89,12 +93,29 @@ def audit_line(row: AuditRow) -> AuditLine:
         return AuditLine(row.seq, None, "(unreadable)", "", None)
 
 
+def published_head(pasted: str) -> Checkpoint | None:
+    """A head as the gateway posts it to the team room ("🧾 audit head {…}"),
+    pasted whole or as its JSON; None if it is not one."""
+    start = pasted.find("{")
+    if start < 0 or len(pasted) > MAX_PASTED_HEAD:
+        return None
+    try:
+        return head_from_json(pasted[start:].strip())
+    except (ValueError, KeyError, TypeError, OverflowError, RecursionError):
+        return None
+
+
 def read_audit_trail(
-    vault: Vault, shown: int = SHOWN_ENTRIES, query: AuditQuery | None = None
+    vault: Vault,
+    shown: int = SHOWN_ENTRIES,
+    query: AuditQuery | None = None,
+    published: Checkpoint | None = None,
 ) -> AuditTrailView:
-    """The whole chain verified, and the newest ``shown`` entries that match."""
+    """The whole chain verified (against ``published`` too, a head posted
+    earlier, which catches a chain rolled back or rewritten whole), and the
+    newest ``shown`` entries that match."""
     query = query or AuditQuery()
-    report = AuditLog(vault).verify()
+    report = AuditLog(vault).verify(published)
     matching: list[AuditLine] = []
     more = False
     for row in reversed(vault.store.audit_rows()):
@@ -114,4 +135,5 @@ def read_audit_trail(
         latest=tuple(matching),
         query=query,
         older_than=matching[-1].seq if more and matching else None,
+        published=published,
     )

@@ -29,6 +29,7 @@ from bot.state.flow_counts import FlowCounts
 from bot.state.participants import ParticipantRegistry
 from safety.escalation.record import Escalation
 from safety.vault import Vault
+from safety.vault.backend import Checkpoint
 
 SHOWN_CHECKINS = 10
 
@@ -139,9 +140,13 @@ class ConsoleData:
             flows_ran=dict(sorted(ran.items(), key=lambda item: (-item[1], item[0]))),
         )
 
-    def audit_trail(self, viewer: Viewer, query: AuditQuery) -> AuditTrailView | None:
+    def audit_trail(
+        self, viewer: Viewer, query: AuditQuery, published: Checkpoint | None = None
+    ) -> AuditTrailView | None:
         """The audit trail is about everyone: for supervisors only."""
-        return read_audit_trail(self._vault, query=query) if viewer.supervisor else None
+        if not viewer.supervisor:
+            return None
+        return read_audit_trail(self._vault, query=query, published=published)
 
     def escalation_times_csv(self, viewer: Viewer) -> str:
         return export_csv(self._escalations(viewer), self._zone)

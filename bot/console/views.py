@@ -215,8 +215,40 @@ def _older_link(audit: AuditTrailView) -> str:
     return f'<p><a href="/audit?{text(urlencode(query))}">Older entries</a></p>'
 
 
-def audit_page(audit: AuditTrailView, viewer: Viewer, csrf: str, zone: tzinfo) -> str:
-    body = _audit_filter(audit) + audit_section(audit, zone) + _older_link(audit)
+def _head_check(audit: AuditTrailView, unreadable: bool, zone: tzinfo) -> str:
+    form = (
+        '<form method="get" action="/audit">'
+        '<label for="head">A head posted to the team room (paste the whole message '
+        "“🧾 audit head {…}” or its JSON)</label>"
+        '<input type="text" id="head" name="head">'
+        '<button type="submit">Check the chain against it</button></form>'
+    )
+    if unreadable:
+        said = '<p class="bad">That is not an audit head; nothing was checked against it.</p>'
+    elif audit.published is None:
+        said = ""
+    elif audit.intact:
+        said = (
+            f'<p class="ok">The chain holds the published head of entry '
+            f"{text(audit.published.seq)} ({text(moment(audit.published.at, zone))})"
+            " and goes on from it unbroken.</p>"
+        )
+    else:
+        said = (
+            f'<p class="bad">The chain does not hold the published head: {text(audit.problem)}</p>'
+        )
+    return f"<h2>Compare with a published head</h2>{said}{form}"
+
+
+def audit_page(
+    audit: AuditTrailView, viewer: Viewer, csrf: str, zone: tzinfo, unreadable: bool = False
+) -> str:
+    body = (
+        _audit_filter(audit)
+        + audit_section(audit, zone)
+        + _older_link(audit)
+        + _head_check(audit, unreadable, zone)
+    )
     return page("Audit trail", body, viewer, csrf)
 
 

@@ -22,7 +22,7 @@ from aiohttp.typedefs import Handler, Middleware
 
 from bot import logs
 from bot.console import views
-from bot.console.audit_trail import AuditQuery
+from bot.console.audit_trail import AuditQuery, published_head
 from bot.console.data import ConsoleData, ParticipantView, Viewer
 from bot.console.login import LoginGate, Outcome, typed_account
 from bot.console.pictures import Renderer, by_name
@@ -330,11 +330,14 @@ class Console:
         if not viewer.supervisor:
             return self._nothing(request, viewer)
         query = audit_query(request.query)
+        pasted = request.query.get("head", "").strip()
+        published = published_head(pasted) if pasted else None
         async with self._reading:
-            trail = await asyncio.to_thread(self.data.audit_trail, viewer, query)
+            trail = await asyncio.to_thread(self.data.audit_trail, viewer, query, published)
         if trail is None:
             return self._nothing(request, viewer)
-        return _html(views.audit_page(trail, viewer, self._csrf(request), self.zone))
+        unreadable = bool(pasted) and published is None
+        return _html(views.audit_page(trail, viewer, self._csrf(request), self.zone, unreadable))
 
     async def flows(self, request: web.Request) -> web.Response:
         viewer = _viewer(request)

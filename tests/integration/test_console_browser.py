@@ -28,6 +28,7 @@ from playwright.async_api import (
 from bot.chatclient import ChatClient
 from bot.launcher.stack import DEMO_MEDIATOR, DEMO_ON_CALL, user_id
 from tests.conftest import RecordingChatClient, RunningStack, Staff
+from tests.integration.test_escalation import page_for
 
 pytestmark = pytest.mark.integration
 
@@ -331,6 +332,27 @@ async def test_a_mediator_sees_only_their_own_participants_and_the_access_is_tol
         await resolve(staff, theirs_page)
         await mine.stop()
         await theirs.stop()
+
+
+async def test_the_audit_trail_holds_the_head_posted_to_the_team_room(
+    browser: Browser, running_stack: RunningStack, staff: Staff
+) -> None:
+    # A restart posts the head at once (then hourly), to staff devices that can
+    # read it; it also ends every console session, so this test logs in anew.
+    await running_stack.stack.stop_gateway()
+    await running_stack.stack.start_gateway()
+    posted = await page_for(staff.supervisor, staff.room_id, "🧾 audit head", timeout=30)
+    context, watched = await log_in(browser, running_stack, staff, staff.supervisor)
+    try:
+        page = watched.page
+        await page.goto(console_url(running_stack, "/audit"))
+        await page.fill("#head", posted)
+        await page.click("text=Check the chain against it")
+        await page.wait_for_url(re.compile(r"/audit\?head="))
+        assert "holds the published head" in (await page.text_content("body") or "")
+        assert watched.errors == []
+    finally:
+        await context.close()
 
 
 async def test_wrong_codes_lock_the_account_even_against_the_right_code(

@@ -9,6 +9,7 @@ from collections.abc import AsyncIterator
 from dataclasses import dataclass, field, replace
 from datetime import timezone
 from pathlib import Path
+from urllib.parse import quote
 
 import aiohttp
 import pytest
@@ -25,6 +26,7 @@ from bot.ids import ParticipantId, participant_code
 from bot.state.checkin_answers import CheckinAnswers
 from bot.state.flow_counts import FlowCounts
 from bot.state.participants import ParticipantRegistry
+from safety.audit import head_to_json
 from safety.audit.log import AuditLog
 from safety.consent_terms import ConsentTerms
 from safety.escalation.policy import EscalationPolicy
@@ -637,3 +639,22 @@ async def test_the_participants_page_lists_the_codes_the_viewer_may_open(setup: 
     _, _, own = await mediator.get("/participants")
     assert mine in own and theirs not in own
     assert MATRIX_ID not in everyone + own and OTHERS_ID not in everyone + own
+
+
+async def test_the_chain_is_checked_against_a_head_posted_to_the_team_room(
+    setup: Setup,
+) -> None:
+    browser = await _signed_in(setup)
+    head = AuditLog(setup.vault).head()
+    assert head is not None
+    posted = f"🧾 audit head {head_to_json(head)}"
+    _, _, page = await browser.get(f"/audit?head={quote(posted)}")
+    assert f"holds the published head of entry {head.seq}" in page
+    # A head the chain never had: rewritten or rolled back.
+    forged = replace(head, mac="0" * len(head.mac))
+    _, _, page = await browser.get(f"/audit?head={quote(head_to_json(forged))}")
+    assert "does not hold the published head" in page
+    assert "the chain verifies" not in page
+    for garbage in ("not a head", "{", '{"seq": "x"}', "{" + "x" * 2100):
+        status, _, page = await browser.get(f"/audit?head={quote(garbage)}")
+        assert status == 200 and "That is not an audit head" in page
