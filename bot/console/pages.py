@@ -11,7 +11,6 @@ from collections.abc import Iterable, Sequence
 from datetime import datetime, tzinfo
 
 from bot.console.audit_trail import AuditTrailView
-from bot.console.figures import EscalationFigures
 from bot.console.flows import FlowAudit
 from bot.console.summary import RAN_DAYS
 
@@ -58,53 +57,6 @@ def table(headings: Sequence[str], rows: Iterable[str]) -> str:
 def _verdict(ok: bool, good: str, bad: str) -> str:
     return (
         f'<span class="ok">{text(good)}</span>' if ok else f'<span class="bad">{text(bad)}</span>'
-    )
-
-
-def escalations_section(figures: EscalationFigures) -> str:
-    levels = table(
-        ["level", "escalations", "acknowledged", "p50", "p90", "max", "re-escalated", "open"],
-        (
-            row(
-                [
-                    level.level,
-                    level.count,
-                    level.acknowledged,
-                    duration(level.p50_seconds),
-                    duration(level.p90_seconds),
-                    duration(level.max_seconds),
-                    level.reescalated,
-                    level.still_open,
-                ],
-                numeric=range(1, 8),
-            )
-            for level in figures.levels
-        ),
-    )
-    if figures.open:
-        still_open = table(
-            ["code", "participant", "level", "age", "state", "re-escalations"],
-            (
-                row(
-                    [
-                        esc.code,
-                        esc.participant_code,
-                        esc.level,
-                        duration(esc.age_seconds),
-                        esc.state,
-                        esc.reescalations,
-                    ],
-                    numeric=(3, 5),
-                )
-                for esc in figures.open
-            ),
-        )
-    else:
-        still_open = "<p>No escalation is open.</p>"
-    return (
-        "<h2>Escalation response times</h2>"
-        "<p>Time from the page to the first acknowledgement (or resolve).</p>"
-        f"{levels}<h3>Open escalations</h3>{still_open}"
     )
 
 
