@@ -14,13 +14,22 @@ from urllib.parse import quote
 import aiohttp
 import pytest
 import pytest_asyncio
+from aiohttp import web
 
 from bot.accountability import Accountability
 from bot.console.codes import CodeBook
 from bot.console.data import ConsoleData
 from bot.console.flows import audit_flows
 from bot.console.login import ACCOUNT_FAILURES, LoginGate, Staffing
-from bot.console.web import COOKIE, SECURITY_HEADERS, Console, ConsoleHooks, create_app, serve
+from bot.console.web import (
+    COOKIE,
+    PUBLIC_PATHS,
+    SECURITY_HEADERS,
+    Console,
+    ConsoleHooks,
+    create_app,
+    serve,
+)
 from bot.escalation.store import EscalationStore
 from bot.ids import ParticipantId, participant_code
 from bot.state.checkin_answers import CheckinAnswers
@@ -116,6 +125,7 @@ class Setup:
     vault: Vault
     sent: list[tuple[str, str]] = field(default_factory=list)
     clock: list[float] = field(default_factory=lambda: [NOW])
+    app: web.Application | None = None
 
     @property
     def base(self) -> str:
@@ -163,7 +173,8 @@ async def setup(tmp_path: Path) -> AsyncIterator[Setup]:
         ),
         timezone.utc,
     )
-    runner, port = await serve(create_app(console), "127.0.0.1", 0)
+    state.app = create_app(console)
+    runner, port = await serve(state.app, "127.0.0.1", 0)
     state.port = port
     try:
         yield state
@@ -658,3 +669,25 @@ async def test_the_chain_is_checked_against_a_head_posted_to_the_team_room(
     for garbage in ("not a head", "{", '{"seq": "x"}', "{" + "x" * 2100):
         status, _, page = await browser.get(f"/audit?head={quote(garbage)}")
         assert status == 200 and "That is not an audit head" in page
+
+
+async def test_every_route_but_the_public_ones_needs_a_session(setup: Setup) -> None:
+    # Read from the router itself, so a route added later is held to it too.
+    assert setup.app is not None
+    checked = 0
+    for route in setup.app.router.routes():
+        info = route.resource.get_info() if route.resource else {}
+        path = str(info.get("path") or info.get("formatter") or "")
+        path = re.sub(r"\{[^}]+\}", "X", path)
+        if path in PUBLIC_PATHS or route.method == "HEAD":
+            continue
+        browser = Browser(setup)
+        status, headers, _ = await browser.request(
+            "GET" if route.method in ("GET", "*") else route.method, path or "/"
+        )
+        if route.method == "POST":
+            assert status == 403, path
+        else:
+            assert (status, headers.get("Location")) == (303, "/login"), path
+        checked += 1
+    assert checked >= 12
