@@ -105,8 +105,23 @@ def _open_table(figures: EscalationFigures) -> str:
         link = f'<a href="/escalations/{quote(esc.code)}">{text(esc.code)}</a>'
         cells = [esc.participant_code, esc.level, duration(esc.age_seconds), esc.state]
         rest = "".join(f"<td>{text(cell)}</td>" for cell in cells)
-        rows.append(f'<tr><td>{link}</td>{rest}<td class="n">{text(esc.reescalations)}</td></tr>')
-    return table(["code", "participant", "level", "age", "state", "re-escalations"], rows)
+        chain = ", ".join(role.replace("_", "-") for role in esc.paged)
+        rows.append(
+            f"<tr><td>{link}</td>{rest}<td>{_due(esc.due_in_seconds)}</td>"
+            f'<td>{text(chain)}</td><td class="n">{text(esc.reescalations)}</td></tr>'
+        )
+    return table(
+        ["code", "participant", "level", "age", "state", "answer due", "paged", "re-escalations"],
+        rows,
+    )
+
+
+def _due(seconds: float | None) -> str:
+    if seconds is None:
+        return "answered"
+    if seconds < 0:
+        return f'<span class="bad">overdue by {text(duration(-seconds))}</span>'
+    return f"in {text(duration(seconds))}"
 
 
 def _weeks_table(summary: Summary) -> str:

@@ -455,6 +455,8 @@ async def test_the_pages_show_figures_open_escalations_audit_and_flows(setup: Se
     browser = await _signed_in(setup)
     _, _, page = await browser.get("/")
     assert "E-OPEN01" in page and "10 min 0 s" in page and "E-THEIR1" in page
+    # E-OPEN01 is imminent, paged to both at once and due after five minutes.
+    assert '<span class="bad">overdue by 5 min 0 s</span></td><td>assigned, on-call</td>' in page
     _, _, audit = await browser.get("/audit")
     assert "the chain verifies</span>; 4 entries;" in audit  # three and the login
     assert "P-GONEGO" in audit
