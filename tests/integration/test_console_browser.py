@@ -248,9 +248,12 @@ async def enrolled_with_a_page(
 
 
 async def resolve(staff: Staff, escalation: str) -> None:
+    """Resolve a page this file raised, and wait until the bot says so, so that
+    nothing of it reaches the desks during a later test."""
     await staff.supervisor.send(
         staff.desk(staff.supervisor), f"!resolve {escalation} seen in the console test"
     )
+    await page_for(staff.supervisor, staff.desk(staff.supervisor), f"{escalation} is resolved")
 
 
 async def test_a_mediator_sees_only_their_own_participants_and_the_access_is_told(
