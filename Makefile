@@ -21,7 +21,7 @@ MODEL_HASH = $(shell $(VENV)/bin/python -c "from pathlib import Path; from bot.l
 MODEL_CACHE := $(or $(SAMTAL_CACHE),$(HOME)/.cache/samtal)/models
 NLU_LANGS := $(notdir $(patsubst %/,%,$(wildcard nlu_data/*/)))
 
-.PHONY: setup dev-setup postgres-setup redis-setup element-setup run test lint typecheck unit integration audit-deps audit-deps-in-test rasa-validate rasa-test rasa-nlu-test rasa-nlu-cv rasa-audit model bench chaos clean
+.PHONY: setup dev-setup postgres-setup redis-setup chromium-setup graphviz-setup element-setup run test lint typecheck unit integration audit-deps audit-deps-in-test rasa-validate rasa-test rasa-nlu-test rasa-nlu-cv rasa-audit model bench chaos clean
 
 setup: $(VENV)/.installed $(SYNAPSE_VENV)/.installed $(RASA_VENV)/.installed
 
@@ -88,7 +88,21 @@ redis-setup:
 		if [ "$$(id -u)" != 0 ]; then echo "Redis is missing: apt-get install redis-server" >&2; exit 1; fi; \
 		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq redis-server >/dev/null; }
 
-test: dev-setup postgres-setup redis-setup element-setup lint audit-deps-in-test rasa-validate model
+# The supervisor console's browser tests drive Debian's chromium headless, through
+# Playwright from the dev lock (never Playwright's own browser download).
+chromium-setup:
+	@command -v chromium >/dev/null 2>&1 || { \
+		if [ "$$(id -u)" != 0 ]; then echo "Chromium is missing: apt-get install chromium" >&2; exit 1; fi; \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; }
+
+# The console draws the dialogue flows with Graphviz's dot (make run works without
+# it: the console then says the pictures need it).
+graphviz-setup:
+	@command -v dot >/dev/null 2>&1 || { \
+		if [ "$$(id -u)" != 0 ]; then echo "Graphviz is missing: apt-get install graphviz" >&2; exit 1; fi; \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq graphviz >/dev/null; }
+
+test: dev-setup postgres-setup redis-setup chromium-setup graphviz-setup element-setup lint audit-deps-in-test rasa-validate model
 	$(DEV_VENV)/bin/python -m pytest -q
 	$(MAKE) rasa-test
 	$(MAKE) rasa-nlu-test rasa-audit

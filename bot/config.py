@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import math
 import os
+import re
 import stat
 from dataclasses import dataclass, field
 from datetime import time, timedelta, tzinfo
@@ -28,6 +29,7 @@ from safety.escalation.policy import EscalationPolicy, QuietHours
 _LOOPBACK = {"127.0.0.1", "localhost", "::1"}
 _MIN_SECRET_CHARS = 32
 _DAY_MINUTES = 24 * 60
+_HOST_NAME = re.compile(r"[A-Za-z0-9]([A-Za-z0-9.-]{0,251}[A-Za-z0-9])?")
 
 
 @dataclass(frozen=True)
@@ -102,6 +104,25 @@ class MonitoringConfig:
 
 
 @dataclass(frozen=True)
+class ConsoleConfig:
+    """The supervisor console, served by the gateway on loopback (docs/console.md);
+    port 0 turns it off."""
+
+    port: int = 0
+    # The name a TLS reverse proxy serves it under (console.example.org); requests
+    # naming any other host than this or loopback are refused (DNS rebinding).
+    public_host: str | None = None
+
+    @property
+    def enabled(self) -> bool:
+        return self.port != 0
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}/"
+
+
+@dataclass(frozen=True)
 class GatewayConfig:
     home: Path
     matrix: MatrixConfig
@@ -114,6 +135,7 @@ class GatewayConfig:
     checkins: CheckinConfig = field(default_factory=CheckinConfig)
     digest_at: time = time(8, 0)
     monitoring: MonitoringConfig = field(default_factory=MonitoringConfig)
+    console: ConsoleConfig = field(default_factory=ConsoleConfig)
     # A PostgreSQL vault for deployments beyond one machine; it carries a password,
     # so it comes from SAMTAL_VAULT_URL or a 0600 file, never from this config.
     vault_url_secret: str | None = field(default=None, repr=False)
@@ -347,6 +369,21 @@ def _monitoring(section: Any) -> MonitoringConfig:
     return MonitoringConfig(host=host, port=port, sync_stale_seconds=stale)
 
 
+def _console(section: Any) -> ConsoleConfig:
+    section = {} if section is None else section  # a section of comments only
+    if not isinstance(section, dict):
+        raise ConfigError("console must be a mapping")
+    port = section.get("port", 0)
+    if isinstance(port, bool) or not isinstance(port, int) or not 0 <= port <= 65535:
+        raise ConfigError(f"console.port must be a port number (0 turns it off), not {port!r}")
+    public_host = section.get("public_host")
+    if public_host is not None and (
+        not isinstance(public_host, str) or not _HOST_NAME.fullmatch(public_host)
+    ):
+        raise ConfigError("console.public_host must be a host name such as console.example.org")
+    return ConsoleConfig(port=port, public_host=public_host.lower() if public_host else None)
+
+
 def _retention(section: Any) -> float:
     if not isinstance(section, dict):
         raise ConfigError("retention must be a mapping")
@@ -379,6 +416,7 @@ def parse_config(raw: dict[str, Any], home: Path) -> GatewayConfig:
         checkins=_checkins(raw.get("checkins", {})),
         digest_at=_digest_at(raw.get("digest", {})),
         monitoring=_monitoring(raw.get("monitoring", {})),
+        console=_console(raw.get("console", {})),
         vault_url_secret=_vault_url(home, raw.get("storage", {})),
     )
 

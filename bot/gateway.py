@@ -17,6 +17,7 @@ from bot.accountability import Accountability
 from bot.checkin_results import CheckinResults
 from bot.checkin_scheduler import CheckinScheduler
 from bot.config import GatewayConfig
+from bot.console import service as console_service
 from bot.core.cross_signing import public_key
 from bot.core.downtime import downtime_notice
 from bot.core.effects import EffectValidator
@@ -77,6 +78,7 @@ AUDIT_HEAD_EVERY_TICKS = 3600
 FIRST_SYNC_WAIT_SECONDS = 10.0
 # How often the gateway notes that it is running (for the downtime notice).
 ALIVE_EVERY_TICKS = 5
+PROJECT = Path(__file__).resolve().parents[1]
 
 
 class BatchIncomplete(SamtalError):
@@ -269,6 +271,26 @@ class Gateway:
             return None
         logs.event("monitoring_serving", port=port)
         return runner
+
+    async def _start_console(self) -> web.AppRunner | None:
+        """Serve the supervisor console on loopback; like monitoring, a port already
+        taken is logged, never fatal."""
+        if not self.config.console.enabled:
+            return None
+        console = console_service.build_console(
+            self.config, self.vault, PROJECT, self.accountability, self._console_notice
+        )
+        try:
+            runner, port = await console_service.start(console, self.config.console.port)
+        except OSError as exc:
+            logs.warning("console_unavailable", error=type(exc).__name__)
+            return None
+        logs.event("console_serving", port=port)
+        return runner
+
+    async def _console_notice(self, person: str, text: str) -> None:
+        # A fresh transaction id each time: two codes in a row are two messages.
+        await self.desk_notice((person,), text, f"samtal-console-{secrets.token_hex(8)}")
 
     async def handle_batch(self) -> None:
         batch = self.intake.batch
@@ -580,9 +602,12 @@ class Gateway:
     async def run(self) -> None:
         counting = logs.observe(self.metrics.on_event)
         monitoring = await self._start_monitoring()
+        console = await self._start_console()
         try:
             await self._run()
         finally:
+            if console is not None:
+                await console.cleanup()
             if monitoring is not None:
                 await monitoring.cleanup()
             counting()

@@ -39,10 +39,9 @@ def _parser() -> argparse.ArgumentParser:
     audit.add_argument("--head", default=None, help="an audit head published earlier (JSON)")
     keys = commands.add_parser("keys", help="the vault's key-encryption key")
     keys.add_argument("action", choices=["rotate"])
-    console = commands.add_parser(
-        "console", help="the supervisor's read-only web console, on 127.0.0.1 only"
+    commands.add_parser(
+        "console", help="where the gateway serves the supervisor console (127.0.0.1 only)"
     )
-    console.add_argument("--port", type=int, default=0, help="default: any free port")
     commands.add_parser(
         "screen", help="risk-screen JSON lines from stdin ({id, text, lang}), one result per line"
     )
@@ -86,7 +85,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.command == "console":
             from bot.cli.console import run_console
 
-            return run_console(args.port)
+            return run_console()
         if args.command == "chat":
             from bot.cli.chat import run_chat
 

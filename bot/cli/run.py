@@ -20,7 +20,7 @@ from pathlib import Path
 
 from bot.config import samtal_home
 from bot.launcher.layout import StackLayout
-from bot.launcher.stack import DEMO_PARTICIPANT, Stack, user_id
+from bot.launcher.stack import DEMO_PARTICIPANT, DEMO_SUPERVISOR, Stack, user_id
 from bot.launcher.supervisor import GaveUp, supervise
 
 PROJECT = Path(__file__).resolve().parents[2]
@@ -77,6 +77,7 @@ async def start(stack: Stack, stop: asyncio.Event) -> None:
         f"  homeserver  {stack.homeserver_url}   bot {user_id('samtal')}\n"
         f"  talk to it  .venv/bin/samtal chat   (as {user_id(DEMO_PARTICIPANT)})\n"
         f"  health      {stack.monitoring_url}/healthz   metrics {stack.monitoring_url}/metrics\n"
+        f"  console     {stack.console_url}   (log in as {user_id(DEMO_SUPERVISOR)})\n"
         f"  details     {stack.layout.stack_json}\n"
         "  stop        Ctrl-C",
         stop,

@@ -40,6 +40,10 @@ class OpenEscalation:
     age_seconds: float
     state: str
     reescalations: int
+    # The roles paged so far, in the order the chain reached them.
+    paged: tuple[str, ...] = ()
+    # Until the acknowledgement is due (negative: overdue); None once answered.
+    due_in_seconds: float | None = None
 
 
 @dataclass(frozen=True)
@@ -98,6 +102,12 @@ def _open_line(esc: Escalation, now: float) -> OpenEscalation:
         age_seconds=max(0.0, now - esc.created_at),
         state=esc.state,
         reescalations=reescalations(esc),
+        paged=esc.paged,
+        due_in_seconds=(
+            esc.deadline - now
+            if esc.deadline is not None and response_seconds(esc) is None
+            else None
+        ),
     )
 
 

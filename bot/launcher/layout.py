@@ -83,6 +83,7 @@ def write_gateway_config(
     rasa_url: str,
     ack_seconds: dict[str, float],
     monitoring_port: int = 0,
+    console_port: int = 0,
     quiet_hours: str | None,
     retention_days: float = 90,
     checkins: dict[str, float] | None = None,
@@ -117,6 +118,7 @@ def write_gateway_config(
     }
     config["digest"] = {"at": digest_at}
     config["monitoring"] = {"host": "127.0.0.1", "port": monitoring_port}
+    config["console"] = {"port": console_port}
     if checkins is not None:
         config["checkins"] = checkins
     layout.gateway_config.write_text(

@@ -63,7 +63,7 @@ TEST_CHECKINS = {
     "missed_after_hours": 30 / 3600,
 }
 SERVER_NAME = "localhost"
-PORT_NAMES = ("homeserver", "rasa", "actions", "monitoring")
+PORT_NAMES = ("homeserver", "rasa", "actions", "monitoring", "console")
 
 
 def user_id(localpart: str) -> str:
@@ -95,6 +95,10 @@ class Stack:
     @property
     def monitoring_url(self) -> str:
         return f"http://127.0.0.1:{self.ports['monitoring']}"
+
+    @property
+    def console_url(self) -> str:
+        return f"http://127.0.0.1:{self.ports['console']}/"
 
     def _choose_ports(self) -> None:
         path = self.layout.ports_json
@@ -152,6 +156,7 @@ class Stack:
             supervisors=[user_id(DEMO_SUPERVISOR)],
             rasa_url=self.rasa_url,
             monitoring_port=self.ports["monitoring"],
+            console_port=self.ports["console"],
             ack_seconds=self.ack_seconds
             or (TEST_ACK_SECONDS if self.for_tests else PRODUCTION_ACK_SECONDS),
             # Tests must not depend on the time of day they run at.
@@ -315,7 +320,7 @@ class Stack:
             self.layout.stack_json,
             {
                 "homeserver_url": self.homeserver_url,
-                "console_url": None,
+                "console_url": self.console_url,
                 "bot_user_id": user_id(BOT),
                 "rasa_url": self.rasa_url,
                 "health_url": f"{self.monitoring_url}/healthz",

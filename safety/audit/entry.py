@@ -29,6 +29,8 @@ ACTIONS = frozenset(
         "enrolment",
         # Staff running the programme from a desk: pause, schedule, assign, notes.
         "programme_change",
+        # A login to or logout from the supervisor console (who and when only).
+        "console_session",
     }
 )
 # Roles ("operator", "system") or pseudonyms ("mediator:m3k2"): a Matrix id or

@@ -15,7 +15,6 @@ from bot.launcher.layout import StackLayout, write_gateway_config
 from bot.launcher.stack import TEST_ACK_SECONDS
 from bot.state.participants import ParticipantRegistry
 from bot.vault_access import open_configured_vault
-from safety.vault import load_or_create_key_file
 from tests.support.cli import run_samtal
 from tests.support.postgres_fixtures import RunningPostgres
 
@@ -86,12 +85,13 @@ def test_a_vault_url_of_another_kind_is_refused(tmp_path: Path) -> None:
     assert "vault URL must be" in refused.stderr
 
 
-def test_the_console_refuses_a_vault_url_that_holds_no_gateway_vault(
+def test_the_console_command_says_the_console_is_off_and_names_no_secret(
     postgres_server: RunningPostgres, tmp_path: Path
 ) -> None:
+    # The console runs inside the gateway; the command only says where, and
+    # a configuration without a console port has none.
     layout = configured_home(tmp_path)
-    load_or_create_key_file(layout.home / "secrets" / "kek.hex", create=True)
     refused = samtal(layout.home, postgres_server.new_database("empty"), "console")
     assert refused.returncode != 0
-    assert "no audit trail" in refused.stderr
+    assert "console is off" in refused.stderr
     assert postgres_server.password not in refused.stdout + refused.stderr

@@ -309,3 +309,25 @@ def test_a_quoted_yes_or_no_is_refused(home: Path) -> None:
             parse_config(raw(escalation={key: "false"}), home)
     config = parse_config(raw(escalation={"team_room": False, "quote_message": False}), home)
     assert config.escalation.team_room is False and config.consent_terms.quote_message is False
+
+
+def test_the_console_is_off_unless_given_a_port_and_names_only_a_host(home: Path) -> None:
+    assert not parse_config(raw(), home).console.enabled
+    on = parse_config({**raw(), "console": {"port": 8470}}, home).console
+    assert on.enabled and on.url == "http://127.0.0.1:8470/" and on.public_host is None
+    proxied = {"port": 8470, "public_host": "Console.Example.org"}
+    assert parse_config({**raw(), "console": proxied}, home).console.public_host == (
+        "console.example.org"
+    )
+    refused: list[Any] = [
+        {"port": 70000},
+        {"port": True},
+        {"port": "8470"},
+        {"port": 8470, "public_host": "https://console.example.org/"},
+        {"port": 8470, "public_host": "evil.example, other"},
+        {"port": 8470, "public_host": ""},
+        ["not", "a", "mapping"],
+    ]
+    for section in refused:
+        with pytest.raises(ConfigError, match="console"):
+            parse_config({**raw(), "console": section}, home)

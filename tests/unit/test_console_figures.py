@@ -101,3 +101,18 @@ def test_a_level_outside_the_policy_is_still_counted_after_the_paged_ones() -> N
     figures = escalation_figures([odd], T0 + 1)
     assert [level.level for level in figures.levels][-1] == "unexpected"
     assert figures.levels[-1].count == 1
+
+
+def test_an_open_escalation_shows_its_chain_and_when_its_answer_is_due() -> None:
+    now = 1_000_000.0
+    waiting = _opened("E-WAIT01", "high", now - 600)  # due an hour after it opened
+    overdue = _opened("E-LATE01", "imminent", now - 600)  # due five minutes after
+    climbed = reescalate(_opened("E-UP0001", "high", now - 4000), now - 400, POLICY)
+    figures = escalation_figures([waiting, overdue, climbed], now)
+    shown = {esc.code: esc for esc in figures.open}
+    assert shown["E-WAIT01"].due_in_seconds == 3000
+    assert shown["E-WAIT01"].paged == ("assigned",)
+    assert shown["E-LATE01"].due_in_seconds == -300
+    assert shown["E-LATE01"].paged == ("assigned", "on_call")
+    assert shown["E-UP0001"].paged == ("assigned", "on_call")
+    assert shown["E-UP0001"].due_in_seconds == 3200  # a fresh deadline at re-escalation
