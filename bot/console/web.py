@@ -229,7 +229,7 @@ class Console:
         form = await request.post()
         raw = form.get("account")
         account = typed_account(raw if isinstance(raw, str) else "")
-        code = self.gate.ask(account, _client(request), self.hooks.clock())
+        code = self.gate.ask(account, _client(request), self.hooks.clock(), state.session_id)
         if code is not None:
             # In the background: the answer comes as fast for an id that gets no
             # code as for one that does.
@@ -254,7 +254,11 @@ class Console:
         typed = form.get("code")
         now = self.hooks.clock()
         verdict = self.gate.check(
-            account, _client(request), typed if isinstance(typed, str) else "", now
+            account,
+            _client(request),
+            typed if isinstance(typed, str) else "",
+            now,
+            state.session_id,
         )
         if verdict.outcome is Outcome.LOCKED:
             logs.event("console_login_locked")

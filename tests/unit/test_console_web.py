@@ -20,7 +20,7 @@ from bot.accountability import Accountability
 from bot.console.codes import CodeBook
 from bot.console.data import ConsoleData
 from bot.console.flows import audit_flows
-from bot.console.login import ACCOUNT_FAILURES, LoginGate, Staffing
+from bot.console.login import ACCOUNT_FAILURES, CODES_PER_ACCOUNT, LoginGate, Staffing
 from bot.console.web import (
     COOKIE,
     PUBLIC_PATHS,
@@ -349,6 +349,27 @@ async def test_a_code_is_good_for_the_browser_that_asked_and_only_once(setup: Se
     await again.get("/login/code")
     status, _, _ = await again.post("/login/code", {"code": code})
     assert status == 401
+
+
+async def test_a_code_does_not_work_in_a_browser_that_did_not_ask_for_it(setup: Setup) -> None:
+    asking = Browser(setup)
+    await asking.get("/login")
+    for _ in range(CODES_PER_ACCOUNT):
+        await asking.post("/login", {"account": SUPERVISOR})
+    code = setup.last_code(SUPERVISOR)
+    sent = len(setup.sent)
+    # A second browser names the same account once no more codes are sent to that
+    # desk, so the code the first browser asked for is still the one pending.
+    other = Browser(setup)
+    await other.get("/login")
+    await other.post("/login", {"account": SUPERVISOR})
+    assert len(setup.sent) == sent
+    await other.get("/login/code")
+    status, _, _ = await other.post("/login/code", {"code": code})
+    assert status == 401
+    await asking.get("/login/code")
+    status, headers, _ = await asking.post("/login/code", {"code": code})
+    assert (status, headers["Location"]) == (303, "/")
 
 
 async def test_wrong_codes_lock_the_account(setup: Setup) -> None:
