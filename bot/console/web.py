@@ -55,6 +55,9 @@ EXPORT_PATH = views.EXPORT_HREF
 ACTOR_CHARS = 64
 EXPORT_FILE = "samtal-escalation-times.csv"
 EXPORT_WHAT = "console: escalation times (CSV)"
+# How long a stopping gateway waits for requests still in progress; aiohttp's own
+# default is a minute, which one stalled client could always take.
+SHUTDOWN_SECONDS = 5.0
 
 
 @dataclass
@@ -493,8 +496,9 @@ def create_app(console: Console) -> web.Application:
 
 
 async def serve(app: web.Application, host: str, port: int) -> tuple[web.AppRunner, int]:
-    """Serve on ``host``; port 0 lets the system choose a free one."""
-    runner = web.AppRunner(app, access_log=None)
+    """Serve on ``host``; port 0 lets the system choose a free one. Stopping
+    waits at most SHUTDOWN_SECONDS for requests in progress, then ends them."""
+    runner = web.AppRunner(app, access_log=None, shutdown_timeout=SHUTDOWN_SECONDS)
     await runner.setup()
     site = web.TCPSite(runner, host, port)
     try:

@@ -3,8 +3,10 @@ login by code, sessions, CSRF, roles, headers, and what the pages show."""
 
 from __future__ import annotations
 
+import asyncio
 import re
 import sqlite3
+import time
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field, replace
 from datetime import timezone
@@ -25,6 +27,7 @@ from bot.console.web import (
     COOKIE,
     PUBLIC_PATHS,
     SECURITY_HEADERS,
+    SHUTDOWN_SECONDS,
     Console,
     ConsoleHooks,
     create_app,
@@ -714,3 +717,28 @@ async def test_every_route_but_the_public_ones_needs_a_session(setup: Setup) -> 
             assert (status, headers.get("Location")) == (303, "/login"), path
         checked += 1
     assert checked >= 12
+
+
+# -- stopping -------------------------------------------------------------------------
+
+
+async def test_a_stalled_request_holds_up_the_gateways_stop_only_briefly() -> None:
+    async def reads_the_form(request: web.Request) -> web.Response:
+        await request.post()
+        return web.Response(text="read")
+
+    app = web.Application()
+    app.router.add_post("/login", reads_the_form)
+    runner, port = await serve(app, "127.0.0.1", 0)
+    _, writer = await asyncio.open_connection("127.0.0.1", port)
+    # A body announced and never sent: the handler waits on it.
+    writer.write(
+        b"POST /login HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+        b"Content-Type: application/x-www-form-urlencoded\r\nContent-Length: 100\r\n\r\ncsrf="
+    )
+    await writer.drain()
+    await asyncio.sleep(0.2)
+    started = time.monotonic()
+    await asyncio.wait_for(runner.cleanup(), timeout=SHUTDOWN_SECONDS + 5)
+    assert time.monotonic() - started < SHUTDOWN_SECONDS + 2
+    writer.close()
