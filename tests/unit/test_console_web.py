@@ -4,6 +4,7 @@ login by code, sessions, CSRF, roles, headers, and what the pages show."""
 from __future__ import annotations
 
 import asyncio
+import logging
 import re
 import sqlite3
 import time
@@ -742,3 +743,32 @@ async def test_a_stalled_request_holds_up_the_gateways_stop_only_briefly() -> No
     await asyncio.wait_for(runner.cleanup(), timeout=SHUTDOWN_SECONDS + 5)
     assert time.monotonic() - started < SHUTDOWN_SECONDS + 2
     writer.close()
+
+
+async def test_the_log_holds_no_matrix_id_code_address_or_reason(
+    setup: Setup, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.DEBUG)
+    browser = Browser(setup)
+    await browser.get("/login")
+    await browser.post("/login", {"account": SUPERVISOR})
+    await browser.post("/login", {"account": "@nobody:example.org"})
+    await browser.post("/login/code", {"code": "00000000"})
+    await browser.post("/login", {"account": SUPERVISOR})
+    await browser.get("/login/code")
+    await browser.post("/login/code", {"code": "00000000"})
+    code = setup.last_code(SUPERVISOR)
+    await browser.post("/login/code", {"code": code})
+    await browser.get("/")
+    mine = participant_code(setup.filled.mine)
+    reason = "REASON-LG77 checking the answers"
+    await browser.post("/participant/open", {"code": mine, "reason": reason})
+    await browser.get(f"/participant/answers?code={mine}")
+    await browser.get("/export/escalation-times.csv")
+    await browser.post("/logout", {})
+    logged = "\n".join(
+        f"{r.name} {r.getMessage()} {getattr(r, 'samtal_fields', '')}" for r in caplog.records
+    )
+    assert "console_login" in logged and "console_content_opened" in logged
+    for secret in (SUPERVISOR, "@nobody", MEDIATOR, code, "127.0.0.1", reason, mine, ANSWER_TEXT):
+        assert secret not in logged
