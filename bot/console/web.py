@@ -125,6 +125,11 @@ def _viewer(request: web.Request) -> Viewer:
     return Viewer(session.account, session.role)
 
 
+def _route_path(request: web.Request) -> str:
+    resource = request.match_info.route.resource
+    return resource.canonical if resource is not None else ""
+
+
 def _client(request: web.Request) -> str:
     return request.remote or "unknown"
 
@@ -176,7 +181,10 @@ class Console:
         # A page reached through another name (DNS rebinding) is refused.
         if _host_name(request.headers.get("Host", "")) not in self.allowed_hosts:
             return _html(views.message_page("Not found", "Not found."), 404)
-        if request.path == views.STYLESHEET:
+        # Which route answers, not the decoded path: "/static%2Fconsole.css" decodes
+        # to the stylesheet's path but is answered by the catch-all.
+        route = _route_path(request)
+        if route == views.STYLESHEET:
             return await handler(request)
         now = self.hooks.clock()
         session_id = request.cookies.get(COOKIE)
@@ -201,7 +209,7 @@ class Console:
                 )
         elif request.method not in ("GET", "HEAD"):
             return _html(views.message_page("Not allowed", "Not allowed."), 405)
-        if request.path in PUBLIC_PATHS:
+        if route in PUBLIC_PATHS:
             if session is None:
                 state.session_id, state.session = self.sessions.start(now)
                 state.new_cookie = state.session_id

@@ -18,6 +18,7 @@ import aiohttp
 import pytest
 import pytest_asyncio
 from aiohttp import web
+from yarl import URL
 
 from bot.accountability import Accountability
 from bot.console.codes import CodeBook
@@ -266,6 +267,16 @@ async def test_no_page_is_reachable_without_a_session(setup: Setup, path: str) -
     assert (status, headers["Location"]) == (303, "/login")
     _assert_security_headers(headers)
     assert "E-OPEN01" not in body
+
+
+@pytest.mark.parametrize("path", ["/static%2Fconsole.css", "/static%2fconsole.css"])
+async def test_a_public_path_spelled_with_escapes_is_not_public(setup: Setup, path: str) -> None:
+    async with (
+        aiohttp.ClientSession() as http,
+        http.get(URL(setup.base + path, encoded=True), allow_redirects=False) as response,
+    ):
+        assert (response.status, response.headers.get("Location")) == (303, "/login")
+        _assert_security_headers(dict(response.headers))
 
 
 async def test_a_forged_cookie_reaches_nothing(setup: Setup) -> None:
