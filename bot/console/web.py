@@ -49,6 +49,8 @@ SECURITY_HEADERS = {
     "Cross-Origin-Opener-Policy": "same-origin",
     "Cross-Origin-Resource-Policy": "same-origin",
     "Permissions-Policy": "camera=(), microphone=(), geolocation=()",
+    # Instead of aiohttp's "Python/3.x aiohttp/3.y": no versions to look up.
+    "Server": "samtal",
 }
 NOTHING_FOUND = "Nothing found that you may open under that code."
 EXPORT_PATH = views.EXPORT_HREF

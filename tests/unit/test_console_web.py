@@ -244,6 +244,8 @@ def _assert_security_headers(headers: dict[str, str]) -> None:
     assert "frame-ancestors 'none'" in headers["Content-Security-Policy"]
     assert headers["Referrer-Policy"] == "no-referrer"
     assert SECURITY_HEADERS.items() <= headers.items()
+    # No software or version for an attacker to look up.
+    assert not re.search(r"python|aiohttp|\d", headers.get("Server", ""), re.IGNORECASE)
 
 
 async def _signed_in(setup: Setup, account: str = SUPERVISOR) -> Browser:
