@@ -1,4 +1,5 @@
-"""One-time login codes: issued for one account, valid a few minutes, good once.
+"""One-time login codes: issued for one account and the browser session that
+asked, valid a few minutes, good once.
 
 Only a keyed hash of each code is kept, in memory, so neither a memory dump nor
 a stray log line can hand someone a code that still works. Pure apart from the
@@ -41,27 +42,30 @@ class CodeBook:
         self._key = secrets.token_bytes(32)
         self._pending: dict[str, _Pending] = {}
 
-    def _digest(self, account: str, code: str) -> bytes:
-        # Keyed with the account, so a code issued to one person is no code for another.
-        message = f"{account}\n{code}".encode("utf-8", "surrogateescape")
+    def _digest(self, account: str, browser: str, code: str) -> bytes:
+        # Keyed with the account, so a code issued to one person is no code for
+        # another, and with the browser session that asked, so a code read off a
+        # desk is no code in any other browser.
+        message = f"{account}\n{browser}\n{code}".encode("utf-8", "surrogateescape")
         return hmac.new(self._key, message, hashlib.sha256).digest()
 
-    def issue(self, account: str, now: float) -> str:
-        """A new code for ``account``; any earlier one stops working."""
+    def issue(self, account: str, now: float, browser: str = "") -> str:
+        """A new code for ``account``, good only in ``browser``; any earlier one
+        stops working."""
         code = self._draw()
         self._pending[account] = _Pending(
-            self._digest(account, code), now + CODE_SECONDS, TRIES_PER_CODE
+            self._digest(account, browser, code), now + CODE_SECONDS, TRIES_PER_CODE
         )
         return code
 
-    def redeem(self, account: str, typed: str, now: float) -> bool:
-        """True once for the right code in time; the code is gone after that, and
-        after its last wrong try."""
+    def redeem(self, account: str, typed: str, now: float, browser: str = "") -> bool:
+        """True once for the right code, in time, in the browser it was issued for;
+        the code is gone after that, and after its last wrong try."""
         self._forget_expired(now)
         pending = self._pending.get(account)
         if pending is None:
             return False
-        if hmac.compare_digest(pending.digest, self._digest(account, normalised(typed))):
+        if hmac.compare_digest(pending.digest, self._digest(account, browser, normalised(typed))):
             del self._pending[account]
             return True
         if pending.tries_left <= 1:

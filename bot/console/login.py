@@ -73,9 +73,10 @@ class LoginGate:
             client, now
         )
 
-    def ask(self, account: str, client: str, now: float) -> str | None:
-        """The code to send to ``account``'s desk, or None: not staff for the
-        console, locked out, or too many codes asked for already."""
+    def ask(self, account: str, client: str, now: float, browser: str = "") -> str | None:
+        """The code to send to ``account``'s desk, good only in ``browser`` (the
+        session that asked), or None: not staff for the console, locked out, or
+        too many codes asked for already."""
         if self.locked(account, client, now):
             return None
         if self._account_codes.blocked(account, now) or self._client_codes.blocked(client, now):
@@ -84,13 +85,15 @@ class LoginGate:
         self._client_codes.hit(client, now)
         if self._staffing.role_of(account) is None:
             return None
-        return self._codes.issue(account, now)
+        return self._codes.issue(account, now, browser)
 
-    def check(self, account: str, client: str, typed: str, now: float) -> Verdict:
+    def check(
+        self, account: str, client: str, typed: str, now: float, browser: str = ""
+    ) -> Verdict:
         if self.locked(account, client, now):
             return Verdict(Outcome.LOCKED)
         role = self._staffing.role_of(account)
-        if role is not None and self._codes.redeem(account, typed, now):
+        if role is not None and self._codes.redeem(account, typed, now, browser):
             self._account_failures.clear(account)
             self._account_codes.clear(account)
             return Verdict(Outcome.SIGNED_IN, role)

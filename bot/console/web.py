@@ -49,12 +49,17 @@ SECURITY_HEADERS = {
     "Cross-Origin-Opener-Policy": "same-origin",
     "Cross-Origin-Resource-Policy": "same-origin",
     "Permissions-Policy": "camera=(), microphone=(), geolocation=()",
+    # Instead of aiohttp's "Python/3.x aiohttp/3.y": no versions to look up.
+    "Server": "samtal",
 }
 NOTHING_FOUND = "Nothing found that you may open under that code."
 EXPORT_PATH = views.EXPORT_HREF
 ACTOR_CHARS = 64
 EXPORT_FILE = "samtal-escalation-times.csv"
 EXPORT_WHAT = "console: escalation times (CSV)"
+# How long a stopping gateway waits for requests still in progress; aiohttp's own
+# default is a minute, which one stalled client could always take.
+SHUTDOWN_SECONDS = 5.0
 
 
 @dataclass
@@ -122,6 +127,11 @@ def _viewer(request: web.Request) -> Viewer:
     return Viewer(session.account, session.role)
 
 
+def _route_path(request: web.Request) -> str:
+    resource = request.match_info.route.resource
+    return resource.canonical if resource is not None else ""
+
+
 def _client(request: web.Request) -> str:
     return request.remote or "unknown"
 
@@ -173,7 +183,10 @@ class Console:
         # A page reached through another name (DNS rebinding) is refused.
         if _host_name(request.headers.get("Host", "")) not in self.allowed_hosts:
             return _html(views.message_page("Not found", "Not found."), 404)
-        if request.path == views.STYLESHEET:
+        # Which route answers, not the decoded path: "/static%2Fconsole.css" decodes
+        # to the stylesheet's path but is answered by the catch-all.
+        route = _route_path(request)
+        if route == views.STYLESHEET:
             return await handler(request)
         now = self.hooks.clock()
         session_id = request.cookies.get(COOKIE)
@@ -198,7 +211,7 @@ class Console:
                 )
         elif request.method not in ("GET", "HEAD"):
             return _html(views.message_page("Not allowed", "Not allowed."), 405)
-        if request.path in PUBLIC_PATHS:
+        if route in PUBLIC_PATHS:
             if session is None:
                 state.session_id, state.session = self.sessions.start(now)
                 state.new_cookie = state.session_id
@@ -229,7 +242,7 @@ class Console:
         form = await request.post()
         raw = form.get("account")
         account = typed_account(raw if isinstance(raw, str) else "")
-        code = self.gate.ask(account, _client(request), self.hooks.clock())
+        code = self.gate.ask(account, _client(request), self.hooks.clock(), state.session_id)
         if code is not None:
             # In the background: the answer comes as fast for an id that gets no
             # code as for one that does.
@@ -254,7 +267,11 @@ class Console:
         typed = form.get("code")
         now = self.hooks.clock()
         verdict = self.gate.check(
-            account, _client(request), typed if isinstance(typed, str) else "", now
+            account,
+            _client(request),
+            typed if isinstance(typed, str) else "",
+            now,
+            state.session_id,
         )
         if verdict.outcome is Outcome.LOCKED:
             logs.event("console_login_locked")
@@ -489,8 +506,9 @@ def create_app(console: Console) -> web.Application:
 
 
 async def serve(app: web.Application, host: str, port: int) -> tuple[web.AppRunner, int]:
-    """Serve on ``host``; port 0 lets the system choose a free one."""
-    runner = web.AppRunner(app, access_log=None)
+    """Serve on ``host``; port 0 lets the system choose a free one. Stopping
+    waits at most SHUTDOWN_SECONDS for requests in progress, then ends them."""
+    runner = web.AppRunner(app, access_log=None, shutdown_timeout=SHUTDOWN_SECONDS)
     await runner.setup()
     site = web.TCPSite(runner, host, port)
     try:

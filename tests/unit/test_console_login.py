@@ -70,6 +70,13 @@ def test_a_code_is_for_its_own_account_only() -> None:
     assert not book.redeem(MEDIATOR, code, T0 + 1)
 
 
+def test_a_code_is_for_the_browser_that_asked_only() -> None:
+    book = _codes("12345678")
+    code = book.issue(SUPERVISOR, T0, browser="asking")
+    assert not book.redeem(SUPERVISOR, code, T0 + 1, browser="another")
+    assert book.redeem(SUPERVISOR, code, T0 + 2, browser="asking")
+
+
 def test_a_new_code_replaces_the_old_one() -> None:
     book = _codes("11111111", "22222222")
     old = book.issue(SUPERVISOR, T0)

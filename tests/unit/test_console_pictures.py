@@ -52,6 +52,16 @@ def test_names_cannot_break_out_of_their_dot_strings() -> None:
     assert Renderer().svg(dot).count(b'class="node"') == 2
 
 
+def test_markup_in_a_drawn_name_is_text_in_the_svg() -> None:
+    hostile = "--><script>alert(1)</script><!--"
+    slot = Step("slot", "mood", "<img src=x onerror=alert(1)>")
+    dot = flow_dot("<svg onload=alert(1)>", [_flow("a", Step("action", hostile), slot)])
+    svg = Renderer().svg(dot)
+    for raw in (b"<script", b"<img", b"<svg onload", b"--><"):
+        assert raw not in svg
+    assert b"&lt;script&gt;alert(1)&lt;/script&gt;" in svg  # drawn, as text
+
+
 def test_every_rule_and_story_is_in_a_picture() -> None:
     drawn = pictures(PROJECT)
     flows = load_flows(PROJECT / "dialogues", PROJECT)

@@ -3,8 +3,11 @@ login by code, sessions, CSRF, roles, headers, and what the pages show."""
 
 from __future__ import annotations
 
+import asyncio
+import logging
 import re
 import sqlite3
+import time
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field, replace
 from datetime import timezone
@@ -15,16 +18,18 @@ import aiohttp
 import pytest
 import pytest_asyncio
 from aiohttp import web
+from yarl import URL
 
 from bot.accountability import Accountability
 from bot.console.codes import CodeBook
 from bot.console.data import ConsoleData
 from bot.console.flows import audit_flows
-from bot.console.login import ACCOUNT_FAILURES, LoginGate, Staffing
+from bot.console.login import ACCOUNT_FAILURES, CODES_PER_ACCOUNT, LoginGate, Staffing
 from bot.console.web import (
     COOKIE,
     PUBLIC_PATHS,
     SECURITY_HEADERS,
+    SHUTDOWN_SECONDS,
     Console,
     ConsoleHooks,
     create_app,
@@ -239,6 +244,8 @@ def _assert_security_headers(headers: dict[str, str]) -> None:
     assert "frame-ancestors 'none'" in headers["Content-Security-Policy"]
     assert headers["Referrer-Policy"] == "no-referrer"
     assert SECURITY_HEADERS.items() <= headers.items()
+    # No software or version for an attacker to look up.
+    assert not re.search(r"python|aiohttp|\d", headers.get("Server", ""), re.IGNORECASE)
 
 
 async def _signed_in(setup: Setup, account: str = SUPERVISOR) -> Browser:
@@ -262,6 +269,16 @@ async def test_no_page_is_reachable_without_a_session(setup: Setup, path: str) -
     assert (status, headers["Location"]) == (303, "/login")
     _assert_security_headers(headers)
     assert "E-OPEN01" not in body
+
+
+@pytest.mark.parametrize("path", ["/static%2Fconsole.css", "/static%2fconsole.css"])
+async def test_a_public_path_spelled_with_escapes_is_not_public(setup: Setup, path: str) -> None:
+    async with (
+        aiohttp.ClientSession() as http,
+        http.get(URL(setup.base + path, encoded=True), allow_redirects=False) as response,
+    ):
+        assert (response.status, response.headers.get("Location")) == (303, "/login")
+        _assert_security_headers(dict(response.headers))
 
 
 async def test_a_forged_cookie_reaches_nothing(setup: Setup) -> None:
@@ -349,6 +366,27 @@ async def test_a_code_is_good_for_the_browser_that_asked_and_only_once(setup: Se
     await again.get("/login/code")
     status, _, _ = await again.post("/login/code", {"code": code})
     assert status == 401
+
+
+async def test_a_code_does_not_work_in_a_browser_that_did_not_ask_for_it(setup: Setup) -> None:
+    asking = Browser(setup)
+    await asking.get("/login")
+    for _ in range(CODES_PER_ACCOUNT):
+        await asking.post("/login", {"account": SUPERVISOR})
+    code = setup.last_code(SUPERVISOR)
+    sent = len(setup.sent)
+    # A second browser names the same account once no more codes are sent to that
+    # desk, so the code the first browser asked for is still the one pending.
+    other = Browser(setup)
+    await other.get("/login")
+    await other.post("/login", {"account": SUPERVISOR})
+    assert len(setup.sent) == sent
+    await other.get("/login/code")
+    status, _, _ = await other.post("/login/code", {"code": code})
+    assert status == 401
+    await asking.get("/login/code")
+    status, headers, _ = await asking.post("/login/code", {"code": code})
+    assert (status, headers["Location"]) == (303, "/")
 
 
 async def test_wrong_codes_lock_the_account(setup: Setup) -> None:
@@ -693,3 +731,57 @@ async def test_every_route_but_the_public_ones_needs_a_session(setup: Setup) -> 
             assert (status, headers.get("Location")) == (303, "/login"), path
         checked += 1
     assert checked >= 12
+
+
+# -- stopping -------------------------------------------------------------------------
+
+
+async def test_a_stalled_request_holds_up_the_gateways_stop_only_briefly() -> None:
+    async def reads_the_form(request: web.Request) -> web.Response:
+        await request.post()
+        return web.Response(text="read")
+
+    app = web.Application()
+    app.router.add_post("/login", reads_the_form)
+    runner, port = await serve(app, "127.0.0.1", 0)
+    _, writer = await asyncio.open_connection("127.0.0.1", port)
+    # A body announced and never sent: the handler waits on it.
+    writer.write(
+        b"POST /login HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+        b"Content-Type: application/x-www-form-urlencoded\r\nContent-Length: 100\r\n\r\ncsrf="
+    )
+    await writer.drain()
+    await asyncio.sleep(0.2)
+    started = time.monotonic()
+    await asyncio.wait_for(runner.cleanup(), timeout=SHUTDOWN_SECONDS + 5)
+    assert time.monotonic() - started < SHUTDOWN_SECONDS + 2
+    writer.close()
+
+
+async def test_the_log_holds_no_matrix_id_code_address_or_reason(
+    setup: Setup, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.DEBUG)
+    browser = Browser(setup)
+    await browser.get("/login")
+    await browser.post("/login", {"account": SUPERVISOR})
+    await browser.post("/login", {"account": "@nobody:example.org"})
+    await browser.post("/login/code", {"code": "00000000"})
+    await browser.post("/login", {"account": SUPERVISOR})
+    await browser.get("/login/code")
+    await browser.post("/login/code", {"code": "00000000"})
+    code = setup.last_code(SUPERVISOR)
+    await browser.post("/login/code", {"code": code})
+    await browser.get("/")
+    mine = participant_code(setup.filled.mine)
+    reason = "REASON-LG77 checking the answers"
+    await browser.post("/participant/open", {"code": mine, "reason": reason})
+    await browser.get(f"/participant/answers?code={mine}")
+    await browser.get("/export/escalation-times.csv")
+    await browser.post("/logout", {})
+    logged = "\n".join(
+        f"{r.name} {r.getMessage()} {getattr(r, 'samtal_fields', '')}" for r in caplog.records
+    )
+    assert "console_login" in logged and "console_content_opened" in logged
+    for secret in (SUPERVISOR, "@nobody", MEDIATOR, code, "127.0.0.1", reason, mine, ANSWER_TEXT):
+        assert secret not in logged
