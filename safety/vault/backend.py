@@ -25,6 +25,10 @@ class StoredRecord:
     owner: str
     rkey: str
     sealed: bytes
+    #: how many times the record was written; sealed into its associated data,
+    #: so an older copy put back in its place fails authentication. 0 marks a
+    #: record written before versions, in the older format.
+    version: int = 0
 
 
 @dataclass(frozen=True)
@@ -76,11 +80,12 @@ class RecordStore(Protocol):
         ...
 
     def put(self, record: StoredRecord, *, overwrite: bool = True) -> bool:
-        """Store a record; False if the owner has no live key, or it exists and
-        ``overwrite`` is off."""
+        """Store a record; False if the owner has no live key, if it exists and
+        ``overwrite`` is off, or if the stored copy is not the version just before
+        ``record.version`` (someone else wrote it meanwhile)."""
         ...
 
-    def get(self, kind: str, owner: str, rkey: str) -> bytes | None: ...
+    def get(self, kind: str, owner: str, rkey: str) -> StoredRecord | None: ...
 
     def scan(self, kind: str | None = None, owner: str | None = None) -> list[StoredRecord]: ...
 

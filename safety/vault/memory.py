@@ -25,6 +25,9 @@ class MemoryStore:
         self.lock = threading.RLock()
         self.keys: dict[str, KeyRow] = {}
         self.records: dict[tuple[str, str, str], bytes] = {}
+        # Apart from the sealed bytes, as a database column is: a record missing
+        # here was written before versions (0).
+        self.versions: dict[tuple[str, str, str], int] = {}
         self.audit: dict[int, AuditRow] = {}
         self.checkpoint: Checkpoint | None = None
         self.rotations: dict[str, RotationRow] = {}
@@ -47,6 +50,7 @@ class MemoryStore:
             self.keys[owner] = KeyRow(owner, b"", "", True)
             for key in [key for key in self.records if key[1] == owner]:
                 del self.records[key]
+                self.versions.pop(key, None)
 
     def put(self, record: StoredRecord, *, overwrite: bool = True) -> bool:
         key = (record.kind, record.owner, record.rkey)
@@ -54,17 +58,24 @@ class MemoryStore:
             live = self.keys.get(record.owner)
             if live is None or live.shredded or (not overwrite and key in self.records):
                 return False
+            if key in self.records and self.versions.get(key, 0) != record.version - 1:
+                return False
             self.records[key] = record.sealed
+            self.versions[key] = record.version
             return True
 
-    def get(self, kind: str, owner: str, rkey: str) -> bytes | None:
-        return self.records.get((kind, owner, rkey))
+    def get(self, kind: str, owner: str, rkey: str) -> StoredRecord | None:
+        with self.lock:
+            sealed = self.records.get((kind, owner, rkey))
+            version = self.versions.get((kind, owner, rkey), 0)
+        return None if sealed is None else StoredRecord(kind, owner, rkey, sealed, version)
 
     def scan(self, kind: str | None = None, owner: str | None = None) -> list[StoredRecord]:
         with self.lock:
             found = sorted(self.records.items())
+            versions = dict(self.versions)
         return [
-            StoredRecord(k, o, r, sealed)
+            StoredRecord(k, o, r, sealed, versions.get((k, o, r), 0))
             for (k, o, r), sealed in found
             if (kind is None or k == kind) and (owner is None or o == owner)
         ]
@@ -72,6 +83,7 @@ class MemoryStore:
     def delete(self, kind: str, owner: str, rkey: str) -> None:
         with self.lock:
             self.records.pop((kind, owner, rkey), None)
+            self.versions.pop((kind, owner, rkey), None)
 
     def audit_append(self, seal: AuditSealer) -> AuditRow:
         with self.lock:

@@ -15,11 +15,16 @@ from safety.vault.migrations import migrate
 from safety.vault.sql_log import SqlAudit, SqlRotation, key_row
 
 _PUT = (
-    "INSERT INTO records (kind, owner, rkey, sealed, updated)"
-    " SELECT ?, ?, ?, ?, ? WHERE EXISTS (SELECT 1 FROM data_keys"
+    "INSERT INTO records (kind, owner, rkey, sealed, updated, version)"
+    " SELECT ?, ?, ?, ?, ?, ? WHERE EXISTS (SELECT 1 FROM data_keys"
     " WHERE owner = ? AND shredded = 0{lock}) ON CONFLICT (kind, owner, rkey) {conflict}"
 )
-_OVERWRITE = "DO UPDATE SET sealed = excluded.sealed, updated = excluded.updated"
+# Replace only the version the writer sealed against: a concurrent writer's newer
+# record is never overwritten by one sealed with the same version number.
+_OVERWRITE = (
+    "DO UPDATE SET sealed = excluded.sealed, updated = excluded.updated,"
+    " version = excluded.version WHERE records.version = excluded.version - 1"
+)
 
 
 class SqlStore(SqlAudit, SqlRotation):
@@ -75,27 +80,35 @@ class SqlStore(SqlAudit, SqlRotation):
         # land after its owner was shredded (PostgreSQL: the shred waits on FOR SHARE).
         changed = self._db.execute(
             self._put[overwrite],
-            (record.kind, record.owner, record.rkey, record.sealed, time.time(), record.owner),
+            (
+                record.kind,
+                record.owner,
+                record.rkey,
+                record.sealed,
+                time.time(),
+                record.version,
+                record.owner,
+            ),
         )
         return changed > 0
 
-    def get(self, kind: str, owner: str, rkey: str) -> bytes | None:
+    def get(self, kind: str, owner: str, rkey: str) -> StoredRecord | None:
         rows = self._db.query(
-            "SELECT sealed FROM records WHERE kind = ? AND owner = ? AND rkey = ?",
+            "SELECT sealed, version FROM records WHERE kind = ? AND owner = ? AND rkey = ?",
             (kind, owner, rkey),
         )
-        return bytes(rows[0][0]) if rows else None
+        return StoredRecord(kind, owner, rkey, bytes(rows[0][0]), int(rows[0][1])) if rows else None
 
     def scan(self, kind: str | None = None, owner: str | None = None) -> list[StoredRecord]:
         pairs = (("kind", kind), ("owner", owner))
         where = [(column, value) for column, value in pairs if value is not None]
         clause = " AND ".join(f"{column} = ?" for column, _ in where) or "1 = 1"
         rows = self._db.query(
-            f"SELECT kind, owner, rkey, sealed FROM records WHERE {clause}"  # noqa: S608
+            f"SELECT kind, owner, rkey, sealed, version FROM records WHERE {clause}"  # noqa: S608
             " ORDER BY kind, owner, rkey",
             tuple(value for _, value in where),
         )
-        return [StoredRecord(str(k), str(o), str(r), bytes(s)) for k, o, r, s in rows]
+        return [StoredRecord(str(k), str(o), str(r), bytes(s), int(v)) for k, o, r, s, v in rows]
 
     def delete(self, kind: str, owner: str, rkey: str) -> None:
         self._db.execute(

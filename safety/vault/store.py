@@ -33,6 +33,22 @@ from safety.vault.sqlite import sqlite_store
 SYSTEM_OWNER = "_system"
 ROOT_OWNER = "_vault"
 _NONCE = 12
+# A write reads the record's version, then stores the next one only if nobody
+# wrote in between; this many tries before giving up on a contested record.
+_WRITE_ATTEMPTS = 8
+_REFUSED = (
+    "record failed authentication: it was altered, moved from another record, or"
+    " replaced by an older copy of itself; it was left as it is"
+)
+
+
+def _associated_data(kind: str, owner: str, rkey: str, version: int) -> bytes:
+    """What a sealed record is bound to. Version 0 is the format from before
+    versions; from 1 on the version is bound too, so that putting back an older
+    copy of the same record fails, as moving one between records always did."""
+    if version == 0:
+        return f"{kind}\0{owner}\0{rkey}".encode()
+    return f"{kind}\0{owner}\0{rkey}\0{version}".encode()
 
 
 @dataclass(frozen=True)
@@ -113,22 +129,25 @@ class Vault:
         self._cache[owner] = key
         return key
 
-    def seal(self, kind: str, owner: str, rkey: str, value: Any) -> bytes:
-        """Encrypt ``value`` bound to (kind, owner, rkey) by associated data."""
+    def seal(self, kind: str, owner: str, rkey: str, value: Any, version: int = 0) -> bytes:
+        """Encrypt ``value`` bound to (kind, owner, rkey, version) by associated data."""
         nonce = os.urandom(_NONCE)
         plain = json.dumps(value, separators=(",", ":")).encode()
-        aad = f"{kind}\0{owner}\0{rkey}".encode()
+        aad = _associated_data(kind, owner, rkey, version)
         return nonce + self._data_key(owner).aead.encrypt(nonce, plain, aad)
 
-    def unseal(self, kind: str, owner: str, rkey: str, sealed: bytes) -> Any:
-        aad = f"{kind}\0{owner}\0{rkey}".encode()
+    def unseal(self, kind: str, owner: str, rkey: str, sealed: bytes, version: int = 0) -> Any:
+        aad = _associated_data(kind, owner, rkey, version)
         try:
             plain = self._data_key(owner, create=False).aead.decrypt(
                 sealed[:_NONCE], sealed[_NONCE:], aad
             )
         except InvalidTag as exc:
-            raise StoreError("record failed authentication") from exc
+            raise StoreError(_REFUSED) from exc
         return json.loads(plain)
+
+    def _open(self, record: StoredRecord) -> Any:
+        return self.unseal(record.kind, record.owner, record.rkey, record.sealed, record.version)
 
     def put(self, kind: str, owner: str, key: str, value: Any) -> None:
         self._write(kind, owner, key, value, overwrite=True)
@@ -139,25 +158,32 @@ class Vault:
 
     def _write(self, kind: str, owner: str, key: str, value: Any, *, overwrite: bool) -> None:
         rkey = self.index(kind, key)
-        record = StoredRecord(kind, owner, rkey, self.seal(kind, owner, rkey, value))
-        if self._store.put(record, overwrite=overwrite):
-            return
-        row = self._store.key(owner)
-        if row is None or row.shredded:
-            self._cache.pop(owner, None)
-            raise ShreddedError("owner's data key was destroyed")
-        raise StoreError("an append-only record with this key already exists")
+        for _ in range(_WRITE_ATTEMPTS):
+            found = self._store.get(kind, owner, rkey) if overwrite else None
+            version = (0 if found is None else found.version) + 1
+            sealed = self.seal(kind, owner, rkey, value, version)
+            if self._store.put(
+                StoredRecord(kind, owner, rkey, sealed, version), overwrite=overwrite
+            ):
+                return
+            row = self._store.key(owner)
+            if row is None or row.shredded:
+                self._cache.pop(owner, None)
+                raise ShreddedError("owner's data key was destroyed")
+            if not overwrite:
+                raise StoreError("an append-only record with this key already exists")
+            # Another writer stored a newer version meanwhile: seal against that one.
+        raise StoreError("the record kept changing under this write; nothing was written")
 
     def get(self, kind: str, owner: str, key: str) -> Any | None:
-        rkey = self.index(kind, key)
-        sealed = self._store.get(kind, owner, rkey)
-        return None if sealed is None else self.unseal(kind, owner, rkey, sealed)
+        record = self._store.get(kind, owner, self.index(kind, key))
+        return None if record is None else self._open(record)
 
     def items(self, kind: str, owner: str | None = None) -> Iterator[tuple[str, Any]]:
         """Yield (owner, value) for every readable record of ``kind``."""
         for record in self._store.scan(kind, owner):
             try:
-                yield record.owner, self.unseal(kind, record.owner, record.rkey, record.sealed)
+                yield record.owner, self._open(record)
             except ShreddedError:
                 continue
 
@@ -168,10 +194,7 @@ class Vault:
 
     def records_of(self, owner: str) -> list[tuple[str, Any]]:
         """(kind, value) for every readable record of one owner, all kinds."""
-        return [
-            (record.kind, self.unseal(record.kind, owner, record.rkey, record.sealed))
-            for record in self._store.scan(owner=owner)
-        ]
+        return [(record.kind, self._open(record)) for record in self._store.scan(owner=owner)]
 
     def delete(self, kind: str, owner: str, key: str) -> None:
         self._store.delete(kind, owner, self.index(kind, key))

@@ -60,7 +60,13 @@ class SqlRaw:
         )
 
     def add_record(self, kind: str, owner: str, rkey: str, sealed: bytes) -> None:
-        self.run("INSERT INTO records VALUES (?, ?, ?, ?, 0)", kind, owner, rkey, sealed)
+        self.run(
+            "INSERT INTO records (kind, owner, rkey, sealed, updated) VALUES (?, ?, ?, ?, 0)",
+            kind,
+            owner,
+            rkey,
+            sealed,
+        )
 
     def set_wrapped(self, owner: str, wrapped: bytes) -> None:
         self.run("UPDATE data_keys SET wrapped = ? WHERE owner = ?", wrapped, owner)

@@ -165,3 +165,42 @@ def test_migrations_are_idempotent_and_concurrent_opens_agree(target: Target) ->
         thread.join()
     open_once()
     assert versions == [LATEST] * 5
+
+
+def test_an_older_copy_of_a_record_is_refused_and_nothing_is_lost(
+    target: Target, vault: Vault
+) -> None:
+    """Someone with the database puts back an earlier sealed copy of a record
+    (here: consent given, after it was withdrawn). Each write seals the record
+    with its version, so the old copy no longer authenticates in its place."""
+    rkey = vault.index("consent", "state")
+    vault.put("consent", "p1", "state", "given")
+    older = dict(((k, o, r), s) for k, o, r, s in target.raw.records())[("consent", "p1", rkey)]
+    vault.put("consent", "p1", "state", "withdrawn")
+    vault.put("note", "p1", "a", "kept")
+    newer = dict(((k, o, r), s) for k, o, r, s in target.raw.records())[("consent", "p1", rkey)]
+    target.raw.set_sealed("consent", "p1", rkey, older)
+    with pytest.raises(StoreError, match="older copy"):
+        vault.get("consent", "p1", "state")
+    with pytest.raises(StoreError, match="older copy"):
+        vault.records_of("p1")
+    # Refusing it destroyed nothing: the record is still there, the owner's other
+    # records read, and putting the genuine copy back makes it readable again.
+    assert vault.get("note", "p1", "a") == "kept"
+    assert len(target.raw.records()) == 2
+    target.raw.set_sealed("consent", "p1", rkey, newer)
+    assert vault.get("consent", "p1", "state") == "withdrawn"
+
+
+def test_a_record_written_before_versions_is_read_and_versioned_on_its_next_write(
+    target: Target, vault: Vault
+) -> None:
+    rkey = vault.index("note", "a")
+    vault.ensure_key("p1")
+    target.raw.add_record("note", "p1", rkey, vault.seal("note", "p1", rkey, "from before"))
+    assert vault.get("note", "p1", "a") == "from before"
+    vault.put("note", "p1", "a", "now")
+    older = vault.seal("note", "p1", rkey, "from before")  # the old format, replayed
+    target.raw.set_sealed("note", "p1", rkey, older)
+    with pytest.raises(StoreError, match="older copy"):
+        vault.get("note", "p1", "a")
