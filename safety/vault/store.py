@@ -15,7 +15,7 @@ import hashlib
 import hmac
 import json
 import os
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -179,13 +179,28 @@ class Vault:
         record = self._store.get(kind, owner, self.index(kind, key))
         return None if record is None else self._open(record)
 
-    def items(self, kind: str, owner: str | None = None) -> Iterator[tuple[str, Any]]:
-        """Yield (owner, value) for every readable record of ``kind``."""
+    def items(
+        self,
+        kind: str,
+        owner: str | None = None,
+        *,
+        unreadable: Callable[[StoreError], None] | None = None,
+    ) -> Iterator[tuple[str, Any]]:
+        """Yield (owner, value) for every readable record of ``kind``.
+
+        A record that fails authentication raises, unless ``unreadable`` is
+        given: then it is told, the record is left where it is and the others
+        are still read (for lists of independent tasks, where one bad record must
+        not hold up the rest)."""
         for record in self._store.scan(kind, owner):
             try:
                 yield record.owner, self._open(record)
             except ShreddedError:
                 continue
+            except StoreError as exc:
+                if unreadable is None:
+                    raise
+                unreadable(exc)
 
     def owners(self, kind: str) -> list[str]:
         """Who holds a record of ``kind``, read without unsealing anything (a
