@@ -34,6 +34,7 @@ from bot.escalation.engine import EscalationEngine
 from bot.escalation.staff_room import StaffRoom
 from bot.escalation.store import EscalationStore
 from bot.handoff import Handoff
+from bot.housekeeping import every_second
 from bot.invites import InviteHandler
 from bot.matrix.backfill import Backfill
 from bot.matrix.device_trust import DeviceTrust
@@ -456,16 +457,7 @@ class Gateway:
         is logged and the loop goes on: it also keeps the digest and the audit head."""
         await self.sync.first_sync_done.wait()
         requests = ForgetRequests(self.vault)
-        ticks = 0
-        while True:
-            ticks += 1
-            try:
-                await self._housekeeping(ticks, requests)
-            except asyncio.CancelledError:
-                raise
-            except Exception as exc:
-                logs.warning("housekeeping_failed", error=type(exc).__name__)
-            await asyncio.sleep(1.0)
+        await every_second(lambda ticks: self._housekeeping(ticks, requests))
 
     def _ready_to_forget(self, participant: str) -> bool:
         """A deletion waits while a page about the participant is unacknowledged (the
