@@ -441,6 +441,17 @@ class Gateway:
         )
         self.trust.own_master = None if seeds is None else public_key(seeds.master)
 
+    def check_records(self) -> None:
+        """At each start: keep a record digest for owners from before digests, and
+        check every owner's records against theirs. A record put back from an
+        older state is reported (a count, no pseudonym) and left for the operator,
+        who finds the owners with `samtal audit verify`."""
+        covered = self.vault.cover_records()
+        mismatched = self.vault.verify_records()
+        logs.event("vault_records_checked", covered=covered, mismatched=len(mismatched))
+        if mismatched:
+            logs.warning("vault_records_replaced", owners=len(mismatched))
+
     def seal_crypto_store(self) -> None:
         if self.client.store is not None:
             snapshot(self.client.store, self.crypto_snapshots)
@@ -585,6 +596,7 @@ class Gateway:
         if self.config.escalation.team_room:
             await self.staff_room.ensure()
         await self.desks.ensure()
+        await self._guard("vault_check", asyncio.to_thread(self.check_records))
         logs.event("gateway_started")
         last_alive = self.state.alive_at()
         back = asyncio.create_task(self._guard("downtime_report", self.report_downtime(last_alive)))

@@ -65,6 +65,22 @@ class RotationRow:
 
 AuditSealer = Callable[[AuditTail], tuple[AuditRow, Checkpoint]]
 
+#: A keyed tag of one record version, from (kind, rkey, version). The store keeps,
+#: per owner, the XOR of the tags of their records as they stand (the record
+#: digest), and updates it with each write in the same transaction; only the
+#: vault, which holds the owner's key, can make or check a tag.
+Tagger = Callable[[str, str, int], bytes]
+#: Seals a record's value for the version it is given.
+Sealer = Callable[[int], bytes]
+#: The digest of an owner's records, from their (kind, rkey, version) rows.
+DigestOf = Callable[[list[tuple[str, str, int]]], bytes]
+DIGEST_BYTES = 32
+EMPTY_DIGEST = bytes(DIGEST_BYTES)
+
+
+def xor(left: bytes, right: bytes) -> bytes:
+    return bytes(a ^ b for a, b in zip(left, right, strict=True))
+
 
 class RecordStore(Protocol):
     """Wrapped data keys and sealed records."""
@@ -79,17 +95,42 @@ class RecordStore(Protocol):
         """Destroy the wrapped key (leaving a tombstone) and drop the records."""
         ...
 
-    def put(self, record: StoredRecord, *, overwrite: bool = True) -> bool:
-        """Store a record; False if the owner has no live key, if it exists and
-        ``overwrite`` is off, or if the stored copy is not the version just before
-        ``record.version`` (someone else wrote it meanwhile)."""
+    def put(
+        self,
+        kind: str,
+        owner: str,
+        rkey: str,
+        seal: Sealer,
+        *,
+        overwrite: bool = True,
+        tag: Tagger | None = None,
+    ) -> bool:
+        """Store the record ``seal(version)`` returns, where ``version`` is the
+        stored one plus one (1 for a new record), while no other write of the
+        owner can run; False if the owner has no live key, or the record exists
+        and ``overwrite`` is off. With ``tag``, the owner's record digest moves
+        with it, in the same transaction."""
         ...
 
     def get(self, kind: str, owner: str, rkey: str) -> StoredRecord | None: ...
 
     def scan(self, kind: str | None = None, owner: str | None = None) -> list[StoredRecord]: ...
 
-    def delete(self, kind: str, owner: str, rkey: str) -> None: ...
+    def delete(self, kind: str, owner: str, rkey: str, tag: Tagger | None = None) -> None: ...
+
+    def live_owners(self) -> list[str]:
+        """Every owner whose data key is not destroyed."""
+        ...
+
+    def record_versions(self, owner: str) -> tuple[bytes | None, list[tuple[str, str, int]]]:
+        """The owner's record digest (None if not kept yet) and the (kind, rkey,
+        version) of their records, read together as of one moment."""
+        ...
+
+    def cover(self, owner: str, digest_of: DigestOf) -> bool:
+        """Start keeping the digest of an owner from before digests, from their
+        records as they stand; False if it is kept already (or the owner is gone)."""
+        ...
 
     def schema_version(self) -> int: ...
 

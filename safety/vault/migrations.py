@@ -72,6 +72,11 @@ MIGRATIONS: tuple[tuple[str, str], ...] = (
         "a version per record, sealed into its associated data",
         "ALTER TABLE records ADD COLUMN version INTEGER NOT NULL DEFAULT 0",
     ),
+    (
+        # NULL for owners from before this step until Vault.cover_records() runs.
+        "each owner's record digest",
+        "ALTER TABLE data_keys ADD COLUMN digest {blob}",
+    ),
 )
 
 LATEST = len(MIGRATIONS)

@@ -26,16 +26,13 @@ from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 
 from safety.errors import ShreddedError, StoreError, UnknownKekError
-from safety.vault.backend import Backend, StoredRecord
+from safety.vault.backend import EMPTY_DIGEST, Backend, StoredRecord, Tagger, xor
 from safety.vault.keys import KeyProvider
 from safety.vault.sqlite import sqlite_store
 
 SYSTEM_OWNER = "_system"
 ROOT_OWNER = "_vault"
 _NONCE = 12
-# A write reads the record's version, then stores the next one only if nobody
-# wrote in between; this many tries before giving up on a contested record.
-_WRITE_ATTEMPTS = 8
 _REFUSED = (
     "record failed authentication: it was altered, moved from another record, or"
     " replaced by an older copy of itself; it was left as it is"
@@ -55,6 +52,8 @@ def _associated_data(kind: str, owner: str, rkey: str, version: int) -> bytes:
 class _DataKey:
     aead: AESGCM
     secret: bytes = field(repr=False)
+    #: keys the owner's record digest (a sub-key, not the encryption key itself)
+    digest_key: bytes = field(repr=False)
 
 
 class Vault:
@@ -125,7 +124,10 @@ class Vault:
                 " hold; finish `samtal keys rotate` or pass the previous key"
             )
         secret = provider.unwrap(row.wrapped, owner)
-        key = _DataKey(AESGCM(secret), secret)
+        digest_key = HKDF(
+            algorithm=hashes.SHA256(), length=32, salt=None, info=b"samtal:record-digest:v1"
+        ).derive(secret)
+        key = _DataKey(AESGCM(secret), secret, digest_key)
         self._cache[owner] = key
         return key
 
@@ -158,22 +160,18 @@ class Vault:
 
     def _write(self, kind: str, owner: str, key: str, value: Any, *, overwrite: bool) -> None:
         rkey = self.index(kind, key)
-        for _ in range(_WRITE_ATTEMPTS):
-            found = self._store.get(kind, owner, rkey) if overwrite else None
-            version = (0 if found is None else found.version) + 1
-            sealed = self.seal(kind, owner, rkey, value, version)
-            if self._store.put(
-                StoredRecord(kind, owner, rkey, sealed, version), overwrite=overwrite
-            ):
-                return
-            row = self._store.key(owner)
-            if row is None or row.shredded:
-                self._cache.pop(owner, None)
-                raise ShreddedError("owner's data key was destroyed")
-            if not overwrite:
-                raise StoreError("an append-only record with this key already exists")
-            # Another writer stored a newer version meanwhile: seal against that one.
-        raise StoreError("the record kept changing under this write; nothing was written")
+        self._data_key(owner)  # a new owner's key is made before the write begins
+
+        def seal(version: int) -> bytes:
+            return self.seal(kind, owner, rkey, value, version)
+
+        if self._store.put(kind, owner, rkey, seal, overwrite=overwrite, tag=self._tagger(owner)):
+            return
+        row = self._store.key(owner)
+        if row is None or row.shredded:
+            self._cache.pop(owner, None)
+            raise ShreddedError("owner's data key was destroyed")
+        raise StoreError("an append-only record with this key already exists")
 
     def get(self, kind: str, owner: str, key: str) -> Any | None:
         record = self._store.get(kind, owner, self.index(kind, key))
@@ -212,7 +210,51 @@ class Vault:
         return [(record.kind, self._open(record)) for record in self._store.scan(owner=owner)]
 
     def delete(self, kind: str, owner: str, key: str) -> None:
-        self._store.delete(kind, owner, self.index(kind, key))
+        self._store.delete(kind, owner, self.index(kind, key), tag=self._tagger(owner))
+
+    def _tagger(self, owner: str) -> Tagger:
+        """Tags for the owner's record digest. The key is fetched only when a tag
+        is made: deleting from an owner without records needs no key."""
+
+        def tag(kind: str, rkey: str, version: int) -> bytes:
+            key = self._data_key(owner, create=False).digest_key
+            return hmac.new(key, f"{kind}\0{rkey}\0{version}".encode(), hashlib.sha256).digest()
+
+        return tag
+
+    def _digest_of(self, owner: str, rows: list[tuple[str, str, int]]) -> bytes:
+        tag = self._tagger(owner)
+        digest = EMPTY_DIGEST
+        for kind, rkey, version in rows:
+            digest = xor(digest, tag(kind, rkey, version))
+        return digest
+
+    def verify_records(self) -> list[str]:
+        """Owners whose records are not the ones their digest was moved to: a
+        record put back whole (sealed copy and version) from an older state, or
+        added or removed around the vault. Changes nothing.
+
+        Putting back *every* record of an owner together with their digest, or
+        the whole database, is not caught here; the published audit head is what
+        catches an older database."""
+        mismatched = []
+        for owner in self._store.live_owners():
+            digest, rows = self._store.record_versions(owner)
+            if digest is not None and not hmac.compare_digest(digest, self._digest_of(owner, rows)):
+                mismatched.append(owner)
+        return mismatched
+
+    def cover_records(self) -> int:
+        """Start keeping a record digest for owners from before digests, from
+        their records as they stand now; returns how many were covered."""
+        covered = 0
+        for owner in self._store.live_owners():
+
+            def digest_of(rows: list[tuple[str, str, int]], owner: str = owner) -> bytes:
+                return self._digest_of(owner, rows)
+
+            covered += self._store.cover(owner, digest_of)
+        return covered
 
     def shred(self, owner: str) -> None:
         """Destroy the owner's data key, then drop their records."""
