@@ -3,6 +3,7 @@ tried again alone and, if it keeps failing, routed around; nobody gets a page tw
 
 from __future__ import annotations
 
+import asyncio
 from pathlib import Path
 from typing import Any, cast
 
@@ -173,7 +174,7 @@ class HomeserverSender(FakeSender):
         self.events[(room_id, txn)] = event_id
         if self.lose_next:
             self.lose_next = False
-            raise TimeoutError
+            raise asyncio.TimeoutError
         return event_id
 
 
