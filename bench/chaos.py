@@ -143,6 +143,12 @@ class Figures:
     stray_bot_events: int = 0
     bot_events: int = 0
     replies_per_message: Counter[int] = field(default_factory=Counter)
+    #: bot events a participant's client could not decrypt when they arrived, and
+    #: in how many rooms: what an Olm session rolled back by a SIGKILL looks like.
+    #: A figure, not a failure: a room key that arrives after its event is counted
+    #: too, though nio could read the event later.
+    undecryptable_answers: int = 0
+    rooms_with_undecryptable: int = 0
     risk_messages: int = 0
     risk_unrecorded: int = 0
     risk_recorded_twice: int = 0
@@ -205,7 +211,8 @@ class Figures:
             f"unanswered {self.unanswered} (kept without a reply by the flood rule "
             f"{self.quiet_by_flood_rule}); answered twice {self.answered_twice}; "
             f"stray {self.stray_bot_events}; replies per message "
-            f"{dict(sorted(self.replies_per_message.items()))}",
+            f"{dict(sorted(self.replies_per_message.items()))}; undecryptable on arrival "
+            f"{self.undecryptable_answers} in {self.rooms_with_undecryptable} rooms",
             f"risk: {self.risk_messages} messages, {self.escalations} escalations "
             f"({self.coalesced_messages} messages folded into an open case); "
             f"in no escalation {self.risk_unrecorded}, in two {self.risk_recorded_twice}; "
@@ -561,6 +568,8 @@ class Chaos:
             else:
                 per_slot[slot] += 1
         f.answered_twice = len({slot[0] for slot, n in per_slot.items() if n > 1})
+        f.undecryptable_answers = sum(self._undecrypted.values())
+        f.rooms_with_undecryptable = sum(1 for n in self._undecrypted.values() if n)
         replies: Counter[str] = Counter(slot[0] for slot in per_slot if slot[1] >= 0)
         silent: Counter[int] = Counter()
         for sent in self.sent:

@@ -16,6 +16,7 @@ from bot import logs
 from bot.accountability import Accountability
 from bot.matrix.calls import checked
 from bot.matrix.room_keys import drop_room_keys
+from safety.errors import StoreError
 from safety.participant_data import forget
 from safety.vault import Vault
 from safety.vault.store import SYSTEM_OWNER
@@ -105,7 +106,14 @@ class ForgetRequests:
         self._vault.put(self._KIND, SYSTEM_OWNER, participant, record)
 
     def pending(self) -> list[dict[str, str]]:
-        return [dict(record) for _, record in self._vault.items(self._KIND, SYSTEM_OWNER)]
+        """Every readable request. One that fails authentication is reported and
+        left in place; it must not stop the others from being carried out."""
+
+        def report(exc: StoreError) -> None:
+            logs.warning("forget_request_unreadable", error=type(exc).__name__)
+
+        found = self._vault.items(self._KIND, SYSTEM_OWNER, unreadable=report)
+        return [dict(record) for _, record in found]
 
     def is_pending(self, participant: str) -> bool:
         return self._vault.get(self._KIND, SYSTEM_OWNER, participant) is not None

@@ -35,6 +35,7 @@ from bot.escalation.engine import EscalationEngine
 from bot.escalation.staff_room import StaffRoom
 from bot.escalation.store import EscalationStore
 from bot.handoff import Handoff
+from bot.housekeeping import every_second
 from bot.invites import InviteHandler
 from bot.matrix.backfill import Backfill
 from bot.matrix.device_trust import DeviceTrust
@@ -462,6 +463,17 @@ class Gateway:
         )
         self.trust.own_master = None if seeds is None else public_key(seeds.master)
 
+    def check_records(self) -> None:
+        """At each start: keep a record digest for owners from before digests, and
+        check every owner's records against theirs. A record put back from an
+        older state is reported (a count, no pseudonym) and left for the operator,
+        who finds the owners with `samtal audit verify`."""
+        covered = self.vault.cover_records()
+        mismatched = self.vault.verify_records()
+        logs.event("vault_records_checked", covered=covered, mismatched=len(mismatched))
+        if mismatched:
+            logs.warning("vault_records_replaced", owners=len(mismatched))
+
     def seal_crypto_store(self) -> None:
         if self.client.store is not None:
             snapshot(self.client.store, self.crypto_snapshots)
@@ -478,16 +490,7 @@ class Gateway:
         is logged and the loop goes on: it also keeps the digest and the audit head."""
         await self.sync.first_sync_done.wait()
         requests = ForgetRequests(self.vault)
-        ticks = 0
-        while True:
-            ticks += 1
-            try:
-                await self._housekeeping(ticks, requests)
-            except asyncio.CancelledError:
-                raise
-            except Exception as exc:
-                logs.warning("housekeeping_failed", error=type(exc).__name__)
-            await asyncio.sleep(1.0)
+        await every_second(lambda ticks: self._housekeeping(ticks, requests))
 
     def _ready_to_forget(self, participant: str) -> bool:
         """A deletion waits while a page about the participant is unacknowledged (the
@@ -618,6 +621,7 @@ class Gateway:
         if self.config.escalation.team_room:
             await self.staff_room.ensure()
         await self.desks.ensure()
+        await self._guard("vault_check", asyncio.to_thread(self.check_records))
         logs.event("gateway_started")
         last_alive = self.state.alive_at()
         back = asyncio.create_task(self._guard("downtime_report", self.report_downtime(last_alive)))

@@ -24,7 +24,7 @@ from bot.core.kinds import NOT_READ, Kind, explain_due
 from bot.core.language import detect
 from bot.core.model import Inbound, Participant, TurnPlan
 from bot.core.own_words import without_matrix_ids
-from bot.core.replies import plan_replies
+from bot.core.replies import answered_or, plan_replies
 from bot.core.screen import SafetyScreen
 from bot.core.texts import text
 from bot.deletion import Deletion
@@ -317,7 +317,11 @@ class TurnHandler:
         except RasaUnavailable as exc:
             logs.warning("dialogue_unavailable", participant=participant.pseudonym, error=str(exc))
             return TurnPlan(replies=(text("dialogue_unavailable", language),))
-        return self._plan_from(messages, participant)
+        plan = self._plan_from(messages, participant)
+        answered = answered_or(plan, text("dialogue_unavailable", language))
+        if answered is not plan:
+            logs.warning("dialogue_answered_nothing", participant=participant.pseudonym)
+        return answered
 
     def _plan_from(self, messages: list[dict[str, object]], participant: Participant) -> TurnPlan:
         version = self._config.dialogue.consent_version

@@ -85,6 +85,12 @@ class RunningStack:
         config = load_config(home / "samtal.yaml", home)
         return Vault(config.vault_path, load_or_create_key_file(config.kek_file, create=False))
 
+    def open_vault_path(self) -> Path:
+        """The stack's vault file, for tests that tamper with it as someone with
+        the disk would."""
+        home = self.stack.layout.home
+        return load_config(home / "samtal.yaml", home).vault_path
+
     def pseudonym_of(self, matrix_id: str) -> str:
         """The pseudonym the gateway's log names ``matrix_id`` by."""
         vault = self.open_vault()

@@ -18,7 +18,7 @@ from bot.vault_access import open_configured_vault
 from safety.audit import head_from_json, verify_audit
 from safety.audit.log import AuditLog
 from safety.participant_data import export, forget
-from safety.vault import Vault, load_or_create_key_file
+from safety.vault import Vault, check_records, load_or_create_key_file
 from safety.vault.rotation import rotate_keys
 
 FORGET_WAIT_SECONDS = 60.0
@@ -125,10 +125,17 @@ def run_audit_verify(published_head: str | None) -> int:
         load_or_create_key_file(config.kek_file, create=False),
         published=published,
     )
-    if report.ok:
-        print(f"audit trail intact: {report.entries} entries")
+    replaced = check_records(
+        _vault_url(config), load_or_create_key_file(config.kek_file, create=False)
+    )
+    if replaced:
+        # Pseudonyms only: the operator restores these owners' records from a backup.
+        print(f"records put back from an older state, owners: {', '.join(replaced)}")
+    if report.ok and not replaced:
+        print(f"audit trail intact: {report.entries} entries; every record matches its digest")
         return 0
-    print(f"audit trail BROKEN at entry {report.first_bad}: {report.problem}")
+    if not report.ok:
+        print(f"audit trail BROKEN at entry {report.first_bad}: {report.problem}")
     return 1
 
 

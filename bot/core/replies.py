@@ -56,3 +56,15 @@ def plan_replies(
             elif isinstance(question_text, str) and question_text.strip():
                 replies.append(question_text[:MAX_REPLY_CHARS])
     return TurnPlan(replies=tuple(replies), effects=tuple(effects), blocked_questions=blocked)
+
+
+def answered_or(plan: TurnPlan, fallback: str) -> TurnPlan:
+    """A dialogue answer with neither text nor effects gets ``fallback``.
+
+    Rasa answers with nothing when a custom action fails (its action server is
+    restarting, say); the participant must not be left without an answer. A
+    plan with effects but no text is the dialogue's own choice and is kept.
+    """
+    if plan.replies or plan.effects:
+        return plan
+    return TurnPlan(replies=(fallback,))

@@ -47,6 +47,8 @@ from safety.escalation.record import (
     open_escalation,
     reescalate,
     resolve,
+    sending,
+    sent_in,
 )
 
 TICK_SECONDS = 1.0
@@ -60,6 +62,13 @@ FAILING_DESK_RETRY_SECONDS = 30.0
 COALESCE_WINDOW_SECONDS = 6 * 3600.0
 # The people paged hear of further messages at most this often.
 FURTHER_NOTICE_GAP_SECONDS = 60.0
+
+
+def _txn(person: str, chunk: list[Outgoing]) -> str:
+    """The transaction id of one message to one desk: the same notices to the same
+    desk always make the same id, so the homeserver shows a resend once."""
+    codes = "|".join(f"{part.esc.code}:{part.notice.seq}" for part in chunk)
+    return transaction_id(f"{codes}@{person}", 0)
 
 
 class _DeskOutcome(Enum):
@@ -244,13 +253,12 @@ class EscalationEngine:
                     failures=self._desk_failures.get(person, (0, 0.0))[0],
                 )
 
-    async def _send_to_desk(self, person: str, chunk: list[Outgoing]) -> str:
+    async def _send_to_desk(self, person: str, chunk: list[Outgoing], txn: str) -> str:
         """One message to one desk holding ``chunk``; returns its event id."""
         room_id = self._desks.room_of(person)
         if room_id is None:
             raise DeskMissing("no desk for a paged person")
         body = combined_body([part.body for part in chunk])
-        codes = "|".join(f"{part.esc.code}:{part.notice.seq}" for part in chunk)
         # nio retries a request for as long as the homeserver is away; a page must
         # not wait silently behind that. It is tried again on the next tick, with the
         # same transaction id, so a send that did get through is not shown twice.
@@ -258,7 +266,7 @@ class EscalationEngine:
             self._sender.notice(
                 room_id,
                 body,
-                transaction_id(f"{codes}@{person}", 0),
+                txn,
                 self._desks.members_of(person),
                 mentions=(person,),
                 page=True,
@@ -317,16 +325,16 @@ class EscalationEngine:
         return not waiting
 
     async def _send_desk_groups(self, person: str, parts: list[Outgoing]) -> _DeskOutcome:
-        """Send ``parts`` to one desk, recording each copy as it goes out. A group the
-        desk refused is split into single notices, so one bad notice holds back no
-        other."""
+        """Send ``parts`` to one desk, recording each copy as it goes out. Copies
+        that went out before without an answer go first, each in the same message
+        as then; the rest are grouped by size. A group the desk refused is split
+        into single notices, so one bad notice holds back no other."""
         outcome = _DeskOutcome.SENT
-        for group in group_by_size([part.body for part in parts]):
-            chunk = [parts[g] for g in group]
-            result = await self._send_copy(person, chunk)
+        for chunk, txn in self._desk_messages(person, parts):
+            result = await self._send_copy(person, chunk, txn)
             if result is _DeskOutcome.REFUSED and len(chunk) > 1:
                 for single in chunk:
-                    result = await self._send_copy(person, [single])
+                    result = await self._send_copy(person, [single], _txn(person, [single]))
                     if result in (_DeskOutcome.AWAY, _DeskOutcome.TIMED_OUT):
                         return result
                     if result is _DeskOutcome.REFUSED:
@@ -337,10 +345,38 @@ class EscalationEngine:
                 outcome = result
         return outcome
 
-    async def _send_copy(self, person: str, chunk: list[Outgoing]) -> _DeskOutcome:
+    def _desk_messages(
+        self, person: str, parts: list[Outgoing]
+    ) -> list[tuple[list[Outgoing], str]]:
+        """(chunk, transaction id) for each message to send to one desk. A copy that
+        may have got through unheard keeps its message: grouped anew with notices
+        that came since, it would get a new transaction id and be shown twice."""
+        earlier: dict[str, list[Outgoing]] = {}
+        fresh: list[Outgoing] = []
+        for part in parts:
+            latest = self._store.find(part.esc.code) or part.esc
+            txn = sent_in(latest, part.notice.seq, person)
+            if txn is None:
+                fresh.append(part)
+            else:
+                earlier.setdefault(txn, []).append(part)
+        messages = [(chunk, txn) for txn, chunk in earlier.items()]
+        for group in group_by_size([part.body for part in fresh]):
+            chunk = [fresh[g] for g in group]
+            messages.append((chunk, _txn(person, chunk)))
+        return messages
+
+    async def _send_copy(self, person: str, chunk: list[Outgoing], txn: str) -> _DeskOutcome:
         """One message to one desk; its copy recorded on every escalation in it."""
+        for part in chunk:
+            # Written before sending: if this copy gets through unheard, the next
+            # try (after a timeout, or a SIGKILL) sends the same message again.
+            latest = self._store.find(part.esc.code) or part.esc
+            marked = sending(latest, part.notice.seq, person, txn)
+            if marked != latest:
+                self._store.save(marked)
         try:
-            event_id = await self._send_to_desk(person, chunk)
+            event_id = await self._send_to_desk(person, chunk, txn)
         except (OSError, aiohttp.ClientError) as exc:
             logs.warning("escalation_send_failed", error=type(exc).__name__, waiting=len(chunk))
             return _DeskOutcome.AWAY

@@ -3,7 +3,8 @@
 nio's SQLite store holds device lists, and so the Matrix ids of everyone the
 bot talks to, in the clear. Here the database lives in memory; its contents
 are written to disk only as an AES-256-GCM sealed snapshot under a key derived
-from the vault, after every sync batch and at shutdown. Secrets inside it
+from the vault, after every sync batch, before any Olm-encrypted to-device
+message is sent, and at shutdown. Secrets inside it
 (Olm and Megolm pickles) are additionally encrypted by nio's pickle key.
 
 A crash loses at most the changes since the last snapshot. The sync position

@@ -21,6 +21,7 @@ from nio import AsyncClient, RoomSendResponse
 from bot.errors import MatrixCallError
 from bot.matrix.calls import checked
 from bot.matrix.device_trust import DeviceReport, DeviceTrust
+from bot.matrix.key_share import seal_before_sending_room_keys
 from bot.matrix.rate_limits import SendGate, watch_rate_limits
 
 
@@ -46,10 +47,10 @@ class Sender:
     ) -> None:
         self._client = client
         self._trust = trust
-        # Sharing a room key advances Olm sessions; the crypto store is sealed at once
-        # after it, not at the next sync batch, so a crash right after cannot roll the
-        # sessions back behind what the other devices have already seen.
-        self._after_key_share = after_key_share
+        # Sharing a room key advances Olm sessions; the crypto store is sealed after
+        # the keys are encrypted and before they are sent, not at the next sync batch,
+        # so a crash cannot roll the sessions back behind what other devices have seen.
+        self._seal = after_key_share
         # Key queries and claims are per client, not per room: one at a time.
         self._keys_lock = asyncio.Lock()
         # (waiting for keys, encrypting and sending) of the last notice, for the logs.
@@ -123,20 +124,14 @@ class Sender:
                 self.trust_expected_devices(room_id, expected)
         prepared = time.perf_counter()
         olm = self._client.olm
-        shares_keys = bool(
-            room is not None and room.encrypted and olm is not None
-            and olm.should_share_group_session(room_id)
-        )  # fmt: skip
-        try:
-            response = checked(
-                "room_send",
-                await self._client.room_send(
-                    room_id, "m.room.message", notice_content(text, mentions), txn_id
-                ),
-            )
-        finally:
-            if shares_keys:
-                self._after_key_share()
+        if olm is not None:
+            seal_before_sending_room_keys(olm, self._seal)
+        response = checked(
+            "room_send",
+            await self._client.room_send(
+                room_id, "m.room.message", notice_content(text, mentions), txn_id
+            ),
+        )
         assert isinstance(response, RoomSendResponse)
         self.last_timing_ms = (
             round((prepared - started) * 1000, 1),

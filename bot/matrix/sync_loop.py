@@ -63,6 +63,10 @@ class SyncLoop:
             checked("keys_query", await client.keys_query())
         if client.should_claim_keys:
             checked("keys_claim", await client.keys_claim(client.get_users_for_key_claiming()))
+        if client.outgoing_to_device_messages:
+            # nio Olm-encrypted these while the batch was handled; seal that Olm
+            # state before they leave, so a crash cannot roll it back behind them.
+            self._before_position_saved()
         for response in await client.send_to_device_messages():
             checked("to_device", response)
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from bot import logs
 from bot.matrix.sender import Sender
+from safety.errors import StoreError
 from safety.vault import Vault
 
 _KIND = "shown_in_desk"
@@ -27,7 +28,12 @@ class ShownContent:
         """Redact every desk message that showed the participant's content. A failure
         is logged and the shred goes ahead: the vault is what samtal controls."""
         removed = 0
-        for _, place in list(self._vault.items(_KIND, pseudonym)):
+
+        def report(exc: StoreError) -> None:
+            # Left in place and shredded with the rest; the other places still go.
+            logs.warning("desk_content_unreadable", error=type(exc).__name__)
+
+        for _, place in list(self._vault.items(_KIND, pseudonym, unreadable=report)):
             try:
                 await self._sender.redact(
                     str(place["room_id"]), str(place["event_id"]), "participant data deleted"

@@ -61,9 +61,15 @@ class TurnLedger:
         )
 
     def received(self, turn: PendingTurn) -> None:
-        """Persist the turn before the sync position moves past it."""
-        self._vault.put(_KIND, turn.owner, turn.event_id, {"state": RECEIVED})
+        """Persist the turn before the sync position moves past it.
+
+        The inbox entry goes first: killed between the two writes, the turn is
+        then either answered from the inbox after the restart or, with no state
+        recorded, taken in again from the replayed message. The other order left
+        a turn marked received that the replay skipped as handled and no restart
+        knew was waiting (found by the kill -9 harness at full size)."""
         self._vault.put(_INBOX, turn.owner, turn.event_id, asdict(turn))
+        self._vault.put(_KIND, turn.owner, turn.event_id, {"state": RECEIVED})
 
     def planned(self, owner: ParticipantId, event_id: EventId, plan: TurnPlan) -> None:
         """Record the replies and effects before any of them is carried out."""

@@ -49,6 +49,11 @@ class Escalation:
     # (notice seq, person) for each desk that has its copy: a desk that failed is
     # tried again alone, and one that has it never gets it twice.
     delivered: tuple[tuple[int, str], ...] = ()
+    # (notice seq, person, transaction id) of the message a desk's copy last went
+    # out in, written before it is sent. A copy that got through while the bot
+    # never heard (killed, or timed out) is sent again in that same message, so
+    # the homeserver recognises it and nobody sees the page twice.
+    in_flight: tuple[tuple[int, str, str], ...] = ()
     # Later risky messages from the same person, folded into this escalation.
     further: int = 0
     last_further_at: float | None = None
@@ -87,6 +92,10 @@ class Escalation:
                 ),
                 "delivered": tuple(
                     (int(seq), str(person)) for seq, person in record.get("delivered", ())
+                ),
+                "in_flight": tuple(
+                    (int(seq), str(person), str(txn))
+                    for seq, person, txn in record.get("in_flight", ())
                 ),
                 "events": tuple(record.get("events", ())),
             }
@@ -158,6 +167,19 @@ def delivered_to(esc: Escalation, seq: int, person: str, place: tuple[str, str])
 
 def has_copy(esc: Escalation, seq: int, person: str) -> bool:
     return (seq, person) in esc.delivered
+
+
+def sending(esc: Escalation, seq: int, person: str, txn: str) -> Escalation:
+    """Notice ``seq`` is about to go to ``person``'s desk in the message ``txn``."""
+    if (seq, person, txn) in esc.in_flight:
+        return esc
+    kept = tuple(item for item in esc.in_flight if item[:2] != (seq, person))
+    return replace(esc, in_flight=(*kept, (seq, person, txn)))
+
+
+def sent_in(esc: Escalation, seq: int, person: str) -> str | None:
+    """The message notice ``seq`` last went to ``person``'s desk in, if any."""
+    return next((txn for s, p, txn in esc.in_flight if (s, p) == (seq, person)), None)
 
 
 def acknowledge(esc: Escalation, by: str, now: float) -> Escalation:

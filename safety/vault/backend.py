@@ -25,6 +25,10 @@ class StoredRecord:
     owner: str
     rkey: str
     sealed: bytes
+    #: how many times the record was written; sealed into its associated data,
+    #: so an older copy put back in its place fails authentication. 0 marks a
+    #: record written before versions, in the older format.
+    version: int = 0
 
 
 @dataclass(frozen=True)
@@ -61,6 +65,22 @@ class RotationRow:
 
 AuditSealer = Callable[[AuditTail], tuple[AuditRow, Checkpoint]]
 
+#: A keyed tag of one record version, from (kind, rkey, version). The store keeps,
+#: per owner, the XOR of the tags of their records as they stand (the record
+#: digest), and updates it with each write in the same transaction; only the
+#: vault, which holds the owner's key, can make or check a tag.
+Tagger = Callable[[str, str, int], bytes]
+#: Seals a record's value for the version it is given.
+Sealer = Callable[[int], bytes]
+#: The digest of an owner's records, from their (kind, rkey, version) rows.
+DigestOf = Callable[[list[tuple[str, str, int]]], bytes]
+DIGEST_BYTES = 32
+EMPTY_DIGEST = bytes(DIGEST_BYTES)
+
+
+def xor(left: bytes, right: bytes) -> bytes:
+    return bytes(a ^ b for a, b in zip(left, right, strict=True))
+
 
 class RecordStore(Protocol):
     """Wrapped data keys and sealed records."""
@@ -75,16 +95,42 @@ class RecordStore(Protocol):
         """Destroy the wrapped key (leaving a tombstone) and drop the records."""
         ...
 
-    def put(self, record: StoredRecord, *, overwrite: bool = True) -> bool:
-        """Store a record; False if the owner has no live key, or it exists and
-        ``overwrite`` is off."""
+    def put(
+        self,
+        kind: str,
+        owner: str,
+        rkey: str,
+        seal: Sealer,
+        *,
+        overwrite: bool = True,
+        tag: Tagger | None = None,
+    ) -> bool:
+        """Store the record ``seal(version)`` returns, where ``version`` is the
+        stored one plus one (1 for a new record), while no other write of the
+        owner can run; False if the owner has no live key, or the record exists
+        and ``overwrite`` is off. With ``tag``, the owner's record digest moves
+        with it, in the same transaction."""
         ...
 
-    def get(self, kind: str, owner: str, rkey: str) -> bytes | None: ...
+    def get(self, kind: str, owner: str, rkey: str) -> StoredRecord | None: ...
 
     def scan(self, kind: str | None = None, owner: str | None = None) -> list[StoredRecord]: ...
 
-    def delete(self, kind: str, owner: str, rkey: str) -> None: ...
+    def delete(self, kind: str, owner: str, rkey: str, tag: Tagger | None = None) -> None: ...
+
+    def live_owners(self) -> list[str]:
+        """Every owner whose data key is not destroyed."""
+        ...
+
+    def record_versions(self, owner: str) -> tuple[bytes | None, list[tuple[str, str, int]]]:
+        """The owner's record digest (None if not kept yet) and the (kind, rkey,
+        version) of their records, read together as of one moment."""
+        ...
+
+    def cover(self, owner: str, digest_of: DigestOf) -> bool:
+        """Start keeping the digest of an owner from before digests, from their
+        records as they stand; False if it is kept already (or the owner is gone)."""
+        ...
 
     def schema_version(self) -> int: ...
 

@@ -12,8 +12,9 @@ class Driver(Protocol):
     """One connection, serialised by the driver; SQL uses ``?`` placeholders."""
 
     dialect: str
-    #: appended to a sub-select of ``data_keys`` so a concurrent shred waits for it
-    for_share: str
+    #: appended to a select of an owner's key row inside a write transaction, so
+    #: that owner's writes run one after another
+    for_update: str
 
     def query(self, sql: str, params: Sequence[object] = ()) -> list[tuple[Any, ...]]: ...
 

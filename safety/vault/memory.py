@@ -7,13 +7,18 @@ import time
 
 from safety.errors import StoreError
 from safety.vault.backend import (
+    EMPTY_DIGEST,
     AuditRow,
     AuditSealer,
     AuditTail,
     Checkpoint,
+    DigestOf,
     KeyRow,
     RotationRow,
+    Sealer,
     StoredRecord,
+    Tagger,
+    xor,
 )
 from safety.vault.migrations import LATEST
 
@@ -25,6 +30,11 @@ class MemoryStore:
         self.lock = threading.RLock()
         self.keys: dict[str, KeyRow] = {}
         self.records: dict[tuple[str, str, str], bytes] = {}
+        # Apart from the sealed bytes, as a database column is: a record missing
+        # here was written before versions (0).
+        self.versions: dict[tuple[str, str, str], int] = {}
+        # Per owner, as the data_keys column: missing means not kept yet.
+        self.digests: dict[str, bytes] = {}
         self.audit: dict[int, AuditRow] = {}
         self.checkpoint: Checkpoint | None = None
         self.rotations: dict[str, RotationRow] = {}
@@ -40,6 +50,8 @@ class MemoryStore:
 
     def create_key(self, owner: str, wrapped: bytes, kek_id: str) -> KeyRow:
         with self.lock:
+            if owner not in self.keys:
+                self.digests[owner] = EMPTY_DIGEST
             return self.keys.setdefault(owner, KeyRow(owner, wrapped, kek_id, False))
 
     def shred(self, owner: str) -> None:
@@ -47,31 +59,81 @@ class MemoryStore:
             self.keys[owner] = KeyRow(owner, b"", "", True)
             for key in [key for key in self.records if key[1] == owner]:
                 del self.records[key]
+                self.versions.pop(key, None)
 
-    def put(self, record: StoredRecord, *, overwrite: bool = True) -> bool:
-        key = (record.kind, record.owner, record.rkey)
+    def put(
+        self,
+        kind: str,
+        owner: str,
+        rkey: str,
+        seal: Sealer,
+        *,
+        overwrite: bool = True,
+        tag: Tagger | None = None,
+    ) -> bool:
+        key = (kind, owner, rkey)
         with self.lock:
-            live = self.keys.get(record.owner)
+            live = self.keys.get(owner)
             if live is None or live.shredded or (not overwrite and key in self.records):
                 return False
-            self.records[key] = record.sealed
+            found = key in self.records
+            old = self.versions.get(key, 0)
+            version = old + 1
+            self.records[key] = seal(version)
+            self.versions[key] = version
+            digest = self.digests.get(owner)
+            if digest is not None and tag is not None:
+                digest = xor(digest, tag(kind, rkey, version))
+                if found:
+                    digest = xor(digest, tag(kind, rkey, old))
+                self.digests[owner] = digest
             return True
 
-    def get(self, kind: str, owner: str, rkey: str) -> bytes | None:
-        return self.records.get((kind, owner, rkey))
+    def get(self, kind: str, owner: str, rkey: str) -> StoredRecord | None:
+        with self.lock:
+            sealed = self.records.get((kind, owner, rkey))
+            version = self.versions.get((kind, owner, rkey), 0)
+        return None if sealed is None else StoredRecord(kind, owner, rkey, sealed, version)
 
     def scan(self, kind: str | None = None, owner: str | None = None) -> list[StoredRecord]:
         with self.lock:
             found = sorted(self.records.items())
+            versions = dict(self.versions)
         return [
-            StoredRecord(k, o, r, sealed)
+            StoredRecord(k, o, r, sealed, versions.get((k, o, r), 0))
             for (k, o, r), sealed in found
             if (kind is None or k == kind) and (owner is None or o == owner)
         ]
 
-    def delete(self, kind: str, owner: str, rkey: str) -> None:
+    def delete(self, kind: str, owner: str, rkey: str, tag: Tagger | None = None) -> None:
         with self.lock:
-            self.records.pop((kind, owner, rkey), None)
+            if self.records.pop((kind, owner, rkey), None) is None:
+                return
+            old = self.versions.pop((kind, owner, rkey), 0)
+            digest = self.digests.get(owner)
+            if digest is not None and tag is not None:
+                self.digests[owner] = xor(digest, tag(kind, rkey, old))
+
+    def live_owners(self) -> list[str]:
+        with self.lock:
+            return sorted(owner for owner, row in self.keys.items() if not row.shredded)
+
+    def _versions_of(self, owner: str) -> list[tuple[str, str, int]]:
+        return sorted(
+            (k, r, self.versions.get((k, o, r), 0)) for (k, o, r) in self.records if o == owner
+        )
+
+    def record_versions(self, owner: str) -> tuple[bytes | None, list[tuple[str, str, int]]]:
+        with self.lock:
+            return self.digests.get(owner), self._versions_of(owner)
+
+    def cover(self, owner: str, digest_of: DigestOf) -> bool:
+        with self.lock:
+            row = self.keys.get(owner)
+            if row is None or row.shredded or owner in self.digests:
+                return False
+            self.digests[owner] = digest_of(self._versions_of(owner))
+            return True
 
     def audit_append(self, seal: AuditSealer) -> AuditRow:
         with self.lock:

@@ -66,6 +66,17 @@ MIGRATIONS: tuple[tuple[str, str], ...] = (
         )
         """,
     ),
+    (
+        # Records from before this step keep version 0 and the older associated
+        # data; each moves to the versioned format on its next write.
+        "a version per record, sealed into its associated data",
+        "ALTER TABLE records ADD COLUMN version INTEGER NOT NULL DEFAULT 0",
+    ),
+    (
+        # NULL for owners from before this step until Vault.cover_records() runs.
+        "each owner's record digest",
+        "ALTER TABLE data_keys ADD COLUMN digest {blob}",
+    ),
 )
 
 LATEST = len(MIGRATIONS)

@@ -44,8 +44,9 @@ def _connect(url: str) -> tuple[Any, tuple[type[BaseException], ...]]:
 class PostgresDriver:
     dialect = "postgresql"
     # A put locks the owner's key row, so a concurrent shred waits for it and
-    # then deletes the record too, instead of leaving it behind.
-    for_share = " FOR SHARE"
+    # then deletes the record too, instead of leaving it behind, and two writes
+    # of one owner cannot both move their record digest from the same value.
+    for_update = " FOR UPDATE"
 
     def __init__(self, url: str) -> None:
         self._db, self._errors = _connect(url)

@@ -21,7 +21,7 @@ SCRUB_WAIT_MS = 2_000
 class SqliteDriver:
     dialect = "sqlite"
     # SQLite has one writer at a time; BEGIN IMMEDIATE already orders a shred and a put
-    for_share = ""
+    for_update = ""
 
     def __init__(self, path: Path) -> None:
         path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)

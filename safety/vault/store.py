@@ -15,7 +15,7 @@ import hashlib
 import hmac
 import json
 import os
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -26,19 +26,34 @@ from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 
 from safety.errors import ShreddedError, StoreError, UnknownKekError
-from safety.vault.backend import Backend, StoredRecord
+from safety.vault.backend import EMPTY_DIGEST, Backend, StoredRecord, Tagger, xor
 from safety.vault.keys import KeyProvider
 from safety.vault.sqlite import sqlite_store
 
 SYSTEM_OWNER = "_system"
 ROOT_OWNER = "_vault"
 _NONCE = 12
+_REFUSED = (
+    "record failed authentication: it was altered, moved from another record, or"
+    " replaced by an older copy of itself; it was left as it is"
+)
+
+
+def _associated_data(kind: str, owner: str, rkey: str, version: int) -> bytes:
+    """What a sealed record is bound to. Version 0 is the format from before
+    versions; from 1 on the version is bound too, so that putting back an older
+    copy of the same record fails, as moving one between records always did."""
+    if version == 0:
+        return f"{kind}\0{owner}\0{rkey}".encode()
+    return f"{kind}\0{owner}\0{rkey}\0{version}".encode()
 
 
 @dataclass(frozen=True)
 class _DataKey:
     aead: AESGCM
     secret: bytes = field(repr=False)
+    #: keys the owner's record digest (a sub-key, not the encryption key itself)
+    digest_key: bytes = field(repr=False)
 
 
 class Vault:
@@ -109,26 +124,32 @@ class Vault:
                 " hold; finish `samtal keys rotate` or pass the previous key"
             )
         secret = provider.unwrap(row.wrapped, owner)
-        key = _DataKey(AESGCM(secret), secret)
+        digest_key = HKDF(
+            algorithm=hashes.SHA256(), length=32, salt=None, info=b"samtal:record-digest:v1"
+        ).derive(secret)
+        key = _DataKey(AESGCM(secret), secret, digest_key)
         self._cache[owner] = key
         return key
 
-    def seal(self, kind: str, owner: str, rkey: str, value: Any) -> bytes:
-        """Encrypt ``value`` bound to (kind, owner, rkey) by associated data."""
+    def seal(self, kind: str, owner: str, rkey: str, value: Any, version: int = 0) -> bytes:
+        """Encrypt ``value`` bound to (kind, owner, rkey, version) by associated data."""
         nonce = os.urandom(_NONCE)
         plain = json.dumps(value, separators=(",", ":")).encode()
-        aad = f"{kind}\0{owner}\0{rkey}".encode()
+        aad = _associated_data(kind, owner, rkey, version)
         return nonce + self._data_key(owner).aead.encrypt(nonce, plain, aad)
 
-    def unseal(self, kind: str, owner: str, rkey: str, sealed: bytes) -> Any:
-        aad = f"{kind}\0{owner}\0{rkey}".encode()
+    def unseal(self, kind: str, owner: str, rkey: str, sealed: bytes, version: int = 0) -> Any:
+        aad = _associated_data(kind, owner, rkey, version)
         try:
             plain = self._data_key(owner, create=False).aead.decrypt(
                 sealed[:_NONCE], sealed[_NONCE:], aad
             )
         except InvalidTag as exc:
-            raise StoreError("record failed authentication") from exc
+            raise StoreError(_REFUSED) from exc
         return json.loads(plain)
+
+    def _open(self, record: StoredRecord) -> Any:
+        return self.unseal(record.kind, record.owner, record.rkey, record.sealed, record.version)
 
     def put(self, kind: str, owner: str, key: str, value: Any) -> None:
         self._write(kind, owner, key, value, overwrite=True)
@@ -139,8 +160,12 @@ class Vault:
 
     def _write(self, kind: str, owner: str, key: str, value: Any, *, overwrite: bool) -> None:
         rkey = self.index(kind, key)
-        record = StoredRecord(kind, owner, rkey, self.seal(kind, owner, rkey, value))
-        if self._store.put(record, overwrite=overwrite):
+        self._data_key(owner)  # a new owner's key is made before the write begins
+
+        def seal(version: int) -> bytes:
+            return self.seal(kind, owner, rkey, value, version)
+
+        if self._store.put(kind, owner, rkey, seal, overwrite=overwrite, tag=self._tagger(owner)):
             return
         row = self._store.key(owner)
         if row is None or row.shredded:
@@ -149,17 +174,31 @@ class Vault:
         raise StoreError("an append-only record with this key already exists")
 
     def get(self, kind: str, owner: str, key: str) -> Any | None:
-        rkey = self.index(kind, key)
-        sealed = self._store.get(kind, owner, rkey)
-        return None if sealed is None else self.unseal(kind, owner, rkey, sealed)
+        record = self._store.get(kind, owner, self.index(kind, key))
+        return None if record is None else self._open(record)
 
-    def items(self, kind: str, owner: str | None = None) -> Iterator[tuple[str, Any]]:
-        """Yield (owner, value) for every readable record of ``kind``."""
+    def items(
+        self,
+        kind: str,
+        owner: str | None = None,
+        *,
+        unreadable: Callable[[StoreError], None] | None = None,
+    ) -> Iterator[tuple[str, Any]]:
+        """Yield (owner, value) for every readable record of ``kind``.
+
+        A record that fails authentication raises, unless ``unreadable`` is
+        given: then it is told, the record is left where it is and the others
+        are still read (for lists of independent tasks, where one bad record must
+        not hold up the rest)."""
         for record in self._store.scan(kind, owner):
             try:
-                yield record.owner, self.unseal(kind, record.owner, record.rkey, record.sealed)
+                yield record.owner, self._open(record)
             except ShreddedError:
                 continue
+            except StoreError as exc:
+                if unreadable is None:
+                    raise
+                unreadable(exc)
 
     def owners(self, kind: str) -> list[str]:
         """Who holds a record of ``kind``, read without unsealing anything (a
@@ -168,13 +207,54 @@ class Vault:
 
     def records_of(self, owner: str) -> list[tuple[str, Any]]:
         """(kind, value) for every readable record of one owner, all kinds."""
-        return [
-            (record.kind, self.unseal(record.kind, owner, record.rkey, record.sealed))
-            for record in self._store.scan(owner=owner)
-        ]
+        return [(record.kind, self._open(record)) for record in self._store.scan(owner=owner)]
 
     def delete(self, kind: str, owner: str, key: str) -> None:
-        self._store.delete(kind, owner, self.index(kind, key))
+        self._store.delete(kind, owner, self.index(kind, key), tag=self._tagger(owner))
+
+    def _tagger(self, owner: str) -> Tagger:
+        """Tags for the owner's record digest. The key is fetched only when a tag
+        is made: deleting from an owner without records needs no key."""
+
+        def tag(kind: str, rkey: str, version: int) -> bytes:
+            key = self._data_key(owner, create=False).digest_key
+            return hmac.new(key, f"{kind}\0{rkey}\0{version}".encode(), hashlib.sha256).digest()
+
+        return tag
+
+    def _digest_of(self, owner: str, rows: list[tuple[str, str, int]]) -> bytes:
+        tag = self._tagger(owner)
+        digest = EMPTY_DIGEST
+        for kind, rkey, version in rows:
+            digest = xor(digest, tag(kind, rkey, version))
+        return digest
+
+    def verify_records(self) -> list[str]:
+        """Owners whose records are not the ones their digest was moved to: a
+        record put back whole (sealed copy and version) from an older state, or
+        added or removed around the vault. Changes nothing.
+
+        Putting back *every* record of an owner together with their digest, or
+        the whole database, is not caught here; the published audit head is what
+        catches an older database."""
+        mismatched = []
+        for owner in self._store.live_owners():
+            digest, rows = self._store.record_versions(owner)
+            if digest is not None and not hmac.compare_digest(digest, self._digest_of(owner, rows)):
+                mismatched.append(owner)
+        return mismatched
+
+    def cover_records(self) -> int:
+        """Start keeping a record digest for owners from before digests, from
+        their records as they stand now; returns how many were covered."""
+        covered = 0
+        for owner in self._store.live_owners():
+
+            def digest_of(rows: list[tuple[str, str, int]], owner: str = owner) -> bytes:
+                return self._digest_of(owner, rows)
+
+            covered += self._store.cover(owner, digest_of)
+        return covered
 
     def shred(self, owner: str) -> None:
         """Destroy the owner's data key, then drop their records."""

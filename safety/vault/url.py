@@ -45,6 +45,15 @@ def open_vault(url: str, keys: KeyProvider, *, previous: Sequence[KeyProvider] =
     return Vault(open_store(url), keys, previous=previous)
 
 
+def check_records(url: str, keys: KeyProvider) -> list[str]:
+    """Owners whose records do not match their record digest (read only)."""
+    vault = open_vault(url, keys)
+    try:
+        return vault.verify_records()
+    finally:
+        vault.close()
+
+
 def redacted(url: str) -> str:
     """The URL without its password, for logs and reports."""
     head, sep, tail = url.partition("@")

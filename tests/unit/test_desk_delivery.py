@@ -3,6 +3,7 @@ tried again alone and, if it keeps failing, routed around; nobody gets a page tw
 
 from __future__ import annotations
 
+import asyncio
 from pathlib import Path
 from typing import Any, cast
 
@@ -153,3 +154,57 @@ async def test_deletion_drops_unsent_quotes_and_redacts_the_pages(parts: Any) ->
     closing = [body for _, body, _ in sender.sent if "data was deleted" in body]
     assert len(closing) == 2 and all("kniven" not in body for body in closing)
     assert close_on_deletion(store.find(esc.code), 0.0) == store.find(esc.code)
+
+
+class HomeserverSender(FakeSender):
+    """Deduplicates by transaction id, as the homeserver does; ``lose_next`` lets
+    one send get through while the gateway never hears so (a SIGKILL or a
+    timeout while the request was in flight)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.events: dict[tuple[str, str], str] = {}
+        self.lose_next = False
+
+    async def notice(self, room_id: str, body: str, txn: str, expected: Any, **_: Any) -> str:
+        seen = self.events.get((room_id, txn))
+        if seen is not None:
+            return seen
+        event_id = await super().notice(room_id, body, txn, expected)
+        self.events[(room_id, txn)] = event_id
+        if self.lose_next:
+            self.lose_next = False
+            raise asyncio.TimeoutError
+        return event_id
+
+
+async def test_a_page_that_got_through_unheard_is_not_shown_again_with_later_notices(
+    tmp_path: Path,
+) -> None:
+    vault = Vault(tmp_path / "vault.db", load_or_create_key_file(tmp_path / "kek", create=True))
+    store = EscalationStore(vault)
+    config = EscalationConfig(
+        on_call=(ON_CALL,), supervisors=(SUPERVISOR,), quote_message=True, policy=POLICY
+    )
+    sender, desks = HomeserverSender(), FakeDesks()
+
+    def engine() -> EscalationEngine:
+        return EscalationEngine(
+            config, store, cast(Desks, desks), None, cast(Sender, sender), Traffic()
+        )
+
+    first = engine()
+    esc = first.raise_for(PERSON, "high", ("stalking",), "hon bor där", "$m6")
+    sender.lose_next = True
+    await first.tick()  # the page reached the mediator's desk; the gateway never heard
+    # The mediator read it and acknowledged it by its code, before the gateway knew.
+    first.change(esc.code, MEDIATOR, close=False)
+    restarted = engine()  # the gateway as it starts again after a SIGKILL
+    restarted.assigned(PERSON.pseudonym, MEDIATOR)
+    await restarted.tick()
+    await restarted.tick()
+    desk = f"!desk-{MEDIATOR}"
+    pages = [body for room, body, _ in sender.sent if room == desk and "hon bor där" in body]
+    assert len(pages) == 1
+    assert [b for room, b, _ in sender.sent if room == desk and "acknowledged" in b]
+    assert store.find(esc.code).unsent() == ()

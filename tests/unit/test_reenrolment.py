@@ -50,9 +50,9 @@ def test_a_code_finds_its_participant_without_reading_anyone_else(tmp_path: Path
         opened: list[str] = []
         unseal = vault.unseal
 
-        def counting(kind: str, owner: str, rkey: str, sealed: bytes) -> object:
+        def counting(kind: str, owner: str, rkey: str, sealed: bytes, version: int = 0) -> object:
             opened.append(owner)
-            return unseal(kind, owner, rkey, sealed)
+            return unseal(kind, owner, rkey, sealed, version)
 
         vault.unseal = counting  # type: ignore[method-assign]
         found = registry.by_code(participant_code(target.pseudonym).lower())

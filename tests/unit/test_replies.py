@@ -7,7 +7,8 @@ from typing import Any
 import pytest
 
 from bot.core.effects import EffectValidator, InvalidEffects
-from bot.core.replies import plan_replies
+from bot.core.model import TurnPlan
+from bot.core.replies import answered_or, plan_replies
 
 SCHEMA = Path(__file__).resolve().parents[2] / "dialogues" / "effects.schema.json"
 VALIDATE = EffectValidator(SCHEMA)
@@ -67,3 +68,15 @@ def test_a_document_is_one_message_blank_lines_and_all() -> None:
     result = plan([{"text": "Hi!"}, document, {"text": "Is that OK?"}], consented=False)
     assert result.replies == ("Hi!", text, "Is that OK?")
     assert plan([{"custom": {"samtal": {"kind": "document", "text": " "}}}], False).replies == ()
+
+
+def test_a_dialogue_answer_with_nothing_in_it_gets_the_fallback() -> None:
+    """Rasa answers a turn with nothing when a custom action fails (its action
+    server restarting, say); the participant still hears from the bot."""
+    empty = TurnPlan(replies=())
+    assert answered_or(empty, "fallback").replies == ("fallback",)
+    spoken = TurnPlan(replies=("hej",))
+    assert answered_or(spoken, "fallback") == spoken
+    # Effects with no text were the dialogue's own choice: nothing is added.
+    silent = TurnPlan(replies=(), effects=({"type": "paused"},))
+    assert answered_or(silent, "fallback") == silent

@@ -14,6 +14,7 @@ from safety.tracker_store.events import Event, split_sessions
 from safety.tracker_store.head import EVENTS_KIND, HEAD_KIND
 from safety.tracker_store.journal import JournalLimits, SaveOutcome, TrackerJournal
 from safety.vault import Vault, open_vault
+from safety.vault.backend import StoredRecord
 from tests.unit.tracker_store.helpers import Conversation, provider
 
 SENDER = "p-3f9a1c"
@@ -27,9 +28,9 @@ def rasa_turn(journal: TrackerJournal, sender: str, new: list[Event]) -> SaveOut
 def count_gets(vault: Vault, monkeypatch: pytest.MonkeyPatch) -> list[str]:
     """Record the kind of every record the backend is asked for."""
     kinds: list[str] = []
-    original: Callable[[str, str, str], bytes | None] = vault.store.get
+    original: Callable[[str, str, str], StoredRecord | None] = vault.store.get
 
-    def counting(kind: str, owner: str, rkey: str) -> bytes | None:
+    def counting(kind: str, owner: str, rkey: str) -> StoredRecord | None:
         kinds.append(kind)
         return original(kind, owner, rkey)
 
@@ -254,7 +255,7 @@ def test_records_cannot_be_swapped(vault: Vault, talk: Conversation) -> None:
     closed = vault.store.scan(EVENTS_KIND, SENDER)
     assert len(closed) == 2
     first, second = closed
-    vault.store.put(type(first)(first.kind, first.owner, first.rkey, second.sealed))
+    assert vault.store.put(first.kind, first.owner, first.rkey, lambda version: second.sealed)
     with pytest.raises(StoreError):
         journal.full(SENDER)
 

@@ -60,10 +60,39 @@ class SqlRaw:
         )
 
     def add_record(self, kind: str, owner: str, rkey: str, sealed: bytes) -> None:
-        self.run("INSERT INTO records VALUES (?, ?, ?, ?, 0)", kind, owner, rkey, sealed)
+        self.run(
+            "INSERT INTO records (kind, owner, rkey, sealed, updated) VALUES (?, ?, ?, ?, 0)",
+            kind,
+            owner,
+            rkey,
+            sealed,
+        )
 
     def set_wrapped(self, owner: str, wrapped: bytes) -> None:
         self.run("UPDATE data_keys SET wrapped = ? WHERE owner = ?", wrapped, owner)
+
+    def row(self, kind: str, owner: str, rkey: str) -> tuple[bytes, int]:
+        """A record's sealed bytes and version, as a backup would hold them."""
+        found = self.run(
+            "SELECT sealed, version FROM records WHERE kind = ? AND owner = ? AND rkey = ?",
+            kind,
+            owner,
+            rkey,
+        )
+        return bytes(found[0][0]), int(found[0][1])
+
+    def set_row(self, kind: str, owner: str, rkey: str, sealed: bytes, version: int) -> None:
+        self.run(
+            "UPDATE records SET sealed = ?, version = ? WHERE kind = ? AND owner = ? AND rkey = ?",
+            sealed,
+            version,
+            kind,
+            owner,
+            rkey,
+        )
+
+    def clear_digest(self, owner: str) -> None:
+        self.run("UPDATE data_keys SET digest = NULL WHERE owner = ?", owner)
 
     def audit(self) -> list[tuple[int, str, str]]:
         return self.run("SELECT seq, body, mac FROM audit_log ORDER BY seq")
@@ -132,6 +161,17 @@ class MemoryRaw(SqlRaw):
         from dataclasses import replace
 
         self._store.keys[owner] = replace(self._store.keys[owner], wrapped=wrapped)
+
+    def row(self, kind: str, owner: str, rkey: str) -> tuple[bytes, int]:
+        key = (kind, owner, rkey)
+        return self._store.records[key], self._store.versions.get(key, 0)
+
+    def set_row(self, kind: str, owner: str, rkey: str, sealed: bytes, version: int) -> None:
+        self._store.records[(kind, owner, rkey)] = sealed
+        self._store.versions[(kind, owner, rkey)] = version
+
+    def clear_digest(self, owner: str) -> None:
+        self._store.digests.pop(owner, None)
 
     def audit(self) -> list[tuple[int, str, str]]:
         return [(r.seq, r.body, r.mac) for r in self._store.audit_rows()]

@@ -1,0 +1,124 @@
+"""A room key reaches other devices only after the Olm state that encrypted it is on disk.
+
+Encrypting a room key for a device advances the bot's Olm session with it. If
+the bot is killed after the to-device message left but before the crypto store
+was sealed, the restarted bot encrypts with the older session state, which the
+other device has already moved past: it can no longer read the bot's answers.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+import vodozemac
+from nio import AsyncClient, AsyncClientConfig, MatrixRoom, RoomSendResponse
+from nio.crypto import OlmDevice
+from nio.responses import ShareGroupSessionResponse
+
+from bot.matrix.sealed_store import SealedSnapshots, sealed_store_class, snapshot
+from bot.matrix.sender import Sender
+
+BOT = "@samtal:localhost"
+PEER = "@deltagare:localhost"
+ROOM = "!room:localhost"
+
+
+class _Trust:
+    """Device trust is not under test here: every device is already trusted."""
+
+    def __init__(self) -> None:
+        self.reports: list[Any] = []
+
+    async def refresh(self, users: object) -> None:
+        return None
+
+    def apply(self, users: object) -> None:
+        return None
+
+
+def _bot(tmp_path: Path, snapshots: SealedSnapshots) -> AsyncClient:
+    client = AsyncClient(
+        "http://localhost",
+        BOT,
+        store_path=str(tmp_path),
+        config=AsyncClientConfig(
+            store=sealed_store_class(snapshots),
+            store_name="bot-crypto.db",
+            encryption_enabled=True,
+            store_sync_tokens=False,
+        ),
+    )
+    client.restore_login(BOT, "BOTDEV", "token")
+    return client
+
+
+def _with_peer_device(client: AsyncClient) -> None:
+    """A participant's device the bot holds an Olm session with, in an encrypted room."""
+    assert client.olm is not None
+    peer = vodozemac.Account()
+    peer.generate_one_time_keys(1)
+    one_time_key = next(iter(peer.one_time_keys.values())).to_base64()
+    curve = peer.curve25519_key.to_base64()
+    device = OlmDevice(
+        PEER, "PEERDEV", {"ed25519": peer.ed25519_key.to_base64(), "curve25519": curve}
+    )
+    client.olm.device_store.add(device)
+    client.olm.store.save_device_keys({PEER: {"PEERDEV": device}})
+    client.olm.verify_device(device)
+    client.olm.create_session(one_time_key, curve)
+    room = MatrixRoom(ROOM, BOT, encrypted=True)
+    room.add_member(BOT, None, None)
+    room.add_member(PEER, None, None)
+    room.members_synced = True
+    client.rooms[ROOM] = room
+
+
+async def test_the_crypto_store_is_sealed_before_a_room_key_is_sent(tmp_path: Path) -> None:
+    snapshots = SealedSnapshots(tmp_path / "crypto.sealed", b"k" * 32)
+    client = _bot(tmp_path, snapshots)
+    _with_peer_device(client)
+    assert client.store is not None
+    store = client.store
+    snapshot(store, snapshots)  # as after the last sync batch
+    on_disk_at_send: list[bool] = []
+
+    async def send(
+        response: type, method: str, path: str, data: Any = None, *_: Any, **__: Any
+    ) -> Any:
+        if "/sendToDevice/" in path:
+            # A SIGKILL here leaves what is on disk: it must already hold the
+            # Olm state that encrypted this very message.
+            now = store.database.connection().serialize()
+            on_disk_at_send.append(snapshots.load() == now)
+            return ShareGroupSessionResponse(ROOM, {(PEER, "PEERDEV")})
+        return RoomSendResponse("$answer", ROOM)
+
+    client._send = send  # type: ignore[method-assign]
+    sender = Sender(client, _Trust(), after_key_share=lambda: snapshot(store, snapshots))  # type: ignore[arg-type]
+    event_id = await sender.notice(ROOM, "hej", "txn-1", frozenset({BOT, PEER}))
+    assert event_id == "$answer"
+    assert on_disk_at_send == [True]
+    await client.close()
+
+
+async def test_nothing_is_sent_when_the_seal_fails(tmp_path: Path) -> None:
+    snapshots = SealedSnapshots(tmp_path / "crypto.sealed", b"k" * 32)
+    client = _bot(tmp_path, snapshots)
+    _with_peer_device(client)
+    sent: list[str] = []
+
+    async def send(response: type, method: str, path: str, *_: Any, **__: Any) -> Any:
+        sent.append(path)
+        return RoomSendResponse("$answer", ROOM)
+
+    def seal() -> None:
+        raise OSError("disk full")
+
+    client._send = send  # type: ignore[method-assign]
+    sender = Sender(client, _Trust(), after_key_share=seal)  # type: ignore[arg-type]
+    with pytest.raises(OSError, match="disk full"):
+        await sender.notice(ROOM, "hej", "txn-1", frozenset({BOT, PEER}))
+    assert sent == []
+    await client.close()
