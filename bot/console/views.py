@@ -326,8 +326,24 @@ def participants_page(codes: list[str], viewer: Viewer, csrf: str) -> str:
     return page("Participants", body, viewer, csrf)
 
 
+def _summaries(summaries: list[str] | None) -> str:
+    if summaries is None:
+        return ""
+    shown = "".join(f'<pre class="summary">{text(s)}</pre>' for s in summaries)
+    return (
+        "<h2>Check-in summaries</h2><p>As your desk was sent them, the latest first. "
+        "You are this participant's mediator, so no reason is needed; each showing is "
+        "recorded in the audit trail.</p>" + (shown or "<p>No finished check-in yet.</p>")
+    )
+
+
 def participant_page(
-    who: ParticipantView, viewer: Viewer, csrf: str, open_until: float | None, zone: tzinfo
+    who: ParticipantView,
+    viewer: Viewer,
+    csrf: str,
+    open_until: float | None,
+    zone: tzinfo,
+    summaries: list[str] | None = None,
 ) -> str:
     if open_until is not None:
         body = (
@@ -350,7 +366,7 @@ def participant_page(
             'maxlength="200"></textarea>'
             '<button type="submit">Open the check-in answers</button></form>'
         )
-    return page(f"Participant {who.code}", body, viewer, csrf)
+    return page(f"Participant {who.code}", _summaries(summaries) + body, viewer, csrf)
 
 
 def _checkin(record: CheckinRecord, zone: tzinfo) -> str:

@@ -74,6 +74,9 @@ class ConsoleHooks:
     record_access: Callable[[str, str, str], None]
     # (account, what was exported): must raise if it cannot be recorded.
     record_export: Callable[[str, str], None]
+    # (account, participant pseudonym): the assigned mediator was shown the desk's
+    # check-in summaries; must raise if it cannot be recorded.
+    record_summaries: Callable[[str, str], None]
     clock: Callable[[], float] = time.time
     # Background sends, kept so they are not collected before they finish.
     _tasks: set[asyncio.Task[None]] = field(default_factory=set)
@@ -390,7 +393,22 @@ class Console:
         session = _state(request).session
         assert session is not None
         until = session.open_until(who.pseudonym, self.hooks.clock())
-        return _html(views.participant_page(who, viewer, self._csrf(request), until, self.zone))
+        summaries = await self._summaries(viewer, who)
+        return _html(
+            views.participant_page(who, viewer, self._csrf(request), until, self.zone, summaries)
+        )
+
+    async def _summaries(self, viewer: Viewer, who: ParticipantView) -> list[str] | None:
+        """The assigned mediator sees the summaries their desk was sent, without a
+        reason; a supervisor (even one who is also the mediator) states one. Each
+        showing is recorded first: if it cannot be, nothing is shown."""
+        if viewer.supervisor or who.mediator != viewer.account:
+            return None
+        self.hooks.record_summaries(viewer.account, who.pseudonym)
+        async with self._reading:
+            shown = await asyncio.to_thread(self.data.summaries, who.pseudonym)
+        logs.event("console_summaries_shown", participant=who.pseudonym)
+        return shown
 
     async def open_content(self, request: web.Request) -> web.Response:
         state = _state(request)

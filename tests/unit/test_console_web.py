@@ -131,6 +131,8 @@ class Setup:
     sent: list[tuple[str, str]] = field(default_factory=list)
     clock: list[float] = field(default_factory=lambda: [NOW])
     app: web.Application | None = None
+    # Set to make the record of a mediator's look at the summaries fail.
+    refuse_summaries: bool = False
 
     @property
     def base(self) -> str:
@@ -168,13 +170,29 @@ async def setup(tmp_path: Path) -> AsyncIterator[Setup]:
     def record_export(account: str, what: str) -> None:
         accountability.record("export", accountability.staff(account), None, what, required=True)
 
+    def record_summaries(account: str, participant: str) -> None:
+        if state.refuse_summaries:
+            raise OSError("the audit trail cannot be written")
+        accountability.record(
+            "content_access",
+            accountability.staff(account),
+            participant,
+            "console: summaries",
+            required=True,
+        )
+
     console = Console(
         LoginGate(
             Staffing(frozenset({SUPERVISOR}), frozenset({MEDIATOR, OTHER_MEDIATOR})), CodeBook()
         ),
         ConsoleData(vault, project, timezone.utc),
         ConsoleHooks(
-            send, record_session, record_access, record_export, clock=lambda: state.clock[0]
+            send,
+            record_session,
+            record_access,
+            record_export,
+            record_summaries,
+            clock=lambda: state.clock[0],
         ),
         timezone.utc,
     )
@@ -588,6 +606,42 @@ async def test_answers_open_only_with_a_reason_which_is_audited_and_told(setup: 
     setup.clock[0] += 601
     status, _, _ = await browser.get(f"/participant/answers?code={code}")
     assert status == 303
+
+
+async def test_the_assigned_mediator_sees_summaries_without_a_reason_each_audited(
+    setup: Setup,
+) -> None:
+    CheckinAnswers(setup.vault).finish(setup.filled.mine, NOW - 40, completed=False)
+    code = participant_code(setup.filled.mine)
+    browser = await _signed_in(setup, MEDIATOR)
+    for showing in (1, 2):
+        status, _, page = await browser.get(f"/participant?code={code}")
+        assert status == 200 and ANSWER_TEXT in page and "left part-way" in page
+        shown = [a for a in _audit_actions(setup) if a == ("content_access", "console: summaries")]
+        assert len(shown) == showing  # one content-free entry per showing
+    # Quotes and notes still need a reason, and nobody is told about the mediator's own look.
+    assert QUOTED_TEXT not in page and NOTE_TEXT not in page
+    assert 'action="/participant/open"' in page
+    assert not [text for person, text in setup.sent if person == MEDIATOR and code in text]
+
+
+async def test_a_supervisor_still_needs_a_reason_for_the_summaries(setup: Setup) -> None:
+    CheckinAnswers(setup.vault).finish(setup.filled.mine, NOW - 40, completed=False)
+    browser = await _signed_in(setup)
+    _, _, page = await browser.get(f"/participant?code={participant_code(setup.filled.mine)}")
+    assert ANSWER_TEXT not in page and "summaries" not in page
+    assert ("content_access", "console: summaries") not in _audit_actions(setup)
+
+
+async def test_no_summary_is_shown_when_its_showing_cannot_be_recorded(setup: Setup) -> None:
+    CheckinAnswers(setup.vault).finish(setup.filled.mine, NOW - 40, completed=False)
+    browser = await _signed_in(setup, MEDIATOR)
+    setup.refuse_summaries = True
+    status, headers, body = await browser.get(
+        f"/participant?code={participant_code(setup.filled.mine)}"
+    )
+    assert status == 500 and ANSWER_TEXT not in body
+    _assert_security_headers(headers)
 
 
 async def test_content_stays_closed_when_the_access_cannot_be_recorded(setup: Setup) -> None:
