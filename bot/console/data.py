@@ -15,6 +15,8 @@ from pathlib import Path
 
 from bot.console.audit_trail import AuditQuery, AuditTrailView, read_audit_trail
 from bot.console.figures import escalation_figures
+from bot.console.flow_facts import read_facts
+from bot.console.flow_stats import FlowStats, flow_stats
 from bot.console.flows import audit_flows
 from bot.console.pictures import Picture, pictures
 from bot.console.sessions import ConsoleRole
@@ -187,6 +189,11 @@ class ConsoleData:
             pseudonym=found.pseudonym,
             mediator=found.mediator,
         )
+
+    def flow_stats(self, now: float) -> dict[str, FlowStats]:
+        """Content-free figures per flow over the last 30 days, for every participant
+        together (a mediator's few would single people out sooner)."""
+        return flow_stats(read_facts(self._vault), now)
 
     def pictures(self) -> list[Picture]:
         """The flow pictures' DOT text, made afresh from the dialogue files."""

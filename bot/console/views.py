@@ -14,6 +14,7 @@ from bot.console.audit_trail import AuditTrailView
 from bot.console.chart import weekly_charts
 from bot.console.data import ParticipantContent, ParticipantView, Timeline, Viewer
 from bot.console.figures import EscalationFigures
+from bot.console.flow_stats import FlowStats
 from bot.console.flows import FlowAudit
 from bot.console.pages import (
     audit_section,
@@ -26,6 +27,7 @@ from bot.console.pages import (
     text,
 )
 from bot.console.pictures import Picture
+from bot.console.stats_view import stats_block
 from bot.console.summary import Summary
 from bot.core.checkin_summary import CheckinRecord
 from safety.audit.entry import ACTIONS
@@ -274,31 +276,55 @@ def _verdict_of(source: str, audit: FlowAudit) -> str:
     return '<span class="ok">the static safety audit finds nothing</span>'
 
 
-def _pictures(drawn: list[Picture], available: bool, audit: FlowAudit) -> str:
-    if not available:
-        return "<p>The pictures need Graphviz on this machine: apt-get install graphviz.</p>"
-    figures = "".join(
-        f'<figure id="flow-{text(p.name)}"><img src="/flows/{quote(p.name)}.svg" '
-        f'alt="{text(p.name)}: {text(p.flows)} rules and stories from {text(p.source)}">'
+def _figure(p: Picture, available: bool, audit: FlowAudit) -> str:
+    caption = (
         f"<figcaption>{text(p.source)}: {text(p.flows)} rules and stories; "
         f"{_verdict_of(p.source, audit)}</figcaption>"
-        "</figure>"
+    )
+    if not available:
+        return f'<figure id="flow-{text(p.name)}">{caption}</figure>'
+    return (
+        f'<figure id="flow-{text(p.name)}"><img src="/flows/{quote(p.name)}.svg" '
+        f'alt="{text(p.name)}: {text(p.flows)} rules and stories from {text(p.source)}">'
+        f"{caption}</figure>"
+    )
+
+
+def _pictures(
+    drawn: list[Picture], available: bool, audit: FlowAudit, stats: dict[str, FlowStats]
+) -> str:
+    # The statistics stand beside each picture, and without Graphviz on their own.
+    flows = "".join(
+        f'<section class="flow">{_figure(p, available, audit)}'
+        f"{stats_block(stats.get(p.name))}</section>"
         for p in drawn
+    )
+    missing = (
+        ""
+        if available
+        else "<p>The pictures need Graphviz on this machine: apt-get install graphviz.</p>"
     )
     return (
         "<h2>Pictures</h2><p>Drawn from the rules and stories at every request: what must "
         "hold first in a note, what the participant says as an ellipse, what samtal "
-        "does as a box; a step that reaches a person is outlined in red.</p>" + figures
+        "does as a box; a step that reaches a person is outlined in red. Beside each, "
+        "how often it ran in the last 30 days, for every participant together: counts "
+        "and shares only.</p>" + missing + flows
     )
 
 
 def flows_page(
-    summary: Summary, drawn: list[Picture], available: bool, viewer: Viewer, csrf: str
+    summary: Summary,
+    drawn: list[Picture],
+    available: bool,
+    viewer: Viewer,
+    csrf: str,
+    stats: dict[str, FlowStats],
 ) -> str:
     body = (
         flows_section(summary.flows)
         + flows_ran_section(summary.flows_ran)
-        + _pictures(drawn, available, summary.flows)
+        + _pictures(drawn, available, summary.flows, stats)
     )
     return page("Dialogue flows", body, viewer, csrf)
 

@@ -363,8 +363,12 @@ class Console:
         viewer = _viewer(request)
         summary = await self._summary(viewer)
         drawn = await asyncio.to_thread(self.data.pictures)
+        async with self._reading:
+            stats = await asyncio.to_thread(self.data.flow_stats, summary.generated_at)
         return _html(
-            views.flows_page(summary, drawn, self.renderer.available, viewer, self._csrf(request))
+            views.flows_page(
+                summary, drawn, self.renderer.available, viewer, self._csrf(request), stats
+            )
         )
 
     async def picture(self, request: web.Request) -> web.Response:

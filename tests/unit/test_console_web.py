@@ -23,6 +23,7 @@ from yarl import URL
 from bot.accountability import Accountability
 from bot.console.codes import CodeBook
 from bot.console.data import ConsoleData
+from bot.console.flow_facts import read_facts
 from bot.console.flows import audit_flows
 from bot.console.login import ACCOUNT_FAILURES, CODES_PER_ACCOUNT, LoginGate, Staffing
 from bot.console.web import (
@@ -133,6 +134,7 @@ class Setup:
     app: web.Application | None = None
     # Set to make the record of a mediator's look at the summaries fail.
     refuse_summaries: bool = False
+    project: Path | None = None
 
     @property
     def base(self) -> str:
@@ -154,7 +156,7 @@ async def setup(tmp_path: Path) -> AsyncIterator[Setup]:
     accountability = Accountability(
         vault, PROJECT / "dialogues" / "consent", timezone.utc, ConsentTerms.of(True, 86_400.0)
     )
-    state = Setup(0, vault_path, filled, vault)
+    state = Setup(0, vault_path, filled, vault, project=project)
 
     async def send(account: str, text: str) -> None:
         state.sent.append((account, text))
@@ -677,6 +679,45 @@ async def test_the_flows_page_shows_a_picture_of_each_dialogue_file(setup: Setup
     assert HOSTILE_RULE not in svg  # rule names are not drawn, and markup is escaped anyway
     assert (await browser.get("/flows/nope.svg"))[0] == 404
     assert (await Browser(setup).get("/flows/rules.svg"))[0] == 303
+
+
+async def test_beside_each_picture_are_its_figures_or_a_word_that_there_are_none(
+    setup: Setup,
+) -> None:
+    assert setup.project is not None
+    (setup.project / "dialogues" / "checkin.yml").write_text(
+        "rules:\n- rule: a check-in\n  steps:\n  - intent: greet\n  - action: utter_greet\n"
+    )
+    answers = CheckinAnswers(setup.vault)
+    answers.finish(setup.filled.mine, NOW - 45, completed=False)
+    for i in range(6):
+        answers.answer(setup.filled.others, "mood", 3, NOW - 900 + i * 10, turn=f"$c{i}")
+        answers.finish(setup.filled.others, NOW - 895 + i * 10, completed=True)
+    browser = await _signed_in(setup, MEDIATOR)
+    _, _, page = await browser.get("/flows")
+    checkin = page.split('id="flow-checkin"')[1].split("</section>")[0]
+    # Seven check-ins, six completed, one left part-way: every participant together.
+    assert '<td>started</td><td class="n">7</td>' in checkin
+    assert '<td>completed</td><td class="n">6</td><td class="n">86 %</td>' not in checkin
+    assert '<td>completed</td><td class="n">6</td><td class="n">–</td>' in checkin
+    assert '<td>left part-way or missed</td><td class="n">&lt; 5</td>' in checkin
+    rules = page.split('id="flow-rules"')[1].split("</section>")[0]
+    assert "No figures" in rules
+    for secret in (ANSWER_TEXT, MATRIX_ID, OTHERS_ID, str(setup.filled.mine), QUOTED_TEXT):
+        assert secret not in page
+
+
+def test_the_facts_behind_the_figures_hold_no_identity_or_text(tmp_path: Path) -> None:
+    vault = Vault(tmp_path / "v.db", load_or_create_key_file(tmp_path / "kek", create=True))
+    try:
+        filled = _fill(vault)
+        facts = read_facts(vault)
+        assert len(facts.checkins) == 1 and len(facts.escalations) == 4
+        said = repr(facts)
+        for secret in (ANSWER_TEXT, QUOTED_TEXT, NOTE_TEXT, MATRIX_ID, str(filled.mine)):
+            assert secret not in said
+    finally:
+        vault.close()
 
 
 async def test_response_times_per_week_and_their_export_hold_no_identity(setup: Setup) -> None:
