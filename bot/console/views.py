@@ -34,6 +34,7 @@ from safety.audit.entry import ACTIONS
 
 STYLESHEET = "/static/console.css"
 EXPORT_HREF = "/export/escalation-times.csv"
+REPORT_HREF = "/export/flow-audit.html"
 CSRF_FIELD = "csrf"
 
 
@@ -321,8 +322,16 @@ def flows_page(
     csrf: str,
     stats: dict[str, FlowStats],
 ) -> str:
+    report = (
+        f'<p><a href="{REPORT_HREF}">Download the flow-audit report</a> (one HTML file: '
+        "the audit's verdicts and these figures, no participant and no staff member; "
+        "the download is recorded in the audit trail).</p>"
+        if viewer.supervisor
+        else ""
+    )
     body = (
         flows_section(summary.flows)
+        + report
         + flows_ran_section(summary.flows_ran)
         + _pictures(drawn, available, summary.flows, stats)
     )

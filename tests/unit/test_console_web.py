@@ -134,6 +134,8 @@ class Setup:
     app: web.Application | None = None
     # Set to make the record of a mediator's look at the summaries fail.
     refuse_summaries: bool = False
+    # Set to make the record of an export fail.
+    refuse_exports: bool = False
     project: Path | None = None
 
     @property
@@ -170,6 +172,8 @@ async def setup(tmp_path: Path) -> AsyncIterator[Setup]:
         )
 
     def record_export(account: str, what: str) -> None:
+        if state.refuse_exports:
+            raise OSError("the audit trail cannot be written")
         accountability.record("export", accountability.staff(account), None, what, required=True)
 
     def record_summaries(account: str, participant: str) -> None:
@@ -739,11 +743,54 @@ async def test_response_times_per_week_and_their_export_hold_no_identity(setup: 
     assert ("export", "console: escalation times (CSV)") in _audit_actions(setup)
 
 
+async def test_the_flow_audit_report_is_one_inert_file_without_identity(setup: Setup) -> None:
+    browser = await _signed_in(setup)
+    _, _, page = await browser.get("/flows")
+    assert 'href="/export/flow-audit.html"' in page
+    status, headers, body = await browser.get("/export/flow-audit.html")
+    assert status == 200 and headers["Content-Type"].startswith("text/html")
+    assert "attachment" in headers["Content-Disposition"]
+    _assert_security_headers(headers)
+    # The verdicts and the figures, for the tiny dialogue that fails the audit.
+    assert "the static safety audit fails: 16 violations" in body
+    assert "1 safety audit violations in this file" in body and "No figures" in body
+    # Self-contained and inert: no script, nothing to load, no link out.
+    assert not re.search(r"<(script|link|img|iframe|object|embed)\b", body, re.IGNORECASE)
+    assert not re.search(r"<[a-z][^>]*\s(src|href)=", body, re.IGNORECASE)
+    assert "url(" not in body and "@import" not in body
+    assert HOSTILE_RULE not in body
+    for secret in (
+        "E-OPEN01",
+        participant_code(setup.filled.mine),
+        str(setup.filled.mine),
+        MATRIX_ID,
+        SUPERVISOR,
+        ANSWER_TEXT,
+        QUOTED_TEXT,
+        NOTE_TEXT,
+    ):
+        assert secret not in body
+    assert _audit_actions(setup).count(("export", "console: flow-audit report (HTML)")) == 1
+    await browser.get("/export/flow-audit.html")
+    assert _audit_actions(setup).count(("export", "console: flow-audit report (HTML)")) == 2
+
+
+async def test_no_report_is_made_when_its_download_cannot_be_recorded(setup: Setup) -> None:
+    browser = await _signed_in(setup)
+    setup.refuse_exports = True
+    status, headers, body = await browser.get("/export/flow-audit.html")
+    assert status == 500 and "flow-audit report" not in body
+    assert "attachment" not in headers.get("Content-Disposition", "")
+
+
 async def test_a_mediator_cannot_export(setup: Setup) -> None:
     browser = await _signed_in(setup, MEDIATOR)
     _, _, page = await browser.get("/")
     assert "escalation-times.csv" not in page
     assert (await browser.get("/export/escalation-times.csv"))[0] == 404
+    _, _, flows = await browser.get("/flows")
+    assert "flow-audit.html" not in flows
+    assert (await browser.get("/export/flow-audit.html"))[0] == 404
     assert "export" not in {action for action, _ in _audit_actions(setup)}
 
 
