@@ -387,13 +387,16 @@ def participant_page(
             "answers</a>.</p>"
         )
     else:
+        # The assigned mediator is told of anyone else's access, not of their own.
+        told = (
+            "" if who.mediator == viewer.account else ", and their mediator is told in their desk"
+        )
         body = (
             "<p>Check-in answers and the messages quoted in escalations are a "
             "participant's own words, and staff's notes are about them. To read them, "
             "state why. "
-            "Your reason is sealed with the participant's data, the access is written to "
-            "the audit trail, and their mediator is told in their desk. It lasts ten "
-            "minutes.</p>"
+            "Your reason is sealed with the participant's data and the access is written "
+            f"to the audit trail{told}. It lasts ten minutes.</p>"
             f'<form method="post" action="/participant/open">{_hidden_csrf(csrf)}'
             f'<input type="hidden" name="code" value="{text(who.code)}">'
             '<label for="reason">Reason</label>'

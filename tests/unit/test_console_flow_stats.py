@@ -126,3 +126,24 @@ def test_the_block_prints_no_small_count_and_no_small_share() -> None:
     assert ">3<" not in block  # the three who left part-way
     assert "&lt; 5" in block
     assert "73 %" not in block  # 8 of 11 would give the three away
+
+
+def test_the_report_holds_verdicts_and_figures_and_nothing_to_load() -> None:
+    from datetime import timezone
+
+    from bot.console.flows import FlowAudit, FlowLine
+    from bot.console.pictures import Picture
+    from bot.console.report import flow_report
+
+    audit = FlowAudit(True, 1, 0, 3, (), (FlowLine("rule", "<b>x</b>", "checkin.yml", 0),))
+    drawn = [
+        Picture("checkin", "checkin.yml", 1, "digraph {}"),
+        Picture("fallback", "f.yml", 1, ""),
+    ]
+    facts = FlowFacts(checkins=tuple(_checkin() for _ in range(6)))
+    report = flow_report(audit, drawn, flow_stats(facts, NOW), NOW, timezone.utc)
+    assert "the static safety audit passes" in report and "finds nothing in this file" in report
+    assert '<td>started</td><td class="n">6</td>' in report
+    assert NO_SOURCE.split(":")[0] in report  # the fallback flow has no figures
+    assert "<b>x</b>" not in report and "&lt;b&gt;x&lt;/b&gt;" in report
+    assert "<script" not in report and "src=" not in report and "href=" not in report

@@ -627,7 +627,7 @@ async def test_the_assigned_mediator_sees_summaries_without_a_reason_each_audite
         assert len(shown) == showing  # one content-free entry per showing
     # Quotes and notes still need a reason, and nobody is told about the mediator's own look.
     assert QUOTED_TEXT not in page and NOTE_TEXT not in page
-    assert 'action="/participant/open"' in page
+    assert 'action="/participant/open"' in page and "their mediator is told" not in page
     assert not [text for person, text in setup.sent if person == MEDIATOR and code in text]
 
 
@@ -636,6 +636,7 @@ async def test_a_supervisor_still_needs_a_reason_for_the_summaries(setup: Setup)
     browser = await _signed_in(setup)
     _, _, page = await browser.get(f"/participant?code={participant_code(setup.filled.mine)}")
     assert ANSWER_TEXT not in page and "summaries" not in page
+    assert "their mediator is told in their desk" in page
     assert ("content_access", "console: summaries") not in _audit_actions(setup)
 
 
