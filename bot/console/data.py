@@ -15,12 +15,14 @@ from pathlib import Path
 
 from bot.console.audit_trail import AuditQuery, AuditTrailView, read_audit_trail
 from bot.console.figures import escalation_figures
+from bot.console.flow_facts import read_facts
+from bot.console.flow_stats import FlowStats, flow_stats
 from bot.console.flows import audit_flows
 from bot.console.pictures import Picture, pictures
 from bot.console.sessions import ConsoleRole
 from bot.console.summary import RAN_DAYS, Summary
 from bot.console.weekly import export_csv, weekly
-from bot.core.checkin_summary import CheckinRecord
+from bot.core.checkin_summary import TREND_CHECKINS, CheckinRecord, summary_text
 from bot.core.model import Participant
 from bot.escalation.store import all_escalations
 from bot.ids import ParticipantId, participant_code
@@ -32,6 +34,8 @@ from safety.vault import Vault
 from safety.vault.backend import Checkpoint
 
 SHOWN_CHECKINS = 10
+# As many summaries as a mediator's desk keeps in view: the latest few.
+SHOWN_SUMMARIES = 5
 
 
 @dataclass(frozen=True)
@@ -186,9 +190,25 @@ class ConsoleData:
             mediator=found.mediator,
         )
 
+    def flow_stats(self, now: float) -> dict[str, FlowStats]:
+        """Content-free figures per flow over the last 30 days, for every participant
+        together (a mediator's few would single people out sooner)."""
+        return flow_stats(read_facts(self._vault), now)
+
     def pictures(self) -> list[Picture]:
         """The flow pictures' DOT text, made afresh from the dialogue files."""
         return pictures(self._project)
+
+    def summaries(self, pseudonym: str) -> list[str]:
+        """The desk's summaries of the latest finished check-ins, newest first: what
+        the assigned mediator has already been sent, so they may see it again
+        without a reason (the caller records each showing)."""
+        history = CheckinAnswers(self._vault).recent(pseudonym, SHOWN_SUMMARIES + TREND_CHECKINS)
+        code = participant_code(ParticipantId(pseudonym))
+        return [
+            summary_text(code, record, history[i : i + TREND_CHECKINS], zone=self._zone)
+            for i, record in enumerate(history[:SHOWN_SUMMARIES])
+        ]
 
     def content(self, pseudonym: str) -> ParticipantContent:
         """Everything of one participant's own words, and staff's notes on them:

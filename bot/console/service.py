@@ -17,6 +17,7 @@ from safety.vault import Vault
 
 LOOPBACK = "127.0.0.1"
 _OPENED = "console: check-in answers, escalation quotes and notes"
+_SUMMARIES = "console: check-in summaries to the assigned mediator"
 
 DeskSender = Callable[[str, str], Awaitable[None]]
 
@@ -41,6 +42,12 @@ def build_console(
     def record_export(account: str, what: str) -> None:
         accountability.record("export", accountability.staff(account), None, what, required=True)
 
+    def record_summaries(account: str, participant: str) -> None:
+        # Content-free, as each summary posted to the desk is recorded.
+        accountability.record(
+            "content_access", accountability.staff(account), participant, _SUMMARIES, required=True
+        )
+
     staffing = Staffing(
         supervisors=frozenset(config.escalation.supervisors),
         mediators=frozenset(config.matrix.mediators),
@@ -49,7 +56,7 @@ def build_console(
     return Console(
         LoginGate(staffing),
         ConsoleData(vault, project, config.dialogue.zone),
-        ConsoleHooks(send_to_desk, record_session, record_access, record_export),
+        ConsoleHooks(send_to_desk, record_session, record_access, record_export, record_summaries),
         config.dialogue.zone,
         frozenset(hosts),
     )

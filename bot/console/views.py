@@ -14,6 +14,7 @@ from bot.console.audit_trail import AuditTrailView
 from bot.console.chart import weekly_charts
 from bot.console.data import ParticipantContent, ParticipantView, Timeline, Viewer
 from bot.console.figures import EscalationFigures
+from bot.console.flow_stats import FlowStats
 from bot.console.flows import FlowAudit
 from bot.console.pages import (
     audit_section,
@@ -26,12 +27,14 @@ from bot.console.pages import (
     text,
 )
 from bot.console.pictures import Picture
+from bot.console.stats_view import stats_block
 from bot.console.summary import Summary
 from bot.core.checkin_summary import CheckinRecord
 from safety.audit.entry import ACTIONS
 
 STYLESHEET = "/static/console.css"
 EXPORT_HREF = "/export/escalation-times.csv"
+REPORT_HREF = "/export/flow-audit.html"
 CSRF_FIELD = "csrf"
 
 
@@ -274,31 +277,63 @@ def _verdict_of(source: str, audit: FlowAudit) -> str:
     return '<span class="ok">the static safety audit finds nothing</span>'
 
 
-def _pictures(drawn: list[Picture], available: bool, audit: FlowAudit) -> str:
-    if not available:
-        return "<p>The pictures need Graphviz on this machine: apt-get install graphviz.</p>"
-    figures = "".join(
-        f'<figure id="flow-{text(p.name)}"><img src="/flows/{quote(p.name)}.svg" '
-        f'alt="{text(p.name)}: {text(p.flows)} rules and stories from {text(p.source)}">'
+def _figure(p: Picture, available: bool, audit: FlowAudit) -> str:
+    caption = (
         f"<figcaption>{text(p.source)}: {text(p.flows)} rules and stories; "
         f"{_verdict_of(p.source, audit)}</figcaption>"
-        "</figure>"
+    )
+    if not available:
+        return f'<figure id="flow-{text(p.name)}">{caption}</figure>'
+    return (
+        f'<figure id="flow-{text(p.name)}"><img src="/flows/{quote(p.name)}.svg" '
+        f'alt="{text(p.name)}: {text(p.flows)} rules and stories from {text(p.source)}">'
+        f"{caption}</figure>"
+    )
+
+
+def _pictures(
+    drawn: list[Picture], available: bool, audit: FlowAudit, stats: dict[str, FlowStats]
+) -> str:
+    # The statistics stand beside each picture, and without Graphviz on their own.
+    flows = "".join(
+        f'<section class="flow">{_figure(p, available, audit)}'
+        f"{stats_block(stats.get(p.name))}</section>"
         for p in drawn
+    )
+    missing = (
+        ""
+        if available
+        else "<p>The pictures need Graphviz on this machine: apt-get install graphviz.</p>"
     )
     return (
         "<h2>Pictures</h2><p>Drawn from the rules and stories at every request: what must "
         "hold first in a note, what the participant says as an ellipse, what samtal "
-        "does as a box; a step that reaches a person is outlined in red.</p>" + figures
+        "does as a box; a step that reaches a person is outlined in red. Beside each, "
+        "how often it ran in the last 30 days, for every participant together: counts "
+        "and shares only.</p>" + missing + flows
     )
 
 
 def flows_page(
-    summary: Summary, drawn: list[Picture], available: bool, viewer: Viewer, csrf: str
+    summary: Summary,
+    drawn: list[Picture],
+    available: bool,
+    viewer: Viewer,
+    csrf: str,
+    stats: dict[str, FlowStats],
 ) -> str:
+    report = (
+        f'<p><a href="{REPORT_HREF}">Download the flow-audit report</a> (one HTML file: '
+        "the audit's verdicts and these figures, no participant and no staff member; "
+        "the download is recorded in the audit trail).</p>"
+        if viewer.supervisor
+        else ""
+    )
     body = (
         flows_section(summary.flows)
+        + report
         + flows_ran_section(summary.flows_ran)
-        + _pictures(drawn, available, summary.flows)
+        + _pictures(drawn, available, summary.flows, stats)
     )
     return page("Dialogue flows", body, viewer, csrf)
 
@@ -326,8 +361,24 @@ def participants_page(codes: list[str], viewer: Viewer, csrf: str) -> str:
     return page("Participants", body, viewer, csrf)
 
 
+def _summaries(summaries: list[str] | None) -> str:
+    if summaries is None:
+        return ""
+    shown = "".join(f'<pre class="summary">{text(s)}</pre>' for s in summaries)
+    return (
+        "<h2>Check-in summaries</h2><p>As your desk was sent them, the latest first. "
+        "You are this participant's mediator, so no reason is needed; each showing is "
+        "recorded in the audit trail.</p>" + (shown or "<p>No finished check-in yet.</p>")
+    )
+
+
 def participant_page(
-    who: ParticipantView, viewer: Viewer, csrf: str, open_until: float | None, zone: tzinfo
+    who: ParticipantView,
+    viewer: Viewer,
+    csrf: str,
+    open_until: float | None,
+    zone: tzinfo,
+    summaries: list[str] | None = None,
 ) -> str:
     if open_until is not None:
         body = (
@@ -336,13 +387,16 @@ def participant_page(
             "answers</a>.</p>"
         )
     else:
+        # The assigned mediator is told of anyone else's access, not of their own.
+        told = (
+            "" if who.mediator == viewer.account else ", and their mediator is told in their desk"
+        )
         body = (
             "<p>Check-in answers and the messages quoted in escalations are a "
             "participant's own words, and staff's notes are about them. To read them, "
             "state why. "
-            "Your reason is sealed with the participant's data, the access is written to "
-            "the audit trail, and their mediator is told in their desk. It lasts ten "
-            "minutes.</p>"
+            "Your reason is sealed with the participant's data and the access is written "
+            f"to the audit trail{told}. It lasts ten minutes.</p>"
             f'<form method="post" action="/participant/open">{_hidden_csrf(csrf)}'
             f'<input type="hidden" name="code" value="{text(who.code)}">'
             '<label for="reason">Reason</label>'
@@ -350,7 +404,7 @@ def participant_page(
             'maxlength="200"></textarea>'
             '<button type="submit">Open the check-in answers</button></form>'
         )
-    return page(f"Participant {who.code}", body, viewer, csrf)
+    return page(f"Participant {who.code}", _summaries(summaries) + body, viewer, csrf)
 
 
 def _checkin(record: CheckinRecord, zone: tzinfo) -> str:

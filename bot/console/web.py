@@ -26,6 +26,7 @@ from bot.console.audit_trail import AuditQuery, published_head
 from bot.console.data import ConsoleData, ParticipantView, Viewer
 from bot.console.login import LoginGate, Outcome, typed_account
 from bot.console.pictures import Renderer, by_name
+from bot.console.report import flow_report
 from bot.console.sessions import Session, Sessions, csrf_ok
 from bot.console.summary import Summary
 from safety.audit.entry import ACTIONS
@@ -57,6 +58,8 @@ EXPORT_PATH = views.EXPORT_HREF
 ACTOR_CHARS = 64
 EXPORT_FILE = "samtal-escalation-times.csv"
 EXPORT_WHAT = "console: escalation times (CSV)"
+REPORT_FILE = "samtal-flow-audit.html"
+REPORT_WHAT = "console: flow-audit report (HTML)"
 # How long a stopping gateway waits for requests still in progress; aiohttp's own
 # default is a minute, which one stalled client could always take.
 SHUTDOWN_SECONDS = 5.0
@@ -74,6 +77,9 @@ class ConsoleHooks:
     record_access: Callable[[str, str, str], None]
     # (account, what was exported): must raise if it cannot be recorded.
     record_export: Callable[[str, str], None]
+    # (account, participant pseudonym): the assigned mediator was shown the desk's
+    # check-in summaries; must raise if it cannot be recorded.
+    record_summaries: Callable[[str, str], None]
     clock: Callable[[], float] = time.time
     # Background sends, kept so they are not collected before they finish.
     _tasks: set[asyncio.Task[None]] = field(default_factory=set)
@@ -334,6 +340,24 @@ class Console:
             headers={"Content-Disposition": f'attachment; filename="{EXPORT_FILE}"'},
         )
 
+    async def export_report(self, request: web.Request) -> web.Response:
+        viewer = _viewer(request)
+        if not viewer.supervisor:
+            return self._nothing(request, viewer)
+        summary = await self._summary(viewer)
+        drawn = await asyncio.to_thread(self.data.pictures)
+        async with self._reading:
+            # Recorded first, as the CSV is: a report that cannot be recorded is not made.
+            self.hooks.record_export(viewer.account, REPORT_WHAT)
+            stats = await asyncio.to_thread(self.data.flow_stats, summary.generated_at)
+        body = flow_report(summary.flows, drawn, stats, summary.generated_at, self.zone)
+        logs.event("console_export", what="flow_audit")
+        return web.Response(
+            text=body,
+            content_type="text/html",
+            headers={"Content-Disposition": f'attachment; filename="{REPORT_FILE}"'},
+        )
+
     async def timeline(self, request: web.Request) -> web.Response:
         viewer = _viewer(request)
         async with self._reading:
@@ -360,8 +384,12 @@ class Console:
         viewer = _viewer(request)
         summary = await self._summary(viewer)
         drawn = await asyncio.to_thread(self.data.pictures)
+        async with self._reading:
+            stats = await asyncio.to_thread(self.data.flow_stats, summary.generated_at)
         return _html(
-            views.flows_page(summary, drawn, self.renderer.available, viewer, self._csrf(request))
+            views.flows_page(
+                summary, drawn, self.renderer.available, viewer, self._csrf(request), stats
+            )
         )
 
     async def picture(self, request: web.Request) -> web.Response:
@@ -390,7 +418,22 @@ class Console:
         session = _state(request).session
         assert session is not None
         until = session.open_until(who.pseudonym, self.hooks.clock())
-        return _html(views.participant_page(who, viewer, self._csrf(request), until, self.zone))
+        summaries = await self._summaries(viewer, who)
+        return _html(
+            views.participant_page(who, viewer, self._csrf(request), until, self.zone, summaries)
+        )
+
+    async def _summaries(self, viewer: Viewer, who: ParticipantView) -> list[str] | None:
+        """The assigned mediator sees the summaries their desk was sent, without a
+        reason; a supervisor (even one who is also the mediator) states one. Each
+        showing is recorded first: if it cannot be, nothing is shown."""
+        if viewer.supervisor or who.mediator != viewer.account:
+            return None
+        self.hooks.record_summaries(viewer.account, who.pseudonym)
+        async with self._reading:
+            shown = await asyncio.to_thread(self.data.summaries, who.pseudonym)
+        logs.event("console_summaries_shown", participant=who.pseudonym)
+        return shown
 
     async def open_content(self, request: web.Request) -> web.Response:
         state = _state(request)
@@ -494,6 +537,7 @@ def create_app(console: Console) -> web.Application:
     app.router.add_get("/", console.escalations)
     app.router.add_get("/escalations/{code}", console.timeline)
     app.router.add_get(EXPORT_PATH, console.export_times)
+    app.router.add_get(views.REPORT_HREF, console.export_report)
     app.router.add_get("/audit", console.audit)
     app.router.add_get("/flows", console.flows)
     app.router.add_get("/flows/{name}.svg", console.picture)

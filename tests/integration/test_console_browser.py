@@ -33,6 +33,12 @@ from tests.integration.test_escalation import page_for
 pytestmark = pytest.mark.integration
 
 CODE_MESSAGE = re.compile(r"samtal console code: (\d{4}) (\d{4})")
+# A Matrix user id: @localpart:server (the grammar's characters, loosely).
+MATRIX_ID = re.compile(r"@[A-Za-z0-9._=/+-]+:[A-Za-z0-9.-]+")
+LINK = re.compile(r'(?:href|src)="(/[^"]*)"')
+# Pages that show what a stated reason opened: the one place a participant's words may be.
+JUSTIFIED = "/participant/answers"
+CRAWL_LIMIT = 250
 ESCALATION = re.compile(r"E-[A-Z0-9]{6}")
 HIGH_EN = "I know where she lives now and I called her 40 times"
 
@@ -179,6 +185,32 @@ async def test_a_supervisor_logs_in_with_the_code_from_their_desk(
         caption = await page.text_content(f"#flow-{name} figcaption")
         assert caption is not None and "the static safety audit finds nothing" in caption
     assert watched.errors == []
+
+
+async def crawl(context: BrowserContext, stack: RunningStack) -> dict[str, str]:
+    """Every page, picture and export a signed-in viewer can reach by following the
+    console's own links, but the content a justified access opened: path -> body."""
+    seen: dict[str, str] = {}
+    queue = ["/", "/flows", "/participants", "/audit"]
+    while queue and len(seen) < CRAWL_LIMIT:
+        path = queue.pop(0).replace("&amp;", "&")
+        if path in seen or path.startswith(JUSTIFIED) or path == "/logout":
+            continue
+        response = await context.request.get(console_url(stack, path), max_redirects=0)
+        body = await response.text()
+        seen[path] = body
+        queue += [link for link in LINK.findall(body) if link not in seen]
+    assert len(seen) < CRAWL_LIMIT, "the crawl did not finish"
+    return seen
+
+
+def identifying(pages: dict[str, str], words: list[str]) -> list[str]:
+    """Where a Matrix id or one of the participants' own words shows up."""
+    found = []
+    for path, body in pages.items():
+        found += [f"{path}: a Matrix id" for _ in MATRIX_ID.finditer(body)]
+        found += [f"{path}: their words" for word in words if word in body]
+    return found
 
 
 async def test_make_run_writes_where_the_console_is(running_stack: RunningStack) -> None:
@@ -329,6 +361,24 @@ async def test_a_mediator_sees_only_their_own_participants_and_the_access_is_tol
         ]
         assert mine_code in told[0] and "checking the answers" not in told[0]
         assert supervisor[1].errors == []
+
+        # No page either of them can reach shows a Matrix id or what the participants
+        # wrote, but the answers the supervisor opened with a reason.
+        ids = [str(mine.client.user_id), str(theirs.client.user_id)]
+        assert all(MATRIX_ID.fullmatch(one) for one in ids)  # the check can catch them
+        words = [HIGH_EN, "where she lives", *ids]
+        everywhere = await crawl(supervisor[0], running_stack)
+        assert {"/export/flow-audit.html", "/export/escalation-times.csv"} <= everywhere.keys()
+        own = await crawl(context, running_stack)
+        for pages in (everywhere, own):
+            assert {"/", "/flows", "/participants"} <= pages.keys()
+            assert any(path.startswith("/escalations/") for path in pages)
+            assert any(path.startswith("/participant?code=") for path in pages)
+            assert identifying(pages, words) == []
+        opened = await supervisor[0].request.get(
+            console_url(running_stack, f"{JUSTIFIED}?code={mine_code}"), max_redirects=0
+        )
+        assert "where she lives" in await opened.text()  # the one page it may be on
     finally:
         await context.close()
         await resolve(staff, mine_page)

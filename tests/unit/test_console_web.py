@@ -23,6 +23,7 @@ from yarl import URL
 from bot.accountability import Accountability
 from bot.console.codes import CodeBook
 from bot.console.data import ConsoleData
+from bot.console.flow_facts import read_facts
 from bot.console.flows import audit_flows
 from bot.console.login import ACCOUNT_FAILURES, CODES_PER_ACCOUNT, LoginGate, Staffing
 from bot.console.web import (
@@ -131,6 +132,11 @@ class Setup:
     sent: list[tuple[str, str]] = field(default_factory=list)
     clock: list[float] = field(default_factory=lambda: [NOW])
     app: web.Application | None = None
+    # Set to make the record of a mediator's look at the summaries fail.
+    refuse_summaries: bool = False
+    # Set to make the record of an export fail.
+    refuse_exports: bool = False
+    project: Path | None = None
 
     @property
     def base(self) -> str:
@@ -152,7 +158,7 @@ async def setup(tmp_path: Path) -> AsyncIterator[Setup]:
     accountability = Accountability(
         vault, PROJECT / "dialogues" / "consent", timezone.utc, ConsentTerms.of(True, 86_400.0)
     )
-    state = Setup(0, vault_path, filled, vault)
+    state = Setup(0, vault_path, filled, vault, project=project)
 
     async def send(account: str, text: str) -> None:
         state.sent.append((account, text))
@@ -166,7 +172,20 @@ async def setup(tmp_path: Path) -> AsyncIterator[Setup]:
         )
 
     def record_export(account: str, what: str) -> None:
+        if state.refuse_exports:
+            raise OSError("the audit trail cannot be written")
         accountability.record("export", accountability.staff(account), None, what, required=True)
+
+    def record_summaries(account: str, participant: str) -> None:
+        if state.refuse_summaries:
+            raise OSError("the audit trail cannot be written")
+        accountability.record(
+            "content_access",
+            accountability.staff(account),
+            participant,
+            "console: summaries",
+            required=True,
+        )
 
     console = Console(
         LoginGate(
@@ -174,7 +193,12 @@ async def setup(tmp_path: Path) -> AsyncIterator[Setup]:
         ),
         ConsoleData(vault, project, timezone.utc),
         ConsoleHooks(
-            send, record_session, record_access, record_export, clock=lambda: state.clock[0]
+            send,
+            record_session,
+            record_access,
+            record_export,
+            record_summaries,
+            clock=lambda: state.clock[0],
         ),
         timezone.utc,
     )
@@ -590,6 +614,43 @@ async def test_answers_open_only_with_a_reason_which_is_audited_and_told(setup: 
     assert status == 303
 
 
+async def test_the_assigned_mediator_sees_summaries_without_a_reason_each_audited(
+    setup: Setup,
+) -> None:
+    CheckinAnswers(setup.vault).finish(setup.filled.mine, NOW - 40, completed=False)
+    code = participant_code(setup.filled.mine)
+    browser = await _signed_in(setup, MEDIATOR)
+    for showing in (1, 2):
+        status, _, page = await browser.get(f"/participant?code={code}")
+        assert status == 200 and ANSWER_TEXT in page and "left part-way" in page
+        shown = [a for a in _audit_actions(setup) if a == ("content_access", "console: summaries")]
+        assert len(shown) == showing  # one content-free entry per showing
+    # Quotes and notes still need a reason, and nobody is told about the mediator's own look.
+    assert QUOTED_TEXT not in page and NOTE_TEXT not in page
+    assert 'action="/participant/open"' in page and "their mediator is told" not in page
+    assert not [text for person, text in setup.sent if person == MEDIATOR and code in text]
+
+
+async def test_a_supervisor_still_needs_a_reason_for_the_summaries(setup: Setup) -> None:
+    CheckinAnswers(setup.vault).finish(setup.filled.mine, NOW - 40, completed=False)
+    browser = await _signed_in(setup)
+    _, _, page = await browser.get(f"/participant?code={participant_code(setup.filled.mine)}")
+    assert ANSWER_TEXT not in page and "summaries" not in page
+    assert "their mediator is told in their desk" in page
+    assert ("content_access", "console: summaries") not in _audit_actions(setup)
+
+
+async def test_no_summary_is_shown_when_its_showing_cannot_be_recorded(setup: Setup) -> None:
+    CheckinAnswers(setup.vault).finish(setup.filled.mine, NOW - 40, completed=False)
+    browser = await _signed_in(setup, MEDIATOR)
+    setup.refuse_summaries = True
+    status, headers, body = await browser.get(
+        f"/participant?code={participant_code(setup.filled.mine)}"
+    )
+    assert status == 500 and ANSWER_TEXT not in body
+    _assert_security_headers(headers)
+
+
 async def test_content_stays_closed_when_the_access_cannot_be_recorded(setup: Setup) -> None:
     browser = await _signed_in(setup)
     code = participant_code(setup.filled.mine)
@@ -625,6 +686,45 @@ async def test_the_flows_page_shows_a_picture_of_each_dialogue_file(setup: Setup
     assert (await Browser(setup).get("/flows/rules.svg"))[0] == 303
 
 
+async def test_beside_each_picture_are_its_figures_or_a_word_that_there_are_none(
+    setup: Setup,
+) -> None:
+    assert setup.project is not None
+    (setup.project / "dialogues" / "checkin.yml").write_text(
+        "rules:\n- rule: a check-in\n  steps:\n  - intent: greet\n  - action: utter_greet\n"
+    )
+    answers = CheckinAnswers(setup.vault)
+    answers.finish(setup.filled.mine, NOW - 45, completed=False)
+    for i in range(6):
+        answers.answer(setup.filled.others, "mood", 3, NOW - 900 + i * 10, turn=f"$c{i}")
+        answers.finish(setup.filled.others, NOW - 895 + i * 10, completed=True)
+    browser = await _signed_in(setup, MEDIATOR)
+    _, _, page = await browser.get("/flows")
+    checkin = page.split('id="flow-checkin"')[1].split("</section>")[0]
+    # Seven check-ins, six completed, one left part-way: every participant together.
+    assert '<td>started</td><td class="n">7</td>' in checkin
+    assert '<td>completed</td><td class="n">6</td><td class="n">86 %</td>' not in checkin
+    assert '<td>completed</td><td class="n">6</td><td class="n">–</td>' in checkin
+    assert '<td>left part-way or missed</td><td class="n">&lt; 5</td>' in checkin
+    rules = page.split('id="flow-rules"')[1].split("</section>")[0]
+    assert "No figures" in rules
+    for secret in (ANSWER_TEXT, MATRIX_ID, OTHERS_ID, str(setup.filled.mine), QUOTED_TEXT):
+        assert secret not in page
+
+
+def test_the_facts_behind_the_figures_hold_no_identity_or_text(tmp_path: Path) -> None:
+    vault = Vault(tmp_path / "v.db", load_or_create_key_file(tmp_path / "kek", create=True))
+    try:
+        filled = _fill(vault)
+        facts = read_facts(vault)
+        assert len(facts.checkins) == 1 and len(facts.escalations) == 4
+        said = repr(facts)
+        for secret in (ANSWER_TEXT, QUOTED_TEXT, NOTE_TEXT, MATRIX_ID, str(filled.mine)):
+            assert secret not in said
+    finally:
+        vault.close()
+
+
 async def test_response_times_per_week_and_their_export_hold_no_identity(setup: Setup) -> None:
     browser = await _signed_in(setup)
     _, _, page = await browser.get("/")
@@ -644,11 +744,54 @@ async def test_response_times_per_week_and_their_export_hold_no_identity(setup: 
     assert ("export", "console: escalation times (CSV)") in _audit_actions(setup)
 
 
+async def test_the_flow_audit_report_is_one_inert_file_without_identity(setup: Setup) -> None:
+    browser = await _signed_in(setup)
+    _, _, page = await browser.get("/flows")
+    assert 'href="/export/flow-audit.html"' in page
+    status, headers, body = await browser.get("/export/flow-audit.html")
+    assert status == 200 and headers["Content-Type"].startswith("text/html")
+    assert "attachment" in headers["Content-Disposition"]
+    _assert_security_headers(headers)
+    # The verdicts and the figures, for the tiny dialogue that fails the audit.
+    assert "the static safety audit fails: 16 violations" in body
+    assert "1 safety audit violations in this file" in body and "No figures" in body
+    # Self-contained and inert: no script, nothing to load, no link out.
+    assert not re.search(r"<(script|link|img|iframe|object|embed)\b", body, re.IGNORECASE)
+    assert not re.search(r"<[a-z][^>]*\s(src|href)=", body, re.IGNORECASE)
+    assert "url(" not in body and "@import" not in body
+    assert HOSTILE_RULE not in body
+    for secret in (
+        "E-OPEN01",
+        participant_code(setup.filled.mine),
+        str(setup.filled.mine),
+        MATRIX_ID,
+        SUPERVISOR,
+        ANSWER_TEXT,
+        QUOTED_TEXT,
+        NOTE_TEXT,
+    ):
+        assert secret not in body
+    assert _audit_actions(setup).count(("export", "console: flow-audit report (HTML)")) == 1
+    await browser.get("/export/flow-audit.html")
+    assert _audit_actions(setup).count(("export", "console: flow-audit report (HTML)")) == 2
+
+
+async def test_no_report_is_made_when_its_download_cannot_be_recorded(setup: Setup) -> None:
+    browser = await _signed_in(setup)
+    setup.refuse_exports = True
+    status, headers, body = await browser.get("/export/flow-audit.html")
+    assert status == 500 and "flow-audit report" not in body
+    assert "attachment" not in headers.get("Content-Disposition", "")
+
+
 async def test_a_mediator_cannot_export(setup: Setup) -> None:
     browser = await _signed_in(setup, MEDIATOR)
     _, _, page = await browser.get("/")
     assert "escalation-times.csv" not in page
     assert (await browser.get("/export/escalation-times.csv"))[0] == 404
+    _, _, flows = await browser.get("/flows")
+    assert "flow-audit.html" not in flows
+    assert (await browser.get("/export/flow-audit.html"))[0] == 404
     assert "export" not in {action for action, _ in _audit_actions(setup)}
 
 

@@ -29,7 +29,9 @@ async def _nothing(*_args: Any) -> None:
 
 
 def _console() -> Console:
-    hooks = ConsoleHooks(_nothing, lambda *_: None, lambda *_: None, lambda *_: None)
+    hooks = ConsoleHooks(
+        _nothing, lambda *_: None, lambda *_: None, lambda *_: None, lambda *_: None
+    )
     gate = LoginGate(Staffing(frozenset({"@s:x"}), frozenset()))
     return Console(gate, data=None, hooks=hooks, zone=timezone.utc)  # type: ignore[arg-type]
 
