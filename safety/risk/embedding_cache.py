@@ -1,6 +1,6 @@
 """Embeddings of the labelled data, cached on disk so training and evaluation re-run fast.
 
-The cache is keyed by the encoder's pinned weight digest and by the SHA-256 of each
+The cache is keyed by the encoder graph's pinned digest and by the SHA-256 of each
 text, and holds only vectors: it is derived from the committed synthetic data, never
 from anything a participant wrote.
 """
@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from safety.risk.encoder import DIMENSION, WEIGHTS_SHA256, load_encoder
+from safety.risk.encoder import DIMENSION, MODEL_SHA256, load_encoder
 
 if TYPE_CHECKING:
     from numpy.typing import NDArray
@@ -23,7 +23,7 @@ if TYPE_CHECKING:
 
 def cache_path() -> Path:
     root = Path(os.environ.get("SAMTAL_CACHE", Path.home() / ".cache" / "samtal"))
-    return root / "risk" / f"embeddings-{WEIGHTS_SHA256[:16]}.npz"
+    return root / "risk" / f"embeddings-{MODEL_SHA256[:16]}.npz"
 
 
 def _key(text: str) -> str:

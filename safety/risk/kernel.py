@@ -30,7 +30,9 @@ class KernelScorer:
 
     mean: NDArray[np.float64]
     spread: NDArray[np.float64]
-    support: NDArray[np.float64]  # standardised support vectors, one per row
+    # Standardised support vectors, one per row. float32: the model is stored so, and
+    # reading them is most of a message's kernel time (half the bytes of float64).
+    support: NDArray[np.float32]
     coef: NDArray[np.float64]  # dual coefficients (label · alpha), one per support vector
     intercept: float
     gamma: float
@@ -40,12 +42,14 @@ class KernelScorer:
     @cached_property
     def _support_norms(self) -> NDArray[np.float64]:
         # Fixed for the model's life: computing it per message cost as much as the rest.
-        norms: NDArray[np.float64] = (self.support * self.support).sum(axis=1)[None, :]
+        support = self.support.astype(np.float64)
+        norms: NDArray[np.float64] = (support * support).sum(axis=1)[None, :]
         return norms
 
     def margin(self, x: NDArray[np.floating]) -> NDArray[np.float64]:
         z = (np.atleast_2d(np.asarray(x, dtype=np.float64)) - self.mean) / self.spread
-        squared = (z * z).sum(axis=1)[:, None] + self._support_norms - 2 * z @ self.support.T
+        products = (z.astype(np.float32) @ self.support.T).astype(np.float64)
+        squared = (z * z).sum(axis=1)[:, None] + self._support_norms - 2 * products
         result: NDArray[np.float64] = np.exp(-self.gamma * np.maximum(squared, 0)) @ self.coef
         return result + self.intercept
 
@@ -78,13 +82,75 @@ class KernelScorer:
         return cls(
             mean=get(f"{prefix}_mean").astype(np.float64),
             spread=get(f"{prefix}_spread").astype(np.float64),
-            support=get(f"{prefix}_support").astype(np.float64),
+            support=np.ascontiguousarray(get(f"{prefix}_support"), dtype=np.float32),
             coef=get(f"{prefix}_coef").astype(np.float64),
             intercept=intercept,
             gamma=gamma,
             platt_a=platt_a,
             platt_b=platt_b,
         )
+
+
+@dataclass(frozen=True)
+class KernelBank:
+    """Several kernel machines over the same standardised space, run as one.
+
+    The screen's three questions are trained on the same messages, so they share the
+    standardisation and the kernel width, and most of their support vectors: the
+    kernel row of each distinct support vector is computed once for all three. The
+    margins are exactly those of the machines one by one."""
+
+    mean: NDArray[np.float64]
+    spread: NDArray[np.float64]
+    gamma: float
+    support: NDArray[np.float32]  # distinct support vectors of all the machines
+    norms: NDArray[np.float64]
+    coef: NDArray[np.float64]  # [support vector, machine]; 0 where not a machine's own
+    intercepts: NDArray[np.float64]
+    platt: NDArray[np.float64]  # [machine, (a, b)]
+
+    @classmethod
+    def of(cls, machines: tuple[KernelScorer, ...]) -> KernelBank | None:
+        """The bank, or None when the machines do not share one space."""
+        first = machines[0]
+        if not all(
+            m.gamma == first.gamma
+            and np.array_equal(m.mean, first.mean)
+            and np.array_equal(m.spread, first.spread)
+            for m in machines
+        ):
+            return None
+        support, rows = np.unique(
+            np.concatenate([m.support for m in machines]), axis=0, return_inverse=True
+        )
+        coef = np.zeros((len(support), len(machines)))
+        start = 0
+        for index, machine in enumerate(machines):
+            own = rows.reshape(-1)[start : start + len(machine.support)]
+            np.add.at(coef[:, index], own, machine.coef)
+            start += len(machine.support)
+        wide = support.astype(np.float64)
+        return cls(
+            mean=first.mean,
+            spread=first.spread,
+            gamma=first.gamma,
+            support=np.ascontiguousarray(support, dtype=np.float32),
+            norms=(wide * wide).sum(axis=1)[None, :],
+            coef=coef,
+            intercepts=np.array([m.intercept for m in machines]),
+            platt=np.array([(m.platt_a, m.platt_b) for m in machines]),
+        )
+
+    def probabilities(self, x: NDArray[np.floating]) -> NDArray[np.float64]:
+        """[row, machine]: each machine's calibrated probability."""
+        z = (np.atleast_2d(np.asarray(x, dtype=np.float64)) - self.mean) / self.spread
+        products = (z.astype(np.float32) @ self.support.T).astype(np.float64)
+        squared = (z * z).sum(axis=1)[:, None] + self.norms - 2 * products
+        margins = np.exp(-self.gamma * np.maximum(squared, 0)) @ self.coef + self.intercepts
+        result: NDArray[np.float64] = 1 / (
+            1 + np.exp(-(self.platt[:, 0] * margins + self.platt[:, 1]))
+        )
+        return result
 
 
 def fit_platt(margins: NDArray[np.float64], labels: NDArray[np.bool_]) -> tuple[float, float]:

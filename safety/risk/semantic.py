@@ -19,7 +19,7 @@ from __future__ import annotations
 import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import cached_property, lru_cache
 from importlib import resources
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -27,7 +27,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from safety.risk.encoder import MAX_CHARS, load_encoder
-from safety.risk.kernel import KernelScorer
+from safety.risk.kernel import KernelBank, KernelScorer
 from safety.risk.levels import LEVELS, RiskLevel, Signal
 from safety.risk.lexical import LexicalHead, term_counts
 from safety.risk.logreg import Softmax
@@ -98,7 +98,11 @@ class SemanticModel:
     ) -> NDArray[np.float64]:
         """Per row (a reading: its embedding and its text): P(≥ elevated), P(≥ high),
         P(imminent)."""
-        kernel = np.stack([q.probability(vectors) for q in self.questions], axis=1)
+        kernel = (
+            self._bank.probabilities(vectors)
+            if self._bank is not None
+            else np.stack([q.probability(vectors) for q in self.questions], axis=1)
+        )
         if not self.lexical:
             return kernel
         counts = [term_counts(text) for text in texts]
@@ -107,6 +111,10 @@ class SemanticModel:
         mixed = (1 - weight) * kernel + weight * lexical
         result: NDArray[np.float64] = 1 / (1 + np.exp(-(a * mixed + b)))
         return result
+
+    @cached_property
+    def _bank(self) -> KernelBank | None:
+        return KernelBank.of(self.questions)
 
     def lift(self, cumulative: NDArray[np.float64]) -> RiskLevel:
         """Highest level L with P(level ≥ L) ≥ threshold[L]."""

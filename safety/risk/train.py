@@ -10,7 +10,7 @@
    machines alone; `SAMTAL_RISK_LEXICAL_WEIGHT` overrides it to compare) and the mix
    is calibrated again. The lift thresholds are chosen on the calibrated mix:
    * high: the smallest threshold that keeps ordinary messages escalated within
-     `ORDINARY_PAGE_BUDGET` out of fold. Recall first would put it far lower, and
+     `ORDINARY_PAGE_BUDGET` out of fold, in each language. Recall first would put it far lower, and
      then greetings page a mediator ("hej" scores as high as "im at the bridge");
      docs/safety.md gives the trade-off and why;
    * imminent: the smallest threshold at which out-of-fold imminent predictions are
@@ -73,12 +73,23 @@ def embed(examples: Sequence[Example]) -> np.ndarray:
 
 
 def choose_thresholds(
-    scores: np.ndarray, gold: np.ndarray, ordinary: np.ndarray
+    scores: np.ndarray, gold: np.ndarray, ordinary: np.ndarray, languages: np.ndarray
 ) -> dict[RiskLevel, float]:
-    """Thresholds from out-of-fold P(≥ level) scores, gold ranks and the ordinary mask."""
+    """Thresholds from out-of-fold P(≥ level) scores, gold ranks, the ordinary mask and
+    each row's language. The ordinary-page budget holds in every language, not just
+    pooled: a pooled budget let one language page more than the budget allows."""
     imminent_gold = gold == RiskLevel.IMMINENT.rank
     none_gold = gold == RiskLevel.NONE.rank
-    within = [t for t in GRID if (scores[ordinary, 1] >= t).mean() <= ORDINARY_PAGE_BUDGET]
+    ordinary_by_language = [ordinary & (languages == lang) for lang in np.unique(languages)]
+    within = [
+        t
+        for t in GRID
+        if all(
+            (scores[rows, 1] >= t).mean() <= ORDINARY_PAGE_BUDGET
+            for rows in ordinary_by_language
+            if rows.any()
+        )
+    ]
     high = float(min(within)) if within else float(GRID[-1])
     precise = [
         t
@@ -104,7 +115,7 @@ def fit_question(x: np.ndarray, yes: np.ndarray) -> KernelScorer:
     return KernelScorer(
         mean=mean,
         spread=spread,
-        support=machine.support_vectors_.astype(np.float64),
+        support=machine.support_vectors_.astype(np.float32),
         coef=machine.dual_coef_[0].astype(np.float64),
         intercept=float(machine.intercept_[0]),
         gamma=float(gamma),
@@ -213,7 +224,10 @@ def out_of_fold(
     ordinary = np.array(
         [e.level is RiskLevel.NONE and not is_hard_negative(e, ordinary_names) for e in examples]
     )
-    thresholds = choose_thresholds(scores[family_rows], gold[family_rows], ordinary[family_rows])
+    languages = np.array([e.lang for e in examples])
+    thresholds = choose_thresholds(
+        scores[family_rows], gold[family_rows], ordinary[family_rows], languages[family_rows]
+    )
     return OutOfFold(scores, platt, lexical_platt, mix, thresholds, gold, family_rows, ordinary)
 
 

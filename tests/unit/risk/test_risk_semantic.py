@@ -5,18 +5,18 @@ from __future__ import annotations
 from pathlib import Path
 
 import numpy as np
-import pytest
 
 from safety.risk import logreg
 from safety.risk.assess import assess
 from safety.risk.context import RiskContext
 from safety.risk.dataset import data_digest, load_all, split
-from safety.risk.encoder import DIMENSION, EncoderError, load_encoder, verify_files
-from safety.risk.kernel import fit_platt
+from safety.risk.encoder import DIMENSION, load_encoder
+from safety.risk.encoder.runtime import HIDDEN
+from safety.risk.kernel import KernelBank, fit_platt
 from safety.risk.levels import RiskLevel
 from safety.risk.semantic import SemanticModel, load_semantic_model, prepare, readings
 from safety.risk.taxonomy import load_taxonomy
-from safety.risk.train import fit_question
+from safety.risk.train import ORDINARY_PAGE_BUDGET, choose_thresholds, fit_question
 
 
 def test_the_encoder_reads_the_message_with_whitespace_folded() -> None:
@@ -59,19 +59,17 @@ def test_the_encoder_is_unit_length_deterministic_and_cached() -> None:
     assert a.shape == (DIMENSION,)
     assert abs(float(np.linalg.norm(a)) - 1.0) < 1e-3
     assert np.array_equal(a, encoder.encode("jag ska döda henne ikväll"))
+
+    # The embedding ends with e5's sentence embedding (the last layer's mean), which
+    # places the same meaning in another language nearer than the same words in
+    # another meaning; the middle layers before it keep more of the wording.
+    def sentence(vector: np.ndarray) -> np.ndarray:
+        last = vector[-HIDDEN:]
+        return last / np.linalg.norm(last)
+
     same_meaning = encoder.encode("I am going to kill her tonight")
     idiom = encoder.encode("jag dör av skratt")
-    assert float(a @ same_meaning) > float(a @ idiom)
-
-
-def test_changed_weights_are_refused(tmp_path: Path) -> None:
-    (tmp_path / "e5-small-q4.bin").write_bytes(b"not the pinned weights")
-    (tmp_path / "_engine.cpython-312-x86_64-linux-gnu.so").write_bytes(b"x")
-    with pytest.raises(EncoderError, match="weights do not match"):
-        verify_files(tmp_path)
-    (tmp_path / "e5-small-q4.bin").unlink()
-    with pytest.raises(EncoderError, match="incomplete"):
-        verify_files(tmp_path)
+    assert float(sentence(a) @ sentence(same_meaning)) > float(sentence(a) @ sentence(idiom))
 
 
 def test_heads_learn_a_separable_toy_problem() -> None:
@@ -134,3 +132,41 @@ def test_the_committed_model_was_trained_on_the_current_training_data() -> None:
     assert load_semantic_model().data_digest == data_digest(train), (
         "the data changed: run `.venv-dev/bin/python -m safety.risk.train` and commit the model"
     )
+
+
+def test_the_kernel_bank_gives_each_machines_own_probabilities() -> None:
+    rng = np.random.default_rng(7)
+    x = rng.normal(size=(90, 6))
+    answers = (x[:, 0] > 0, x[:, 1] > 0.3, x[:, 0] + x[:, 2] > 1)
+    machines = tuple(
+        fit_question(x, yes).calibrated(1.5 + i, -0.2 * i) for i, yes in enumerate(answers)
+    )
+    bank = KernelBank.of(machines)
+    assert bank is not None and len(bank.support) < sum(len(m.support) for m in machines)
+    probe = rng.normal(size=(5, 6))
+    one_by_one = np.stack([m.probability(probe) for m in machines], axis=1)
+    assert np.allclose(bank.probabilities(probe), one_by_one, atol=1e-6)
+
+
+def test_machines_in_different_spaces_are_not_banked() -> None:
+    rng = np.random.default_rng(8)
+    x = rng.normal(size=(60, 4))
+    first = fit_question(x, x[:, 0] > 0)
+    other = fit_question(x * 3, x[:, 1] > 0)  # another standardisation
+    assert KernelBank.of((first, other)) is None
+
+
+def test_the_ordinary_page_budget_holds_in_each_language() -> None:
+    # Swedish ordinary messages score higher than English ones: a pooled budget would
+    # let Swedish page more than the budget allows.
+    rows = 400
+    languages = np.array(["sv"] * (rows // 2) + ["en"] * (rows // 2))
+    ordinary = np.ones(rows, dtype=bool)
+    gold = np.zeros(rows, dtype=np.int64)
+    high_scores = np.where(languages == "sv", np.linspace(0, 0.6, rows), 0.05)
+    scores = np.stack([np.zeros(rows), high_scores, np.zeros(rows)], axis=1)
+    thresholds = choose_thresholds(scores, gold, ordinary, languages)
+    swedish = scores[languages == "sv", 1]
+    assert (swedish >= thresholds[RiskLevel.HIGH]).mean() <= ORDINARY_PAGE_BUDGET
+    pooled = (scores[:, 1] >= thresholds[RiskLevel.HIGH]).mean()
+    assert pooled < ORDINARY_PAGE_BUDGET / 2 + 0.01  # the stricter language decided
