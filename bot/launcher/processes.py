@@ -43,6 +43,11 @@ class ManagedProcess:
     def running(self) -> bool:
         return self._proc is not None and self._proc.returncode is None
 
+    @property
+    def pid(self) -> int | None:
+        """The process (and process group) id while it runs."""
+        return self._proc.pid if self.running and self._proc is not None else None
+
     async def start(self) -> None:
         self.log_path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
         fd = os.open(self.log_path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)

@@ -11,12 +11,17 @@ left behind.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
+import os
+import signal
+from collections.abc import Iterator
 from pathlib import Path
 from urllib.parse import quote
 
 import pytest
 
+from bot.launcher.processes import ManagedProcess
 from tests.conftest import RecordingChatClient, RunningStack
 from tests.support.leaks import leak_forms
 
@@ -31,6 +36,17 @@ TURN_STARTED = b"samtal.rest.turn_started"
 # The homeserver necessarily knows who is in which room; that is metadata it
 # holds by design (docs/privacy.md). Nowhere else may a participant's id appear.
 MATRIX_ID_ALLOWED = ("synapse",)
+
+
+@contextlib.contextmanager
+def paused(process: ManagedProcess | None) -> Iterator[None]:
+    """The process (its whole group) stopped with SIGSTOP, and continued after."""
+    assert process is not None and process.pid is not None
+    os.killpg(process.pid, signal.SIGSTOP)
+    try:
+        yield
+    finally:
+        os.killpg(process.pid, signal.SIGCONT)
 
 
 def state_files(stack: RunningStack) -> list[Path]:
@@ -58,12 +74,17 @@ async def test_a_gateway_killed_mid_turn_leaves_no_text_behind(
         await client.quiet_for(room, 1)
         for attempt in range(5):
             started = rasa_log.read_bytes().count(TURN_STARTED)
-            await client.send(room, f"ja, {CANARY} {attempt}")
-            # Kill the gateway the moment Rasa starts on the turn, while it waits.
-            async with asyncio.timeout(30):
-                while rasa_log.read_bytes().count(TURN_STARTED) == started:
-                    await asyncio.sleep(0.005)
-            await running_stack.stack.kill_gateway()
+            # The action server is paused (SIGSTOP), so the turn waits on it for as
+            # long as the test needs: on an idle machine Rasa otherwise finishes
+            # before the kill lands, and nothing is cut off.
+            with paused(running_stack.stack.actions):
+                await client.send(room, f"ja, {CANARY} {attempt}")
+                # Kill the gateway once Rasa has started on the turn, while it waits.
+                async with asyncio.timeout(30):
+                    while rasa_log.read_bytes().count(TURN_STARTED) == started:
+                        await asyncio.sleep(0.005)
+                await asyncio.sleep(0.2)  # Rasa is now waiting on the paused action server
+                await running_stack.stack.kill_gateway()
             await running_stack.stack.start_gateway()
             await client.replies(room, 1, timeout=60)  # the message is not lost either
             await client.quiet_for(room, 1)
