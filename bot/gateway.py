@@ -37,6 +37,7 @@ from bot.escalation.store import EscalationStore
 from bot.handoff import Handoff
 from bot.housekeeping import every_second
 from bot.invites import InviteHandler
+from bot.loopback_http import serve
 from bot.matrix.backfill import Backfill
 from bot.matrix.device_trust import DeviceTrust
 from bot.matrix.identity import ensure_identity
@@ -51,7 +52,7 @@ from bot.matrix.undecryptable import Lost, UndecryptableQueue
 from bot.monitoring.gateway_metrics import GatewayMetrics, Sources
 from bot.monitoring.health import Health, judge
 from bot.monitoring.rasa_check import RasaCheck
-from bot.monitoring.server import create_app, start_monitoring
+from bot.monitoring.server import create_app
 from bot.participants.opening import ChatOpening
 from bot.rasa.client import RasaClient, RasaControl
 from bot.risk_memory import RiskMemory
@@ -266,7 +267,7 @@ class Gateway:
             return None
         app = create_app(self.health, self.metrics.render, loopback_only=settings.loopback)
         try:
-            runner, port = await start_monitoring(app, settings.host, settings.port)
+            runner, port = await serve(app, settings.host, settings.port)
         except OSError as exc:
             logs.warning("monitoring_unavailable", error=type(exc).__name__, port=settings.port)
             return None

@@ -60,9 +60,6 @@ EXPORT_FILE = "samtal-escalation-times.csv"
 EXPORT_WHAT = "console: escalation times (CSV)"
 REPORT_FILE = "samtal-flow-audit.html"
 REPORT_WHAT = "console: flow-audit report (HTML)"
-# How long a stopping gateway waits for requests still in progress; aiohttp's own
-# default is a minute, which one stalled client could always take.
-SHUTDOWN_SECONDS = 5.0
 
 
 @dataclass
@@ -547,17 +544,3 @@ def create_app(console: Console) -> web.Application:
     app.router.add_get("/participant/answers", console.answers)
     app.router.add_route("*", "/{tail:.*}", console.not_found)
     return app
-
-
-async def serve(app: web.Application, host: str, port: int) -> tuple[web.AppRunner, int]:
-    """Serve on ``host``; port 0 lets the system choose a free one. Stopping
-    waits at most SHUTDOWN_SECONDS for requests in progress, then ends them."""
-    runner = web.AppRunner(app, access_log=None, shutdown_timeout=SHUTDOWN_SECONDS)
-    await runner.setup()
-    site = web.TCPSite(runner, host, port)
-    try:
-        await site.start()
-    except BaseException:
-        await runner.cleanup()
-        raise
-    return runner, int(runner.addresses[0][1])

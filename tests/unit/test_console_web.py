@@ -30,14 +30,13 @@ from bot.console.web import (
     COOKIE,
     PUBLIC_PATHS,
     SECURITY_HEADERS,
-    SHUTDOWN_SECONDS,
     Console,
     ConsoleHooks,
     create_app,
-    serve,
 )
 from bot.escalation.store import EscalationStore
 from bot.ids import ParticipantId, participant_code
+from bot.loopback_http import SHUTDOWN_SECONDS, serve
 from bot.state.checkin_answers import CheckinAnswers
 from bot.state.flow_counts import FlowCounts
 from bot.state.participants import ParticipantRegistry

@@ -14,6 +14,7 @@ from aiohttp import web
 
 from bot import logs
 from bot.errors import RasaUnavailable
+from bot.loopback_http import serve
 from bot.monitoring.gateway_metrics import GatewayMetrics, Sources
 from bot.monitoring.health import Health, judge
 from bot.monitoring.rasa_check import RasaCheck
@@ -22,7 +23,6 @@ from bot.monitoring.server import (
     METRICS_CONTENT_TYPE,
     SECURITY_HEADERS,
     create_app,
-    start_monitoring,
 )
 from bot.rasa.client import RasaClient
 
@@ -217,7 +217,7 @@ async def served() -> AsyncIterator[tuple[str, list[bool]]]:
         return judge(1.0 if healthy[0] else None, 90.0, True)
 
     metrics = GatewayMetrics(sources())
-    runner, port = await start_monitoring(create_app(health, metrics.render), "127.0.0.1", 0)
+    runner, port = await serve(create_app(health, metrics.render), "127.0.0.1", 0)
     try:
         yield f"http://127.0.0.1:{port}", healthy
     finally:
