@@ -12,6 +12,7 @@ That makes a per-word memo exact, and most words of a conversation recur.
 
 from __future__ import annotations
 
+import hashlib
 import re
 from collections import OrderedDict
 
@@ -37,7 +38,9 @@ class Tokenizer:
         self._longest = max(len(piece) for piece in vocabulary.pieces)
         self._unknown_score = min(self._scores) - UNKNOWN_PENALTY
         self._normalise = str.maketrans(vocabulary.normalisation)
-        self._memo: OrderedDict[str, tuple[int, ...]] = OrderedDict()
+        # Keyed by a digest of the word, so the gateway's memory holds no words of
+        # anyone's messages, as the encoder's own memo holds no text.
+        self._memo: OrderedDict[bytes, tuple[int, ...]] = OrderedDict()
 
     def ids(self, text: str) -> list[int]:
         result: list[int] = []
@@ -56,12 +59,13 @@ class Tokenizer:
         return ("" if folded.startswith(" ") else METASPACE) + folded.replace(" ", METASPACE)
 
     def _word(self, word: str) -> tuple[int, ...]:
-        hit = self._memo.get(word)
+        key = hashlib.blake2b(word.encode("utf-8", "replace"), digest_size=16).digest()
+        hit = self._memo.get(key)
         if hit is not None:
-            self._memo.move_to_end(word)
+            self._memo.move_to_end(key)
             return hit
         ids = self._viterbi(word)
-        self._memo[word] = ids
+        self._memo[key] = ids
         if len(self._memo) > MEMO_WORDS:
             self._memo.popitem(last=False)
         return ids

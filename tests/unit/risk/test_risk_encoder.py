@@ -107,3 +107,8 @@ def test_the_query_prefix_is_read(tokenizer: Tokenizer) -> None:
     assert tokenizer.ids(QUERY_PREFIX + "hej")[: len(tokenizer.ids("query:"))] == tokenizer.ids(
         "query:"
     )
+
+
+def test_the_word_memo_holds_no_words(tokenizer: Tokenizer) -> None:
+    tokenizer.ids("hemlig kanariefågel 4711")
+    assert all(isinstance(key, bytes) and b"4711" not in key for key in tokenizer._memo)
