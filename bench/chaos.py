@@ -6,7 +6,7 @@ vault, not from what the test clients happened to see:
 
 - answered: every message's turn is ``answered`` in the gateway's turn ledger, and
   the homeserver holds at least one bot event whose transaction id is derived from
-  that message (``bot.matrix.sender.transaction_id(event_id, index)``);
+  that message (``bot.transports.matrix.sender.transaction_id(event_id, index)``);
 - answered twice: no reply slot ``(message, index)`` holds two events, and no bot
   event in a participant's room belongs to no message;
 - paged exactly once: every high or imminent message is recorded in exactly one
@@ -39,15 +39,15 @@ from pathlib import Path
 
 from nio import MatrixRoom, MegolmEvent
 
-from bot.chatclient import ChatClient
 from bot.config import load_config
-from bot.homeserver import register_user
 from bot.ids import EventId, ParticipantId
+from bot.launcher.homeserver import register_user
 from bot.launcher.layout import StackLayout
 from bot.launcher.stack import BOT, DEMO_MEDIATOR, STAFF_SECRETS, Stack, user_id
-from bot.matrix.sender import transaction_id
 from bot.state.participants import ParticipantRegistry
 from bot.state.turns import ANSWERED, TurnLedger
+from bot.transports.matrix.chat_client import ChatClient
+from bot.transports.matrix.sender import transaction_id
 from safety.audit import AuditLog
 from safety.escalation.record import OPEN, Escalation
 from safety.vault import Vault, load_or_create_key_file

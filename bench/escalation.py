@@ -17,11 +17,11 @@ from pathlib import Path
 from nio import MatrixRoom, RoomMessageText
 
 from bench.stats import percentile, summary
-from bot.chatclient import ChatClient
-from bot.homeserver import register_user
+from bot.launcher.homeserver import register_user
 from bot.launcher.layout import StackLayout
 from bot.launcher.stack import DEMO_MEDIATOR, STAFF_SECRETS, Stack, user_id
-from bot.matrix.sender import notice_content
+from bot.transports.matrix.chat_client import ChatClient
+from bot.transports.matrix.sender import notice_content
 
 PROJECT = Path(__file__).resolve().parents[1]
 RISK_TEXT = "jag vet var hon bor nu och har ringt henne 40 gånger"

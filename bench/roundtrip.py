@@ -15,10 +15,10 @@ import time
 from pathlib import Path
 
 from bench.stats import percentile
-from bot.chatclient import ChatClient
-from bot.homeserver import register_user
+from bot.launcher.homeserver import register_user
 from bot.launcher.layout import StackLayout
 from bot.launcher.stack import Stack
+from bot.transports.matrix.chat_client import ChatClient
 
 PROJECT = Path(__file__).resolve().parents[1]
 MESSAGES = 20

@@ -13,13 +13,13 @@ from typing import Any, ClassVar
 import pytest
 import pytest_asyncio
 
-from bot.chatclient import ChatClient
 from bot.config import load_config
-from bot.homeserver import register_user
 from bot.ids import participant_code
+from bot.launcher.homeserver import register_user
 from bot.launcher.layout import StackLayout
 from bot.launcher.stack import STAFF_SECRETS, Stack, user_id
 from bot.state.participants import ParticipantRegistry
+from bot.transports.matrix.chat_client import ChatClient
 from safety.vault import Vault, load_or_create_key_file
 
 PROJECT = Path(__file__).resolve().parents[1]

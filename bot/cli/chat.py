@@ -7,10 +7,10 @@ import json
 import logging
 import sys
 
-from bot.chatclient import ChatClient
 from bot.config import samtal_home
 from bot.errors import ConfigError
 from bot.launcher.layout import StackLayout
+from bot.transports.matrix.chat_client import ChatClient
 
 _ROOM_FILE = "room.json"
 

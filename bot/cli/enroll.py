@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from bot.config import samtal_home
-from bot.enrolment import enroll
 from bot.ids import participant_code
+from bot.participants.enrolment import enroll
 
 
 def run_enroll(matrix_id: str, language: str, mediator: str | None, schedule: str | None) -> int:

@@ -10,8 +10,8 @@ from pathlib import Path
 from bot import logs
 from bot.cli.instance_lock import AlreadyRunning, InstanceLock, gateway_lock_path
 from bot.config import GatewayConfig, load_config, samtal_home
-from bot.gateway import Gateway
-from bot.screening import RiskScreen
+from bot.gateway.gateway import Gateway
+from bot.turns.screening import RiskScreen
 
 SCHEMA = Path(__file__).resolve().parents[2] / "dialogues" / "effects.schema.json"
 

@@ -10,9 +10,9 @@ from pathlib import Path
 
 from bot.cli.instance_lock import gateway_lock_path, is_held
 from bot.config import GatewayConfig, load_config, samtal_home
-from bot.deletion import ForgetRequests
 from bot.errors import ConfigError
 from bot.ids import ParticipantId, participant_code
+from bot.participants.deletion import ForgetRequests
 from bot.state.participants import ParticipantRegistry
 from bot.vault_access import open_configured_vault
 from safety.audit import head_from_json, verify_audit

@@ -8,12 +8,12 @@ from pathlib import Path
 
 from aiohttp import web
 
-from bot.accountability import Accountability
 from bot.config import GatewayConfig
 from bot.console.data import ConsoleData
 from bot.console.login import LoginGate, Staffing
 from bot.console.web import LOOPBACK_HOSTS, Console, ConsoleHooks, create_app
-from bot.loopback_http import serve
+from bot.monitoring.loopback_http import serve
+from bot.participants.accountability import Accountability
 from safety.vault import Vault
 
 LOOPBACK = "127.0.0.1"

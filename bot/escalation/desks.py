@@ -12,7 +12,7 @@ from __future__ import annotations
 from nio import AsyncClient
 
 from bot import logs
-from bot.matrix.rooms import create_encrypted_room
+from bot.transports.matrix.rooms import create_encrypted_room
 from safety.vault import Vault
 from safety.vault.store import SYSTEM_OWNER
 

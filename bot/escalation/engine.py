@@ -29,8 +29,8 @@ from bot.escalation.staff_room import StaffRoom
 from bot.escalation.store import EscalationStore, new_code
 from bot.escalation.texts import desk_skipped_body, notice_body, team_line
 from bot.ids import participant_code
-from bot.matrix.sender import Sender, transaction_id
-from bot.matrix.traffic import Traffic
+from bot.transports.matrix.sender import Sender, transaction_id
+from bot.transports.matrix.traffic import Traffic
 from safety.escalation.policy import ASSIGNED, ON_CALL, SUPERVISOR
 from safety.escalation.record import (
     RESOLVED,

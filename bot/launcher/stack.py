@@ -13,10 +13,10 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from bot import enrolment
 from bot.config import load_config
 from bot.escalation.desks import desk_rooms
-from bot.homeserver import (
+from bot.launcher import rasa
+from bot.launcher.homeserver import (
     HomeserverLayout,
     RateLimitOverrideError,
     SynapseProcess,
@@ -29,9 +29,9 @@ from bot.homeserver import (
     token_works,
     write_homeserver_config,
 )
-from bot.launcher import rasa
 from bot.launcher.layout import StackLayout, write_gateway_config, write_json
 from bot.launcher.processes import ManagedProcess, ProcessStartError
+from bot.participants import enrolment
 from bot.vault_access import open_configured_vault
 
 BOT = "samtal"

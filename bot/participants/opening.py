@@ -21,13 +21,13 @@ from bot.config import GatewayConfig
 from bot.core.effects import EffectValidator
 from bot.core.model import Participant
 from bot.ids import RoomId
-from bot.matrix.rooms import create_encrypted_room
-from bot.matrix.sender import Sender, transaction_id
 from bot.rasa.client import RasaClient
 from bot.rasa.opening import open_in_dialogue
-from bot.room_workers import RoomWorkers
 from bot.state.checkins import CheckinStore
 from bot.state.participants import ParticipantRegistry
+from bot.transports.matrix.rooms import create_encrypted_room
+from bot.transports.matrix.sender import Sender, transaction_id
+from bot.turns.workers import RoomWorkers
 from safety.vault import Vault
 
 _KIND = "introduction_due"

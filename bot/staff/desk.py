@@ -13,16 +13,16 @@ from bot import logs
 from bot.core.authorisation import Allowed, Denied, Ownership, acknowledgeable, decide
 from bot.core.commands import Command, help_text, parse_command
 from bot.core.model import Inbound, Participant
-from bot.digest_poster import DigestPoster
 from bot.escalation.desks import Desks
 from bot.escalation.engine import EscalationEngine
 from bot.escalation.staff_room import StaffRoom
-from bot.handoff import TAKEN, Handoff
-from bot.matrix.device_trust import Confirmation, DeviceTrust, Origin
-from bot.matrix.sender import Sender, transaction_id
 from bot.staff.access import StaffAccess
+from bot.staff.digest import DigestPoster
+from bot.staff.handoff import TAKEN, Handoff
 from bot.staff.programme import Programme
 from bot.staff.shown_content import ShownContent
+from bot.transports.matrix.device_trust import Confirmation, DeviceTrust, Origin
+from bot.transports.matrix.sender import Sender, transaction_id
 
 ACK_REACTIONS = frozenset({"✅", "✔️", "☑️", "👍"})
 _TRUST_REPLIES = {

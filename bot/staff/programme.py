@@ -13,8 +13,7 @@ from dataclasses import replace
 from datetime import tzinfo
 
 from bot import logs
-from bot.accountability import Accountability
-from bot.checkin_scheduler import CheckinScheduler
+from bot.checkins.scheduler import CheckinScheduler
 from bot.config import GatewayConfig
 from bot.core.authorisation import Role
 from bot.core.checkin_summary import TREND_CHECKINS, summary_text
@@ -25,11 +24,12 @@ from bot.escalation.batching import group_by_size
 from bot.escalation.desks import Desks
 from bot.escalation.engine import EscalationEngine
 from bot.ids import participant_code
-from bot.matrix.sender import Sender, transaction_id
+from bot.participants.accountability import Accountability
 from bot.participants.opening import ChatOpening
 from bot.state.checkin_answers import CheckinAnswers
 from bot.state.checkins import CheckinStore
 from bot.state.participants import ParticipantRegistry
+from bot.transports.matrix.sender import Sender, transaction_id
 from safety.vault import Vault
 
 _NOTE_KIND = "note"

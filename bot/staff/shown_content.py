@@ -9,7 +9,7 @@ content), and the list goes with the shred.
 from __future__ import annotations
 
 from bot import logs
-from bot.matrix.sender import Sender
+from bot.transports.matrix.sender import Sender
 from safety.errors import StoreError
 from safety.vault import Vault
 

@@ -12,11 +12,11 @@ import aiohttp
 import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
-from bot.chatclient import ChatClient
 from bot.core.cross_signing import Seeds, public_key
-from bot.matrix.identity import ensure_identity
-from bot.matrix.keys_api import KeysApi
 from bot.state.gateway_state import GatewayState
+from bot.transports.matrix.chat_client import ChatClient
+from bot.transports.matrix.identity import ensure_identity
+from bot.transports.matrix.keys_api import KeysApi
 from safety.vault import Vault, load_or_create_key_file
 from tests.conftest import RunningStack
 

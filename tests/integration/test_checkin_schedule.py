@@ -13,8 +13,8 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from bot.enrolment import enroll
 from bot.launcher.stack import DEMO_MEDIATOR, user_id
+from bot.participants.enrolment import enroll
 from tests.conftest import RecordingChatClient, RunningStack, Staff
 from tests.integration.test_conversation import say
 from tests.integration.test_escalation import close, page_for

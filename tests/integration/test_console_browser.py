@@ -25,8 +25,8 @@ from playwright.async_api import (
     async_playwright,
 )
 
-from bot.chatclient import ChatClient
 from bot.launcher.stack import DEMO_MEDIATOR, DEMO_ON_CALL, user_id
+from bot.transports.matrix.chat_client import ChatClient
 from tests.conftest import RecordingChatClient, RunningStack, Staff
 from tests.integration.test_escalation import page_for
 

@@ -7,9 +7,9 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from bot.chatclient import ChatClient
 from bot.config import load_config
 from bot.state.flow_counts import FlowCounts
+from bot.transports.matrix.chat_client import ChatClient
 from safety.consent_terms import consent_document
 from tests.conftest import PROJECT, RunningStack
 

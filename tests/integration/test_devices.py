@@ -6,7 +6,7 @@ import secrets
 
 import pytest
 
-from bot.chatclient import ChatClient
+from bot.transports.matrix.chat_client import ChatClient
 from tests.conftest import RunningStack, Staff
 from tests.integration.test_escalation import page_for
 

@@ -12,12 +12,12 @@ import time
 import pytest
 from nio import RedactedEvent, RoomGetEventResponse
 
-from bot.chatclient import ChatClient
 from bot.config import load_config
 from bot.escalation.inert import inert_quote
 from bot.escalation.store import EscalationStore, new_code
 from bot.launcher.stack import DEMO_MEDIATOR, user_id
 from bot.state.participants import ParticipantRegistry
+from bot.transports.matrix.chat_client import ChatClient
 from safety.escalation.record import open_escalation
 from safety.vault import Vault, load_or_create_key_file
 from tests.conftest import RecordingChatClient, RunningStack, Staff

@@ -16,7 +16,7 @@ import nio
 import pytest
 
 from bot import logs
-from bot.homeserver import (
+from bot.launcher.homeserver import (
     HomeserverStartError,
     SynapseProcess,
     UserExists,
@@ -27,7 +27,7 @@ from bot.homeserver import (
     register_user,
     write_homeserver_config,
 )
-from bot.matrix.rate_limits import SendGate, watch_rate_limits
+from bot.transports.matrix.rate_limits import SendGate, watch_rate_limits
 
 if TYPE_CHECKING:
     from tests.support.synapse_fixtures import RunningSynapse

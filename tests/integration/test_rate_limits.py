@@ -9,7 +9,7 @@ import stat
 import aiohttp
 import pytest
 
-from bot.homeserver import is_admin, ratelimit_override, register_user, token_works
+from bot.launcher.homeserver import is_admin, ratelimit_override, register_user, token_works
 from bot.launcher.stack import LAUNCHER_ADMIN_FILES
 from tests.conftest import RunningStack
 

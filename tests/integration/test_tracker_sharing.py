@@ -22,8 +22,8 @@ import psycopg
 import pytest
 import pytest_asyncio
 
-from bot.homeserver import free_port
 from bot.ids import ParticipantId
+from bot.launcher.homeserver import free_port
 from bot.launcher.layout import StackLayout
 from bot.launcher.processes import ManagedProcess
 from bot.launcher.rasa import RasaPaths, action_server, ensure_model, rasa_server, write_endpoints

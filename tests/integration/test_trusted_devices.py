@@ -8,9 +8,9 @@ import secrets
 
 import pytest
 
-from bot.chatclient import ChatClient
 from bot.core.cross_signing import Seeds, device_signature_upload, device_signing_upload
-from bot.matrix.keys_api import KeysApi
+from bot.transports.matrix.chat_client import ChatClient
+from bot.transports.matrix.keys_api import KeysApi
 from tests.conftest import RunningStack, Staff
 from tests.integration.test_escalation import CODE, HIGH_EN, close, page_for, participant
 

@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 import pytest
 import pytest_asyncio
 
-from bot.homeserver import (
+from bot.launcher.homeserver import (
     HomeserverLayout,
     RegisteredUser,
     SynapseProcess,

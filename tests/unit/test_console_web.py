@@ -20,7 +20,6 @@ import pytest_asyncio
 from aiohttp import web
 from yarl import URL
 
-from bot.accountability import Accountability
 from bot.console.codes import CodeBook
 from bot.console.data import ConsoleData
 from bot.console.flow_facts import read_facts
@@ -36,7 +35,8 @@ from bot.console.web import (
 )
 from bot.escalation.store import EscalationStore
 from bot.ids import ParticipantId, participant_code
-from bot.loopback_http import SHUTDOWN_SECONDS, serve
+from bot.monitoring.loopback_http import SHUTDOWN_SECONDS, serve
+from bot.participants.accountability import Accountability
 from bot.state.checkin_answers import CheckinAnswers
 from bot.state.flow_counts import FlowCounts
 from bot.state.participants import ParticipantRegistry

@@ -16,8 +16,8 @@ from bot.escalation.desks import Desks
 from bot.escalation.engine import FAILING_DESK_SENDS, EscalationEngine
 from bot.escalation.store import EscalationStore
 from bot.ids import MatrixUserId, ParticipantId
-from bot.matrix.sender import Sender
-from bot.matrix.traffic import Traffic
+from bot.transports.matrix.sender import Sender
+from bot.transports.matrix.traffic import Traffic
 from safety.escalation.policy import EscalationPolicy
 from safety.escalation.record import close_on_deletion
 from safety.vault import Vault, load_or_create_key_file

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from bot.core.device_trust import Reason, Role
 from bot.core.model import Participant
-from bot.device_reports import device_report_text
 from bot.ids import MatrixUserId, ParticipantId, participant_code
-from bot.matrix.device_trust import DeviceReport
+from bot.staff.device_reports import device_report_text
+from bot.transports.matrix.device_trust import DeviceReport
 
 PARTICIPANT = Participant(ParticipantId("PSEUDO"), MatrixUserId("@p:example.org"), "sv")
 

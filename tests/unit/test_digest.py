@@ -10,9 +10,9 @@ import pytest
 from bot.core.digest import DigestLine, Noted, digest_body, digest_day_due
 from bot.core.model import Participant
 from bot.ids import MatrixUserId, ParticipantId
-from bot.risk_memory import RiskMemory
 from bot.state.checkins import CheckinStore
 from bot.state.digest import MAX_NOTES, DigestStore
+from bot.turns.risk_memory import RiskMemory
 from safety.risk.levels import RiskLevel
 from safety.vault import Vault, load_or_create_key_file
 

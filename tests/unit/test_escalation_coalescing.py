@@ -19,8 +19,8 @@ from bot.escalation.engine import EscalationEngine
 from bot.escalation.store import EscalationStore
 from bot.escalation.texts import notice_body
 from bot.ids import MatrixUserId, ParticipantId
-from bot.matrix.sender import Sender
-from bot.matrix.traffic import Traffic
+from bot.transports.matrix.sender import Sender
+from bot.transports.matrix.traffic import Traffic
 from safety.escalation.policy import EscalationPolicy
 from safety.escalation.record import (
     Escalation,

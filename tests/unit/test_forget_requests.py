@@ -5,7 +5,7 @@ from __future__ import annotations
 import secrets
 
 from bot import logs
-from bot.deletion import ForgetRequests
+from bot.participants.deletion import ForgetRequests
 from bot.staff.shown_content import ShownContent
 from safety.vault import FileKeyProvider, Vault, open_store
 from safety.vault.keys import key_id_of

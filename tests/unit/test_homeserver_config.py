@@ -11,13 +11,13 @@ from typing import Any
 import pytest
 import yaml
 
-from bot.homeserver import (
+from bot.launcher.homeserver import (
     HomeserverConfigError,
     HomeserverLayout,
     synapse_python,
     write_homeserver_config,
 )
-from bot.homeserver.settings import TEST_RATE_LIMIT_KEYS
+from bot.launcher.homeserver.settings import TEST_RATE_LIMIT_KEYS
 
 # Parse the config with Synapse itself and print the rate limits it ends up with.
 _SYNAPSE_READ = """

@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 
 from bot import logs
-from bot.housekeeping import every_second
+from bot.gateway.housekeeping import every_second
 from safety.errors import StoreError
 
 

@@ -7,7 +7,7 @@ from typing import Any
 from nio import AsyncClient, Event, MatrixRoom
 
 from bot.core.kinds import Kind
-from bot.matrix.intake import Intake
+from bot.transports.matrix.intake import Intake
 
 BOT = "@samtal:localhost"
 ALICE = "@alice:localhost"

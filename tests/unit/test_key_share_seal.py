@@ -17,8 +17,8 @@ from nio import AsyncClient, AsyncClientConfig, MatrixRoom, RoomSendResponse
 from nio.crypto import OlmDevice
 from nio.responses import ShareGroupSessionResponse
 
-from bot.matrix.sealed_store import SealedSnapshots, sealed_store_class, snapshot
-from bot.matrix.sender import Sender
+from bot.transports.matrix.sealed_store import SealedSnapshots, sealed_store_class, snapshot
+from bot.transports.matrix.sender import Sender
 
 BOT = "@samtal:localhost"
 PEER = "@deltagare:localhost"

@@ -14,9 +14,9 @@ from aiohttp import web
 
 from bot import logs
 from bot.errors import RasaUnavailable
-from bot.loopback_http import serve
 from bot.monitoring.gateway_metrics import GatewayMetrics, Sources
 from bot.monitoring.health import Health, judge
+from bot.monitoring.loopback_http import serve
 from bot.monitoring.rasa_check import RasaCheck
 from bot.monitoring.registry import Registry, format_value
 from bot.monitoring.server import (

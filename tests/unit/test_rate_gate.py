@@ -14,7 +14,7 @@ import pytest
 
 from bot import logs
 from bot.core.rate_gate import DEFAULT_RETRY_MS, RECHECK_S, RateGate
-from bot.matrix.rate_limits import SendGate
+from bot.transports.matrix.rate_limits import SendGate
 
 
 def test_an_open_gate_lets_everything_through() -> None:

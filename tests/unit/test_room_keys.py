@@ -8,7 +8,7 @@ import vodozemac
 from nio import AsyncClient, AsyncClientConfig
 from nio.crypto.sessions import InboundGroupSession
 
-from bot.matrix.room_keys import drop_room_keys
+from bot.transports.matrix.room_keys import drop_room_keys
 
 BOT = "@samtal:localhost"
 SENDER_KEY = "IlRMeOPX2e0MurIyfWEucYBRVOEEUMrOHqn/8mLqMjA"

@@ -5,8 +5,8 @@ from __future__ import annotations
 import asyncio
 
 from bot.ids import EventId, MatrixUserId, ParticipantId, RoomId
-from bot.room_workers import RoomWorkers
 from bot.state.turns import PendingTurn
+from bot.turns.workers import RoomWorkers
 
 
 def turn(n: int) -> PendingTurn:

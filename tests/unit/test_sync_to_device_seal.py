@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from bot.matrix.sync_loop import SyncLoop
+from bot.transports.matrix.sync_loop import SyncLoop
 
 
 class _Client:

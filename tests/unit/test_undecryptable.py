@@ -10,7 +10,7 @@ import vodozemac
 from nio import AsyncClient, AsyncClientConfig, MegolmEvent, RoomMessageText
 from nio.crypto.sessions import InboundGroupSession
 
-from bot.matrix.undecryptable import MAX_WAIT_SECONDS, Lost, UndecryptableQueue
+from bot.transports.matrix.undecryptable import MAX_WAIT_SECONDS, Lost, UndecryptableQueue
 from safety.vault import Vault, load_or_create_key_file
 
 BOT = "@samtal:localhost"

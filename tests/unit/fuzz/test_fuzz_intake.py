@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 from nio import AsyncClient, Event, MatrixRoom
 
 from bot.core.kinds import Kind
-from bot.matrix.intake import Intake
+from bot.transports.matrix.intake import Intake
 
 BOT = "@samtal:localhost"
 ALICE = "@alice:localhost"

@@ -1,0 +1,1 @@
+"""Scheduled check-ins: when they are due, delivering them, and their results."""

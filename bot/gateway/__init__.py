@@ -1,0 +1,1 @@
+"""The gateway process: the composition root and its housekeeping loop."""

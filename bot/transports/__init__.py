@@ -1,0 +1,1 @@
+"""Messengers behind one boundary (`port.py`); only their adapters import a messenger library."""

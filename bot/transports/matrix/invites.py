@@ -1,0 +1,63 @@
+"""Which invites the bot accepts, and what it does on joining."""
+
+from __future__ import annotations
+
+from nio import AsyncClient
+
+from bot import logs
+from bot.config import GatewayConfig
+from bot.core.texts import text
+from bot.state.participants import ParticipantRegistry
+from bot.transports.matrix.calls import checked
+from bot.transports.matrix.intake import Invite
+from bot.transports.matrix.sender import Sender, transaction_id
+
+
+class InviteHandler:
+    def __init__(
+        self,
+        client: AsyncClient,
+        config: GatewayConfig,
+        registry: ParticipantRegistry,
+        sender: Sender,
+    ) -> None:
+        self._client = client
+        self._config = config
+        self._registry = registry
+        self._sender = sender
+        self._awaiting_state: dict[str, str] = {}
+
+    async def handle(self, invite: Invite) -> None:
+        participant = self._registry.find(invite.inviter)
+        is_mediator = invite.inviter in self._config.matrix.mediators
+        if participant is None and not is_mediator:
+            # Nothing about a stranger is stored; the invite is simply declined.
+            checked("room_leave", await self._client.room_leave(invite.room_id))
+            logs.event("invite_declined", reason="not_enrolled")
+            return
+        checked("join", await self._client.join(invite.room_id))
+        if participant is None:
+            logs.event("invite_accepted", role="mediator")
+            return
+        logs.event("invite_accepted", role="participant", participant=participant.pseudonym)
+        # nio does not read m.room.encryption from invite state, so whether the
+        # room is encrypted is checked once its full state has been synced.
+        self._awaiting_state[invite.room_id] = participant.matrix_id
+
+    async def check_joined_rooms(self) -> None:
+        """Refuse, with the reason, every newly joined room that is not encrypted."""
+        for room_id, matrix_id in list(self._awaiting_state.items()):
+            room = self._client.rooms.get(room_id)
+            if room is None:
+                continue
+            del self._awaiting_state[room_id]
+            if room.encrypted:
+                continue
+            participant = self._registry.find(matrix_id)
+            language = participant.language if participant else "sv"
+            expected = frozenset({self._config.matrix.bot_user_id, matrix_id})
+            await self._sender.notice(
+                room_id, text("unencrypted_room", language), transaction_id(room_id, 0), expected
+            )
+            checked("room_leave", await self._client.room_leave(room_id))
+            logs.event("room_refused", reason="unencrypted")

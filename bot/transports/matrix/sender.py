@@ -1,0 +1,140 @@
+"""Send notices: plain text, no mentions, only to the people who should read them.
+
+Only the room's expected members get keys; a room holding anyone else gets
+nothing. Which of their devices get keys is DeviceTrust's decision: devices
+their owner cross-signed, or, where the owner has no cross-signing, devices
+first seen. The transaction id is derived from the message being answered, so a
+resend after a crash is deduplicated by the homeserver instead of reaching the
+reader twice. While the homeserver rate-limits the bot, pages go before
+everything else.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import time
+from collections.abc import Callable
+
+from nio import AsyncClient, RoomSendResponse
+
+from bot.errors import MatrixCallError
+from bot.transports.matrix.calls import checked
+from bot.transports.matrix.device_trust import DeviceReport, DeviceTrust
+from bot.transports.matrix.key_share import seal_before_sending_room_keys
+from bot.transports.matrix.rate_limits import SendGate, watch_rate_limits
+
+
+def transaction_id(answering: str, index: int) -> str:
+    return "samtal-" + hashlib.sha256(f"{answering}\0{index}".encode()).hexdigest()[:32]
+
+
+def notice_content(text: str, mentions: tuple[str, ...] = ()) -> dict[str, object]:
+    """A plain m.notice. No formatted_body; mentions only the people named."""
+    return {
+        "msgtype": "m.notice",
+        "body": text,
+        "m.mentions": {"user_ids": list(mentions)} if mentions else {},
+    }
+
+
+class Sender:
+    def __init__(
+        self,
+        client: AsyncClient,
+        trust: DeviceTrust,
+        after_key_share: Callable[[], None] = lambda: None,
+    ) -> None:
+        self._client = client
+        self._trust = trust
+        # Sharing a room key advances Olm sessions; the crypto store is sealed after
+        # the keys are encrypted and before they are sent, not at the next sync batch,
+        # so a crash cannot roll the sessions back behind what other devices have seen.
+        self._seal = after_key_share
+        # Key queries and claims are per client, not per room: one at a time.
+        self._keys_lock = asyncio.Lock()
+        # (waiting for keys, encrypting and sending) of the last notice, for the logs.
+        self.last_timing_ms: tuple[float, float] = (0.0, 0.0)
+        self.gate = SendGate()
+        watch_rate_limits(client, self.gate)
+
+    @property
+    def new_devices(self) -> list[DeviceReport]:
+        """Devices staff must hear about: a new phone, or someone else in the account."""
+        return self._trust.reports
+
+    def trust_expected_devices(self, room_id: str, expected: frozenset[str]) -> None:
+        room = self._client.rooms.get(room_id)
+        if room is None:
+            raise MatrixCallError("room_send", "unknown_room", "room not synced yet")
+        strangers = set(room.users) - expected
+        if strangers:
+            raise MatrixCallError("room_send", "unexpected_members", f"{len(strangers)} others")
+        self._trust.apply(room.users)
+
+    async def prepare(self, room_id: str) -> None:
+        """Make sure every member's devices are known and have an Olm session."""
+        room = self._client.rooms.get(room_id)
+        if room is not None and not room.members_synced:
+            checked("joined_members", await self._client.joined_members(room_id))
+        if self._client.should_query_keys:
+            checked("keys_query", await self._client.keys_query())
+        if room is not None:
+            await self._trust.refresh(room.users)
+        missing = self._client.get_missing_sessions(room_id)
+        if missing:
+            checked("keys_claim", await self._client.keys_claim(missing))
+
+    async def redact(self, room_id: str, event_id: str, reason: str) -> None:
+        """Remove one of the bot's own messages from the room (its content is dropped
+        by the homeserver; the event's place stays)."""
+        checked("room_redact", await self._client.room_redact(room_id, event_id, reason=reason))
+
+    async def typing(self, room_id: str, active: bool) -> None:
+        """Show that an answer is coming; typing expires by itself after 15 s."""
+        checked("room_typing", await self._client.room_typing(room_id, active, timeout=15_000))
+
+    async def notice(
+        self,
+        room_id: str,
+        text: str,
+        txn_id: str,
+        expected: frozenset[str],
+        *,
+        mentions: tuple[str, ...] = (),
+        page: bool = False,
+    ) -> str:
+        """Send one notice; a ``page`` goes first while the bot is rate-limited."""
+        async with self.gate.turn(page=page):
+            return await self._notice(room_id, text, txn_id, expected, mentions)
+
+    async def _notice(
+        self,
+        room_id: str,
+        text: str,
+        txn_id: str,
+        expected: frozenset[str],
+        mentions: tuple[str, ...],
+    ) -> str:
+        started = time.perf_counter()
+        room = self._client.rooms.get(room_id)
+        if room is not None and room.encrypted:
+            async with self._keys_lock:
+                await self.prepare(room_id)
+                self.trust_expected_devices(room_id, expected)
+        prepared = time.perf_counter()
+        olm = self._client.olm
+        if olm is not None:
+            seal_before_sending_room_keys(olm, self._seal)
+        response = checked(
+            "room_send",
+            await self._client.room_send(
+                room_id, "m.room.message", notice_content(text, mentions), txn_id
+            ),
+        )
+        assert isinstance(response, RoomSendResponse)
+        self.last_timing_ms = (
+            round((prepared - started) * 1000, 1),
+            round((time.perf_counter() - prepared) * 1000, 1),
+        )
+        return str(response.event_id)

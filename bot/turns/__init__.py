@@ -1,0 +1,1 @@
+"""The turn pipeline: intake, screening, per-room workers, answering."""
