@@ -46,8 +46,8 @@ from bot.launcher.layout import StackLayout
 from bot.launcher.stack import BOT, DEMO_MEDIATOR, STAFF_SECRETS, Stack, user_id
 from bot.state.participants import ParticipantRegistry
 from bot.state.turns import ANSWERED, TurnLedger
+from bot.transports.idempotency import transaction_id
 from bot.transports.matrix.chat_client import ChatClient
-from bot.transports.matrix.sender import transaction_id
 from safety.audit import AuditLog
 from safety.escalation.record import OPEN, Escalation
 from safety.vault import Vault, load_or_create_key_file

@@ -18,8 +18,8 @@ from bot.core.model import Participant
 from bot.errors import MatrixCallError
 from bot.state.checkins import CheckinStore, Outbox
 from bot.state.participants import ParticipantRegistry
-from bot.transports.matrix.sender import Sender
-from bot.transports.matrix.traffic import Traffic, send_after_pages
+from bot.transports import port
+from bot.transports.traffic import Traffic, send_after_pages
 
 MAX_SEND_ATTEMPTS = 3
 
@@ -30,7 +30,7 @@ class CheckinDelivery:
         config: GatewayConfig,
         registry: ParticipantRegistry,
         store: CheckinStore,
-        sender: Sender,
+        sender: port.Outbox,
         traffic: Traffic,
     ) -> None:
         self._config = config

@@ -24,7 +24,8 @@ from bot.participants.accountability import Accountability
 from bot.staff.shown_content import ShownContent
 from bot.state.checkin_answers import KEEP_CHECKINS, CheckinAnswers
 from bot.state.participants import ParticipantRegistry
-from bot.transports.matrix.sender import Sender, transaction_id
+from bot.transports.idempotency import transaction_id
+from bot.transports.port import Outbox
 from safety.vault import Vault
 
 _QUEUE = "checkin_summary_due"
@@ -39,7 +40,7 @@ class CheckinResults:
         answers: CheckinAnswers,
         registry: ParticipantRegistry,
         desks: Desks,
-        sender: Sender,
+        sender: Outbox,
         accountability: Accountability,
         zone: tzinfo,
         shown: ShownContent,

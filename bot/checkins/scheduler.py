@@ -36,8 +36,8 @@ from bot.rasa.client import RasaClient, RasaControl
 from bot.rasa.opening import open_in_dialogue
 from bot.state.checkins import CheckinStore, Outbox
 from bot.state.participants import ParticipantRegistry
-from bot.transports.matrix.sender import Sender
-from bot.transports.matrix.traffic import Traffic
+from bot.transports import port
+from bot.transports.traffic import Traffic
 from bot.turns.risk_memory import RiskMemory
 from bot.turns.workers import RoomWorkers
 from safety.risk.context import RiskContext, context_signals
@@ -53,7 +53,7 @@ class CheckinScheduler:
         store: CheckinStore,
         rasa: RasaClient,
         validator: EffectValidator,
-        sender: Sender,
+        sender: port.Outbox,
         traffic: Traffic,
         escalations: EscalationEngine,
         workers: RoomWorkers,

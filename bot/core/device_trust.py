@@ -168,3 +168,27 @@ def confirm_code(user_id: str, subject: str) -> str:
     digest = hashlib.sha256(f"{user_id}\0{subject}".encode()).digest()
     alphabet = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"
     return "K-" + "".join(alphabet[b % len(alphabet)] for b in digest[:6])
+
+
+class Origin(Enum):
+    """Which device an event came from, as far as the bot trusts it."""
+
+    TRUSTED_DEVICE = "trusted_device"
+    WITHHELD_DEVICE = "withheld_device"
+    UNKNOWN_DEVICE = "unknown_device"
+    IN_CLEAR = "in_clear"
+
+
+class Confirmation(Enum):
+    CONFIRMED = "confirmed"
+    NOT_BY_OWNER = "not_by_owner"
+    NOTHING_WAITING = "nothing_waiting"
+
+
+@dataclass(frozen=True)
+class DeviceReport:
+    user_id: str
+    role: Role
+    reason: Reason
+    withheld: bool
+    code: str

@@ -29,8 +29,9 @@ from bot.escalation.staff_room import StaffRoom
 from bot.escalation.store import EscalationStore, new_code
 from bot.escalation.texts import desk_skipped_body, notice_body, team_line
 from bot.ids import participant_code
-from bot.transports.matrix.sender import Sender, transaction_id
-from bot.transports.matrix.traffic import Traffic
+from bot.transports.idempotency import transaction_id
+from bot.transports.port import Outbox
+from bot.transports.traffic import Traffic
 from safety.escalation.policy import ASSIGNED, ON_CALL, SUPERVISOR
 from safety.escalation.record import (
     RESOLVED,
@@ -108,7 +109,7 @@ class EscalationEngine:
         store: EscalationStore,
         desks: Desks,
         team_room: StaffRoom | None,
-        sender: Sender,
+        sender: Outbox,
         traffic: Traffic,
         assigned_of: dict[str, str | None] | None = None,
         on_change: Callable[[Escalation, str, str], None] | None = None,

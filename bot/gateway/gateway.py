@@ -54,6 +54,7 @@ from bot.state.gateway_state import GatewayState
 from bot.state.key_pins import KeyPins
 from bot.state.participants import ParticipantRegistry
 from bot.state.turns import TurnLedger
+from bot.transports.idempotency import transaction_id
 from bot.transports.matrix.backfill import Backfill
 from bot.transports.matrix.device_trust import DeviceTrust
 from bot.transports.matrix.identity import ensure_identity
@@ -61,11 +62,11 @@ from bot.transports.matrix.intake import Intake
 from bot.transports.matrix.invites import InviteHandler
 from bot.transports.matrix.keys_api import KeysApi
 from bot.transports.matrix.sealed_store import SealedSnapshots, snapshot
-from bot.transports.matrix.sender import Sender, transaction_id
+from bot.transports.matrix.sender import Sender
 from bot.transports.matrix.session import bot_password, login, new_client
 from bot.transports.matrix.sync_loop import SyncLoop
-from bot.transports.matrix.traffic import Traffic
 from bot.transports.matrix.undecryptable import Lost, UndecryptableQueue
+from bot.transports.traffic import Traffic
 from bot.turns.handler import TurnHandler
 from bot.turns.risk_memory import RiskMemory
 from bot.turns.workers import RoomWorkers

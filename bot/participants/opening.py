@@ -25,8 +25,9 @@ from bot.rasa.client import RasaClient
 from bot.rasa.opening import open_in_dialogue
 from bot.state.checkins import CheckinStore
 from bot.state.participants import ParticipantRegistry
+from bot.transports.idempotency import transaction_id
 from bot.transports.matrix.rooms import create_encrypted_room
-from bot.transports.matrix.sender import Sender, transaction_id
+from bot.transports.port import Outbox
 from bot.turns.workers import RoomWorkers
 from safety.vault import Vault
 
@@ -49,7 +50,7 @@ class ChatOpening:
         checkins: CheckinStore,
         rasa: RasaClient,
         validator: EffectValidator,
-        sender: Sender,
+        sender: Outbox,
         workers: RoomWorkers,
     ) -> None:
         self._client = client

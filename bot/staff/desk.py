@@ -12,6 +12,7 @@ import asyncio
 from bot import logs
 from bot.core.authorisation import Allowed, Denied, Ownership, acknowledgeable, decide
 from bot.core.commands import Command, help_text, parse_command
+from bot.core.device_trust import Confirmation, Origin
 from bot.core.model import Inbound, Participant
 from bot.escalation.desks import Desks
 from bot.escalation.engine import EscalationEngine
@@ -21,8 +22,8 @@ from bot.staff.digest import DigestPoster
 from bot.staff.handoff import TAKEN, Handoff
 from bot.staff.programme import Programme
 from bot.staff.shown_content import ShownContent
-from bot.transports.matrix.device_trust import Confirmation, DeviceTrust, Origin
-from bot.transports.matrix.sender import Sender, transaction_id
+from bot.transports.idempotency import transaction_id
+from bot.transports.port import DeviceVouching, Outbox
 
 ACK_REACTIONS = frozenset({"✅", "✔️", "☑️", "👍"})
 _TRUST_REPLIES = {
@@ -69,9 +70,9 @@ class StaffDesk:
         desks: Desks,
         engine: EscalationEngine,
         handoff: Handoff,
-        sender: Sender,
+        sender: Outbox,
         digest: DigestPoster,
-        trust: DeviceTrust,
+        trust: DeviceVouching,
         access: StaffAccess,
         programme: Programme,
         languages: tuple[str, ...],

@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-from bot.core.device_trust import Reason, Role
+from bot.core.device_trust import DeviceReport, Reason, Role
 from bot.core.model import Participant
 from bot.ids import participant_code
-from bot.transports.matrix.device_trust import DeviceReport
 
 _HOW_TO_CONFIRM = "It gets no messages until one of you confirms it: !trust {code}"
 

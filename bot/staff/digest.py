@@ -20,7 +20,8 @@ from bot.escalation.desks import Desks
 from bot.ids import ParticipantId, participant_code
 from bot.state.digest import DigestRun, DigestStore
 from bot.state.participants import ParticipantRegistry
-from bot.transports.matrix.sender import Sender, transaction_id
+from bot.transports.idempotency import transaction_id
+from bot.transports.port import Outbox
 
 
 class DigestPoster:
@@ -29,7 +30,7 @@ class DigestPoster:
         store: DigestStore,
         registry: ParticipantRegistry,
         desks: Desks,
-        sender: Sender,
+        sender: Outbox,
         *,
         on_call: tuple[str, ...],
         supervisors: tuple[str, ...],

@@ -19,8 +19,9 @@ from bot.ids import ParticipantId, participant_code
 from bot.participants.accountability import Accountability
 from bot.rasa.client import RasaControl
 from bot.state.participants import ParticipantRegistry
+from bot.transports.idempotency import transaction_id
 from bot.transports.matrix.calls import checked
-from bot.transports.matrix.sender import Sender, transaction_id
+from bot.transports.port import Outbox
 
 # The reply to a take-over that happened.
 TAKEN = "you are invited into their chat"
@@ -31,7 +32,7 @@ class Handoff:
         self,
         client: AsyncClient,
         registry: ParticipantRegistry,
-        sender: Sender,
+        sender: Outbox,
         control: RasaControl,
         bot_user_id: str,
         accountability: Accountability,

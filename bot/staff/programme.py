@@ -29,7 +29,8 @@ from bot.participants.opening import ChatOpening
 from bot.state.checkin_answers import CheckinAnswers
 from bot.state.checkins import CheckinStore
 from bot.state.participants import ParticipantRegistry
-from bot.transports.matrix.sender import Sender, transaction_id
+from bot.transports.idempotency import transaction_id
+from bot.transports.port import Outbox
 from safety.vault import Vault
 
 _NOTE_KIND = "note"
@@ -47,7 +48,7 @@ class Programme:
         scheduler: CheckinScheduler,
         opening: ChatOpening,
         desks: Desks,
-        sender: Sender,
+        sender: Outbox,
         accountability: Accountability,
     ) -> None:
         self._config = config

@@ -9,7 +9,7 @@ content), and the list goes with the shred.
 from __future__ import annotations
 
 from bot import logs
-from bot.transports.matrix.sender import Sender
+from bot.transports.port import Outbox
 from safety.errors import StoreError
 from safety.vault import Vault
 
@@ -17,7 +17,7 @@ _KIND = "shown_in_desk"
 
 
 class ShownContent:
-    def __init__(self, vault: Vault, sender: Sender) -> None:
+    def __init__(self, vault: Vault, sender: Outbox) -> None:
         self._vault = vault
         self._sender = sender
 

@@ -17,6 +17,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Protocol
 
+from bot.core.device_trust import Confirmation, Origin
+
 
 @dataclass(frozen=True)
 class Forgotten:
@@ -29,6 +31,10 @@ class Forgotten:
 
 class Outbox(Protocol):
     """Sending into conversations."""
+
+    # (preparing, sending) of the last notice in milliseconds, for the logs: with
+    # end-to-end encryption, preparing is waiting for keys and sessions.
+    last_timing_ms: tuple[float, float]
 
     async def notice(
         self,
@@ -117,4 +123,21 @@ class Transport(Outbox, Conversations, Protocol):
 
     async def forget_conversation(self, conversation: str) -> Forgotten:
         """Delete what the bot said there, as far as the messenger allows, and leave."""
+        ...
+
+
+class DeviceVouching(Protocol):
+    """Which of a person's devices the bot trusts, for messengers with devices and
+    end-to-end keys (Matrix). Staff commands count only from trusted devices."""
+
+    async def origin(self, person: str, device_key: str | None) -> Origin:
+        """Where a message came from, as far as the bot trusts it."""
+        ...
+
+    async def vouches_for_account(self, person: str) -> bool:
+        """Whether the person's own cross-signing vouches for their account."""
+        ...
+
+    def confirm(self, code: str, by: str) -> Confirmation:
+        """A staff member confirms a withheld device by its code."""
         ...

@@ -33,9 +33,10 @@ from bot.participants.deletion import Deletion
 from bot.rasa.client import RasaClient, RasaControl
 from bot.state.participants import ParticipantRegistry
 from bot.state.turns import ANSWERED, PLANNED, PendingTurn, TurnLedger
-from bot.transports.matrix.sender import Sender, transaction_id
-from bot.transports.matrix.traffic import Traffic, send_after_pages
-from bot.transports.matrix.typing_indicator import typing_while_slow
+from bot.transports.idempotency import transaction_id
+from bot.transports.port import Outbox
+from bot.transports.traffic import Traffic, send_after_pages
+from bot.transports.typing_indicator import typing_while_slow
 from bot.turns.risk_memory import RiskMemory
 from safety.risk.levels import Assessment, RiskLevel
 
@@ -57,7 +58,7 @@ class TurnHandler:
         config: GatewayConfig,
         registry: ParticipantRegistry,
         ledger: TurnLedger,
-        sender: Sender,
+        sender: Outbox,
         rasa: RasaClient,
         validator: EffectValidator,
         screen: SafetyScreen,

@@ -16,8 +16,8 @@ from bot.escalation.desks import Desks
 from bot.escalation.engine import FAILING_DESK_SENDS, EscalationEngine
 from bot.escalation.store import EscalationStore
 from bot.ids import MatrixUserId, ParticipantId
-from bot.transports.matrix.sender import Sender
-from bot.transports.matrix.traffic import Traffic
+from bot.transports.port import Outbox
+from bot.transports.traffic import Traffic
 from safety.escalation.policy import EscalationPolicy
 from safety.escalation.record import close_on_deletion
 from safety.vault import Vault, load_or_create_key_file
@@ -86,7 +86,7 @@ def parts(tmp_path: Path) -> tuple[EscalationEngine, EscalationStore, FakeSender
     )
     sender, desks = FakeSender(), FakeDesks()
     engine = EscalationEngine(
-        config, store, cast(Desks, desks), None, cast(Sender, sender), Traffic()
+        config, store, cast(Desks, desks), None, cast(Outbox, sender), Traffic()
     )
     return engine, store, sender, desks
 
@@ -190,7 +190,7 @@ async def test_a_page_that_got_through_unheard_is_not_shown_again_with_later_not
 
     def engine() -> EscalationEngine:
         return EscalationEngine(
-            config, store, cast(Desks, desks), None, cast(Sender, sender), Traffic()
+            config, store, cast(Desks, desks), None, cast(Outbox, sender), Traffic()
         )
 
     first = engine()

@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-from bot.core.device_trust import Reason, Role
+from bot.core.device_trust import DeviceReport, Reason, Role
 from bot.core.model import Participant
 from bot.ids import MatrixUserId, ParticipantId, participant_code
 from bot.staff.device_reports import device_report_text
-from bot.transports.matrix.device_trust import DeviceReport
 
 PARTICIPANT = Participant(ParticipantId("PSEUDO"), MatrixUserId("@p:example.org"), "sv")
 

@@ -19,8 +19,8 @@ from bot.escalation.engine import EscalationEngine
 from bot.escalation.store import EscalationStore
 from bot.escalation.texts import notice_body
 from bot.ids import MatrixUserId, ParticipantId
-from bot.transports.matrix.sender import Sender
-from bot.transports.matrix.traffic import Traffic
+from bot.transports.port import Outbox
+from bot.transports.traffic import Traffic
 from safety.escalation.policy import EscalationPolicy
 from safety.escalation.record import (
     Escalation,
@@ -127,7 +127,7 @@ def engine(tmp_path: Path) -> tuple[EscalationEngine, EscalationStore, Vault]:
     )
     # raise_for only persists; the staff room and the sender are used by the dispatcher.
     desks = cast(Desks, None)
-    sender = cast(Sender, None)
+    sender = cast(Outbox, None)
     return EscalationEngine(config, store, desks, None, sender, Traffic()), store, vault
 
 

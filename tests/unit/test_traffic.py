@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Callable
 
-from bot.transports.matrix.traffic import Traffic, send_after_pages
+from bot.transports.traffic import Traffic, send_after_pages
 
 
 async def test_a_reply_waits_while_a_page_is_waiting() -> None:

@@ -7,8 +7,8 @@ import asyncio
 import pytest
 
 from bot.errors import MatrixCallError
-from bot.transports.matrix.traffic import Traffic
-from bot.transports.matrix.typing_indicator import typing_while_slow
+from bot.transports.traffic import Traffic
+from bot.transports.typing_indicator import typing_while_slow
 
 
 class RecordingSender:

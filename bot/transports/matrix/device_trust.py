@@ -10,8 +10,6 @@ from __future__ import annotations
 
 import time
 from collections.abc import Iterable
-from dataclasses import dataclass
-from enum import Enum
 
 from nio import AsyncClient
 from nio.crypto import OlmDevice
@@ -20,9 +18,11 @@ from bot import logs
 from bot.core.cross_signing import Identity, identity_from_query
 from bot.core.device_trust import (
     FIRST_USE_SETUP_SECONDS,
+    Confirmation,
     Device,
+    DeviceReport,
+    Origin,
     Pin,
-    Reason,
     Role,
     State,
     confirm_code,
@@ -37,30 +37,6 @@ from bot.transports.matrix.keys_api import KeysApi
 # always looked up at once; this bounds how late a changed master key, or a
 # withheld device its owner has signed since, is noticed.
 REFRESH_SECONDS = 60.0
-
-
-class Origin(Enum):
-    """Which device an event came from, as far as the bot trusts it."""
-
-    TRUSTED_DEVICE = "trusted_device"
-    WITHHELD_DEVICE = "withheld_device"
-    UNKNOWN_DEVICE = "unknown_device"
-    IN_CLEAR = "in_clear"
-
-
-class Confirmation(Enum):
-    CONFIRMED = "confirmed"
-    NOT_BY_OWNER = "not_by_owner"
-    NOTHING_WAITING = "nothing_waiting"
-
-
-@dataclass(frozen=True)
-class DeviceReport:
-    user_id: str
-    role: Role
-    reason: Reason
-    withheld: bool
-    code: str
 
 
 class DeviceTrust:

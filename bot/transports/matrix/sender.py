@@ -12,21 +12,18 @@ everything else.
 from __future__ import annotations
 
 import asyncio
-import hashlib
 import time
 from collections.abc import Callable
 
 from nio import AsyncClient, RoomSendResponse
 
+from bot.core.device_trust import DeviceReport
 from bot.errors import MatrixCallError
+from bot.transports.idempotency import transaction_id as transaction_id
 from bot.transports.matrix.calls import checked
-from bot.transports.matrix.device_trust import DeviceReport, DeviceTrust
+from bot.transports.matrix.device_trust import DeviceTrust
 from bot.transports.matrix.key_share import seal_before_sending_room_keys
 from bot.transports.matrix.rate_limits import SendGate, watch_rate_limits
-
-
-def transaction_id(answering: str, index: int) -> str:
-    return "samtal-" + hashlib.sha256(f"{answering}\0{index}".encode()).hexdigest()[:32]
 
 
 def notice_content(text: str, mentions: tuple[str, ...] = ()) -> dict[str, object]:

@@ -14,8 +14,8 @@ from collections.abc import AsyncIterator, Awaitable
 from contextlib import asynccontextmanager
 
 from bot import logs
-from bot.transports.matrix.sender import Sender
-from bot.transports.matrix.traffic import Traffic
+from bot.transports.port import Outbox
+from bot.transports.traffic import Traffic
 
 TYPING_AFTER_SECONDS = 1.0
 
@@ -34,7 +34,7 @@ async def courtesy(call: Awaitable[None], name: str) -> bool:
 
 @asynccontextmanager
 async def typing_while_slow(
-    sender: Sender, traffic: Traffic, room_id: str, after_s: float = TYPING_AFTER_SECONDS
+    sender: Outbox, traffic: Traffic, room_id: str, after_s: float = TYPING_AFTER_SECONDS
 ) -> AsyncIterator[None]:
     shown = False
 

@@ -15,7 +15,8 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 from bot import logs
-from bot.transports.matrix.sender import Sender, transaction_id
+from bot.transports.idempotency import transaction_id
+from bot.transports.port import Outbox
 
 REPLIES_IN_FLIGHT = 2
 # A staff room that cannot be reached must not silence participants for long.
@@ -71,7 +72,7 @@ class Traffic:
 
 
 async def send_after_pages(
-    sender: Sender,
+    sender: Outbox,
     traffic: Traffic,
     room_id: str,
     texts: tuple[str, ...],
