@@ -9,10 +9,8 @@ it (see ``bot.core.desk_routing``).
 
 from __future__ import annotations
 
-from nio import AsyncClient
-
 from bot import logs
-from bot.transports.matrix.rooms import create_encrypted_room
+from bot.transports.port import Transport
 from safety.vault import Vault
 from safety.vault.store import SYSTEM_OWNER
 
@@ -22,8 +20,8 @@ DESK_NAME = "samtal · my desk"
 
 
 class Desks:
-    def __init__(self, client: AsyncClient, vault: Vault, staff: frozenset[str]) -> None:
-        self._client = client
+    def __init__(self, transport: Transport, vault: Vault, staff: frozenset[str]) -> None:
+        self._transport = transport
         self._vault = vault
         self.staff = staff
         self._rooms: dict[str, str] = {}
@@ -43,15 +41,14 @@ class Desks:
         if record is not None:
             self._rooms[person] = str(record["room_id"])
             return self._rooms[person]
-        room_id = await create_encrypted_room(
-            self._client,
-            [person],
+        room_id = await self._transport.open_conversation(
+            (person,),
             name=DESK_NAME,
             topic=(
                 "Your pages, check-in summaries and commands. Only you and samtal are "
                 "in this room. Type !help."
             ),
-            is_direct=True,
+            direct=True,
         )
         self._vault.put(_KIND, SYSTEM_OWNER, person, {"room_id": room_id, "person": person})
         self._rooms[person] = room_id
@@ -69,17 +66,16 @@ class Desks:
 
     def members_of(self, person: str) -> frozenset[str]:
         """Who may receive a desk's keys: its owner and the bot."""
-        return frozenset({person, str(self._client.user_id)})
+        return frozenset({person, self._transport.own_id})
 
     def strangers_in(self, person: str) -> int:
         """How many are in (or invited to) the desk besides its owner and the bot.
         A desk the bot has not synced yet counts as clean: the sender checks the
         members again before any key leaves."""
         room_id = self._rooms.get(person)
-        room = self._client.rooms.get(room_id) if room_id else None
-        if room is None:
+        if room_id is None:
             return 0
-        return len(set(room.users) - self.members_of(person))
+        return len(self._transport.members(room_id) - self.members_of(person))
 
     def usable(self, person: str) -> bool:
         return person in self._rooms and self.strangers_in(person) == 0
@@ -88,10 +84,7 @@ class Desks:
         """Whether the owner has joined: a message encrypted before they join can never
         be read by them."""
         room_id = self._rooms.get(person)
-        room = self._client.rooms.get(room_id) if room_id else None
-        if room is None:
-            return False
-        return person in set(room.users) - set(room.invited_users)
+        return room_id is not None and self._transport.joined(room_id, person)
 
 
 def desk_rooms(vault: Vault) -> dict[str, str]:

@@ -3,17 +3,15 @@ notices only (pages themselves go to each person's desk, bot.escalation.desks)."
 
 from __future__ import annotations
 
-from nio import AsyncClient
-
 from bot import logs
-from bot.transports.matrix.rooms import create_encrypted_room
+from bot.transports.port import Transport
 from safety.vault import Vault
 from safety.vault.store import SYSTEM_OWNER
 
 
 class StaffRoom:
-    def __init__(self, client: AsyncClient, vault: Vault, staff: frozenset[str]) -> None:
-        self._client = client
+    def __init__(self, transport: Transport, vault: Vault, staff: frozenset[str]) -> None:
+        self._transport = transport
         self._vault = vault
         self.staff = staff
         self.room_id: str | None = None
@@ -24,9 +22,8 @@ class StaffRoom:
         if record is not None:
             self.room_id = str(record["room_id"])
             return self.room_id
-        self.room_id = await create_encrypted_room(
-            self._client,
-            sorted(self.staff),
+        self.room_id = await self._transport.open_conversation(
+            tuple(sorted(self.staff)),
             name="samtal · team",
             topic=(
                 "Notices for all staff, naming no participant. Pages, summaries and "
@@ -39,4 +36,4 @@ class StaffRoom:
 
     def members(self) -> frozenset[str]:
         """Who may receive the room's keys: the bot and staff, nobody else."""
-        return self.staff | {str(self._client.user_id)}
+        return self.staff | {self._transport.own_id}

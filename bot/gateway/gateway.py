@@ -65,7 +65,9 @@ from bot.transports.matrix.sealed_store import SealedSnapshots, snapshot
 from bot.transports.matrix.sender import Sender
 from bot.transports.matrix.session import bot_password, login, new_client
 from bot.transports.matrix.sync_loop import SyncLoop
+from bot.transports.matrix.transport import MatrixTransport
 from bot.transports.matrix.undecryptable import Lost, UndecryptableQueue
+from bot.transports.router import TransportRouter
 from bot.transports.traffic import Traffic
 from bot.turns.handler import TurnHandler
 from bot.turns.risk_memory import RiskMemory
@@ -102,18 +104,21 @@ class Gateway:
         self.rasa = RasaClient(config.rasa.url, config.rasa.token, config.rasa.timeout_seconds)
         self.trust = DeviceTrust(self.client, KeyPins(self.vault, self.registry), config.staff)
         self.sender = Sender(self.client, self.trust, after_key_share=self.seal_crypto_store)
+        self.matrix = MatrixTransport(self.client, self.sender)
+        # Participants may be on any configured messenger; staff are on Matrix.
+        self.transports = TransportRouter([self.matrix])
         self.traffic = Traffic()
         self.intake = Intake(self.client, config.matrix.bot_user_id)
         self.undecryptable = UndecryptableQueue(self.client, self.vault)
         self.invites = InviteHandler(self.client, config, self.registry, self.sender)
-        self.staff_room = StaffRoom(self.client, self.vault, config.staff)
-        self.desks = Desks(self.client, self.vault, config.staff)
+        self.staff_room = StaffRoom(self.matrix, self.vault, config.staff)
+        self.desks = Desks(self.matrix, self.vault, config.staff)
         digest = DigestStore(self.vault)
         self.digest = DigestPoster(
             digest,
             self.registry,
             self.desks,
-            self.sender,
+            self.transports,
             on_call=config.escalation.on_call,
             supervisors=config.escalation.supervisors,
             at=config.digest_at,
@@ -122,21 +127,21 @@ class Gateway:
         self.accountability = Accountability(
             self.vault, schema_path.parent / "consent", config.dialogue.zone, config.consent_terms
         )
-        self.deletion = Deletion(self.client, self.vault, self.accountability)
+        self.deletion = Deletion(self.transports, self.vault, self.accountability)
         self.escalations = EscalationEngine(
             config.escalation,
             EscalationStore(self.vault),
             self.desks,
             self.staff_room if config.escalation.team_room else None,
-            self.sender,
+            self.transports,
             self.traffic,
             {p.pseudonym: p.mediator for p in self.registry.all()},
             self._audit_escalation,
         )
         handoff = Handoff(
-            self.client,
+            self.transports,
             self.registry,
-            self.sender,
+            self.transports,
             RasaControl(self.rasa),
             config.matrix.bot_user_id,
             self.accountability,
@@ -145,13 +150,13 @@ class Gateway:
         checkins = CheckinStore(self.vault)
         memory = RiskMemory(checkins, digest)
         answers = CheckinAnswers(self.vault)
-        self.shown = ShownContent(self.vault, self.sender)
+        self.shown = ShownContent(self.vault, self.transports)
         self.results = CheckinResults(
             self.vault,
             answers,
             self.registry,
             self.desks,
-            self.sender,
+            self.transports,
             self.accountability,
             config.dialogue.zone,
             self.shown,
@@ -161,7 +166,7 @@ class Gateway:
             config,
             self.registry,
             self.ledger,
-            self.sender,
+            self.transports,
             self.rasa,
             validator,
             screen,
@@ -188,7 +193,7 @@ class Gateway:
             checkins,
             self.rasa,
             validator,
-            self.sender,
+            self.transports,
             self.traffic,
             self.escalations,
             self.workers,
@@ -196,14 +201,14 @@ class Gateway:
             self.results,
         )
         self.opening = ChatOpening(
-            self.client,
+            self.transports,
             config,
             self.vault,
             self.registry,
             checkins,
             self.rasa,
             validator,
-            self.sender,
+            self.transports,
             self.workers,
         )
         access = StaffAccess(config, self.registry, self.escalations)
@@ -217,7 +222,7 @@ class Gateway:
             self.checkins,
             self.opening,
             self.desks,
-            self.sender,
+            self.transports,
             self.accountability,
         )
         self.staff = StaffDesk(
@@ -225,7 +230,7 @@ class Gateway:
             self.desks,
             self.escalations,
             handoff,
-            self.sender,
+            self.transports,
             self.digest,
             self.trust,
             access,
@@ -363,7 +368,7 @@ class Gateway:
         reply = text("resend", participant.language)
 
         async def ask() -> None:
-            await self.sender.notice(
+            await self.transports.notice(
                 lost.room_id, reply, transaction_id(f"resend {lost.event_id}", 0), expected
             )
             logs.event("resend_asked", participant=participant.pseudonym)
@@ -423,7 +428,9 @@ class Gateway:
         if not self.config.escalation.team_room:
             await self.desk_notice(self.config.escalation.supervisors, text, txn)
         elif self.staff_room.room_id is not None:
-            await self.sender.notice(self.staff_room.room_id, text, txn, self.staff_room.members())
+            await self.transports.notice(
+                self.staff_room.room_id, text, txn, self.staff_room.members()
+            )
 
     async def desk_notice(self, people: tuple[str, ...], text: str, txn: str) -> None:
         """One notice in each of these people's desks (a desk with a stranger in it is
@@ -433,7 +440,7 @@ class Gateway:
             if room_id is None or not self.desks.usable(person):
                 continue
             try:
-                await self.sender.notice(
+                await self.transports.notice(
                     room_id,
                     text,
                     transaction_id(f"{txn}@{person}", 0),

@@ -1,6 +1,7 @@
 """A participant's confirmed request to delete their data, and `samtal forget`.
 
-The bot redacts what it said in the participant's room, leaves it, and then
+The bot deletes what it said in the participant's chat (as far as the messenger
+allows), leaves it, and then
 crypto-shreds: the participant's data key is destroyed, so every record about
 them (profile, turns, escalations, consent history, Rasa tracker) becomes
 unreadable, backups included. The audit trail keeps only that it happened.
@@ -10,23 +11,18 @@ docs/privacy.md says so.
 
 from __future__ import annotations
 
-from nio import AsyncClient, RoomMessagesResponse
-
 from bot import logs
 from bot.participants.accountability import Accountability
-from bot.transports.matrix.calls import checked
-from bot.transports.matrix.room_keys import drop_room_keys
+from bot.transports.port import Transport
 from safety.errors import StoreError
 from safety.participant_data import forget
 from safety.vault import Vault
 from safety.vault.store import SYSTEM_OWNER
 
-MAX_PAGES = 50
-
 
 class Deletion:
-    def __init__(self, client: AsyncClient, vault: Vault, accountability: Accountability) -> None:
-        self._client = client
+    def __init__(self, transport: Transport, vault: Vault, accountability: Accountability) -> None:
+        self._transport = transport
         self._vault = vault
         self._accountability = accountability
 
@@ -34,25 +30,6 @@ class Deletion:
         """Record that the deletion must happen, before anyone is told it will: the
         gateway's forget loop carries it out, after a crash too."""
         ForgetRequests(self._vault).submit(participant, actor, reason)
-
-    async def redact_own_messages(self, room_id: str) -> int:
-        """Redact every event the bot sent in ``room_id``; return how many."""
-        redacted = 0
-        token: str | None = None
-        for _ in range(MAX_PAGES):
-            page = checked(
-                "room_messages",
-                await self._client.room_messages(room_id, start=token, limit=100),
-            )
-            assert isinstance(page, RoomMessagesResponse)
-            for event in page.chunk:
-                if getattr(event, "sender", None) == self._client.user_id:
-                    checked("room_redact", await self._client.room_redact(room_id, event.event_id))
-                    redacted += 1
-            if not page.chunk or page.end is None or page.end == token:
-                break
-            token = page.end
-        return redacted
 
     async def forget(
         self,
@@ -63,16 +40,15 @@ class Deletion:
         reason: str,
         action: str = "deletion",
     ) -> None:
-        if room_id is not None and room_id in self._client.rooms:
+        if room_id is not None and self._transport.knows(room_id):
             try:
-                redacted = await self.redact_own_messages(room_id)
-                checked("room_leave", await self._client.room_leave(room_id))
-                keys = drop_room_keys(self._client, room_id)
+                cleared = await self._transport.forget_conversation(room_id)
                 logs.event(
                     "participant_room_cleared",
                     participant=participant,
-                    redacted=redacted,
-                    room_keys_dropped=keys,
+                    redacted=cleared.deleted,
+                    kept=cleared.kept,
+                    room_keys_dropped=cleared.room_keys,
                 )
             except Exception as exc:
                 # The shred below still happens: the vault is what samtal controls.

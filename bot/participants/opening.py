@@ -14,8 +14,6 @@ import time
 from dataclasses import replace
 from functools import partial
 
-from nio import AsyncClient
-
 from bot import logs
 from bot.config import GatewayConfig
 from bot.core.effects import EffectValidator
@@ -26,8 +24,7 @@ from bot.rasa.opening import open_in_dialogue
 from bot.state.checkins import CheckinStore
 from bot.state.participants import ParticipantRegistry
 from bot.transports.idempotency import transaction_id
-from bot.transports.matrix.rooms import create_encrypted_room
-from bot.transports.port import Outbox
+from bot.transports.port import Outbox, Transport
 from bot.turns.workers import RoomWorkers
 from safety.vault import Vault
 
@@ -43,7 +40,7 @@ MAX_TRIES = 5
 class ChatOpening:
     def __init__(
         self,
-        client: AsyncClient,
+        transport: Transport,
         config: GatewayConfig,
         vault: Vault,
         registry: ParticipantRegistry,
@@ -53,7 +50,7 @@ class ChatOpening:
         sender: Outbox,
         workers: RoomWorkers,
     ) -> None:
-        self._client = client
+        self._transport = transport
         self._config = config
         self._vault = vault
         self._registry = registry
@@ -69,7 +66,7 @@ class ChatOpening:
         if participant.room_id is not None:
             return participant.room_id
         room_id = RoomId(
-            await create_encrypted_room(self._client, [participant.matrix_id], is_direct=True)
+            await self._transport.open_conversation((participant.matrix_id,), direct=True)
         )
         self._registry.save(replace(participant, room_id=room_id))
         self._vault.put(_KIND, participant.pseudonym, _KEY, {"room_id": room_id, "at": time.time()})
@@ -81,15 +78,13 @@ class ChatOpening:
         for pseudonym, due in list(self._vault.items(_KIND)):
             room_id = str(due["room_id"])
             participant = self._registry.get(pseudonym)
-            room = self._client.rooms.get(room_id)
-            if participant is None or room is None or pseudonym in self._queued:
+            if participant is None or pseudonym in self._queued:
+                continue
+            if not self._transport.knows(room_id):
                 continue
             if time.time() < float(str(due.get("next_try", 0.0))):
                 continue  # backing off after a failed try
-            if (
-                participant.matrix_id in room.users
-                and participant.matrix_id not in room.invited_users
-            ):
+            if self._transport.joined(room_id, participant.matrix_id):
                 self._queued.add(pseudonym)
                 self._workers.submit_job(room_id, partial(self._introduce, pseudonym, due))
 

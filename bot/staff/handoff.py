@@ -10,8 +10,6 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from nio import AsyncClient
-
 from bot import logs
 from bot.core.texts import text
 from bot.errors import RasaUnavailable
@@ -20,8 +18,7 @@ from bot.participants.accountability import Accountability
 from bot.rasa.client import RasaControl
 from bot.state.participants import ParticipantRegistry
 from bot.transports.idempotency import transaction_id
-from bot.transports.matrix.calls import checked
-from bot.transports.port import Outbox
+from bot.transports.port import Outbox, Transport
 
 # The reply to a take-over that happened.
 TAKEN = "you are invited into their chat"
@@ -30,14 +27,14 @@ TAKEN = "you are invited into their chat"
 class Handoff:
     def __init__(
         self,
-        client: AsyncClient,
+        transport: Transport,
         registry: ParticipantRegistry,
         sender: Outbox,
         control: RasaControl,
         bot_user_id: str,
         accountability: Accountability,
     ) -> None:
-        self._client = client
+        self._transport = transport
         self._registry = registry
         self._sender = sender
         self._control = control
@@ -61,9 +58,7 @@ class Handoff:
         updated = replace(participant, handoff_by=mediator)
         self._registry.save(updated)
         await self._pause(participant.pseudonym, True)
-        room = self._client.rooms.get(participant.room_id)
-        if room is None or mediator not in room.users:
-            checked("room_invite", await self._client.room_invite(participant.room_id, mediator))
+        await self._transport.bring_in(participant.room_id, mediator)
         expected = updated.room_members(self._bot)
         await self._sender.notice(
             participant.room_id,

@@ -32,9 +32,11 @@ class Forgotten:
 class Outbox(Protocol):
     """Sending into conversations."""
 
-    # (preparing, sending) of the last notice in milliseconds, for the logs: with
-    # end-to-end encryption, preparing is waiting for keys and sessions.
-    last_timing_ms: tuple[float, float]
+    @property
+    def last_timing_ms(self) -> tuple[float, float]:
+        """(preparing, sending) of the last notice in milliseconds, for the logs: with
+        end-to-end encryption, preparing is waiting for keys and sessions."""
+        ...
 
     async def notice(
         self,
