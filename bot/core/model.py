@@ -73,3 +73,23 @@ class TurnPlan:
     replies: tuple[str, ...]
     effects: tuple[dict[str, object], ...] = field(default_factory=tuple)
     blocked_questions: int = 0
+
+
+@dataclass(frozen=True)
+class Reaction:
+    """A reaction (an emoji on a message), from a staff member or a participant."""
+
+    room_id: RoomId
+    sender: MatrixUserId
+    reacts_to: EventId
+    key: str
+    device_key: str | None = None  # as in Inbound: None when it came in the clear
+
+
+@dataclass(frozen=True)
+class Lost:
+    """A message that never decrypted: who sent it where, nothing of what."""
+
+    room_id: str
+    sender: str
+    event_id: str

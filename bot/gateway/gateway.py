@@ -10,18 +10,16 @@ from collections.abc import Awaitable
 from pathlib import Path
 
 from aiohttp import web
-from nio import AsyncClient
 
 from bot import logs
 from bot.checkins.results import CheckinResults
 from bot.checkins.scheduler import CheckinScheduler
 from bot.config import GatewayConfig
 from bot.console import service as console_service
-from bot.core.cross_signing import public_key
 from bot.core.downtime import downtime_notice
 from bot.core.effects import EffectValidator
 from bot.core.kinds import Kind
-from bot.core.model import Inbound
+from bot.core.model import Inbound, Lost
 from bot.core.retention import due_for_shredding
 from bot.core.screen import SafetyScreen
 from bot.core.texts import text
@@ -51,22 +49,10 @@ from bot.state.checkin_answers import CheckinAnswers
 from bot.state.checkins import CheckinStore
 from bot.state.digest import DigestStore
 from bot.state.gateway_state import GatewayState
-from bot.state.key_pins import KeyPins
 from bot.state.participants import ParticipantRegistry
 from bot.state.turns import TurnLedger
 from bot.transports.idempotency import transaction_id
-from bot.transports.matrix.backfill import Backfill
-from bot.transports.matrix.device_trust import DeviceTrust
-from bot.transports.matrix.identity import ensure_identity
-from bot.transports.matrix.intake import Intake
-from bot.transports.matrix.invites import InviteHandler
-from bot.transports.matrix.keys_api import KeysApi
-from bot.transports.matrix.sealed_store import SealedSnapshots, snapshot
-from bot.transports.matrix.sender import Sender
-from bot.transports.matrix.session import bot_password, login, new_client
-from bot.transports.matrix.sync_loop import SyncLoop
-from bot.transports.matrix.transport import MatrixTransport
-from bot.transports.matrix.undecryptable import Lost, UndecryptableQueue
+from bot.transports.matrix.connection import MatrixConnection
 from bot.transports.router import TransportRouter
 from bot.transports.traffic import Traffic
 from bot.turns.handler import TurnHandler
@@ -96,23 +82,14 @@ class Gateway:
         self.vault = open_configured_vault(config, create_key=True)
         self.state = GatewayState(self.vault)
         self.registry = ParticipantRegistry(self.vault)
-        self.crypto_snapshots = SealedSnapshots(
-            config.nio_store_dir / "bot-crypto.sealed",
-            self.vault.derived_key("samtal:nio-store:v1"),
-        )
-        self.client: AsyncClient = new_client(config, self.crypto_snapshots)
         self.rasa = RasaClient(config.rasa.url, config.rasa.token, config.rasa.timeout_seconds)
-        self.trust = DeviceTrust(self.client, KeyPins(self.vault, self.registry), config.staff)
-        self.sender = Sender(self.client, self.trust, after_key_share=self.seal_crypto_store)
-        self.matrix = MatrixTransport(self.client, self.sender)
+        self.matrix = MatrixConnection(config, self.vault, self.registry, self.state)
         # Participants may be on any configured messenger; staff are on Matrix.
-        self.transports = TransportRouter([self.matrix])
+        self.transports = TransportRouter([self.matrix.transport])
         self.traffic = Traffic()
-        self.intake = Intake(self.client, config.matrix.bot_user_id)
-        self.undecryptable = UndecryptableQueue(self.client, self.vault)
-        self.invites = InviteHandler(self.client, config, self.registry, self.sender)
-        self.staff_room = StaffRoom(self.matrix, self.vault, config.staff)
-        self.desks = Desks(self.matrix, self.vault, config.staff)
+        self.invites = self.matrix.invites(self.transports)
+        self.staff_room = StaffRoom(self.matrix.transport, self.vault, config.staff)
+        self.desks = Desks(self.matrix.transport, self.vault, config.staff)
         digest = DigestStore(self.vault)
         self.digest = DigestPoster(
             digest,
@@ -232,25 +209,19 @@ class Gateway:
             handoff,
             self.transports,
             self.digest,
-            self.trust,
+            self.matrix.trust,
             access,
             programme,
             config.dialogue.languages,
             self.shown,
         )
-        self.sync = SyncLoop(
-            self.client,
-            self.state,
-            self.handle_batch,
-            backfill=Backfill(self.client, self.state, self.intake),
-            before_position_saved=self.seal_crypto_store,
-        )
+        self.sync = self.matrix.sync_loop(self.handle_batch)
         self.rasa_check = RasaCheck(self.rasa)
         self.metrics = GatewayMetrics(
             Sources(
                 started_at=self._started_at,
                 last_sync_age=self.last_sync_age,
-                rooms=lambda: len(self.client.rooms),
+                rooms=lambda: self.matrix.room_count,
                 turns_pending=lambda: self.workers.turns_pending,
                 escalations_open=self.escalations.open_count,
                 rasa_up=self.rasa_check.last_known,
@@ -301,24 +272,13 @@ class Gateway:
         await self.desk_notice((person,), text, f"samtal-console-{secrets.token_hex(8)}")
 
     async def handle_batch(self) -> None:
-        batch = self.intake.batch
-        for event in list(batch.undecryptable):
-            await self.undecryptable.add(event)
-        batch.undecryptable.clear()
-        retried = self.undecryptable.retry()
-        for room_id, decrypted in retried.ready:
-            room = self.client.rooms.get(room_id)
-            if room is not None:
-                self.intake.take(room, decrypted)
-        invites = list(batch.invites.values())
-        messages = list(batch.messages)
-        reactions = list(batch.reactions)
-        batch.clear()
+        delivery = await self.matrix.collect()
+        invites, messages, reactions = delivery.invites, delivery.messages, delivery.reactions
         await self._guard("room_check", self.invites.check_joined_rooms())
         await self._guard("device_report", self.report_new_devices())
         for invite in invites:
             await self._guard("invite", self.invites.handle(invite))
-        for lost in retried.lost:
+        for lost in delivery.lost:
             self._ask_to_resend(lost)
         for reaction in reactions:
             if not self.staff.is_staff_room(reaction.room_id):
@@ -356,7 +316,7 @@ class Gateway:
             # taken in are skipped by the ledger, failed ones get another try. Late-
             # decrypted events stay queued for the same reason.
             raise BatchIncomplete("a turn could not be taken in and will be retried")
-        self.undecryptable.taken([event.event_id for _, event in retried.ready])
+        self.matrix.handled(delivery)
 
     def _ask_to_resend(self, lost: Lost) -> None:
         """A participant's message that never decrypted: ask for it again, in their
@@ -402,8 +362,8 @@ class Gateway:
 
     async def report_new_devices(self) -> None:
         """Tell staff when an account gains a device, or a device is held back."""
-        while self.sender.new_devices:
-            report = self.sender.new_devices.pop()
+        while self.matrix.sender.new_devices:
+            report = self.matrix.sender.new_devices.pop()
             participant = self.registry.find(report.user_id)
             text = device_report_text(report, participant)
             if text is None:
@@ -465,13 +425,6 @@ class Gateway:
     def _alive(self) -> None:
         self.state.save_alive_at(time.time())
 
-    async def ensure_identity(self) -> None:
-        """Cross-sign this device, so Element clients see it verified by its owner."""
-        seeds = await ensure_identity(
-            self.client, KeysApi(self.client), self.state, lambda: bot_password(self.config)
-        )
-        self.trust.own_master = None if seeds is None else public_key(seeds.master)
-
     def check_records(self) -> None:
         """At each start: keep a record digest for owners from before digests, and
         check every owner's records against theirs. A record put back from an
@@ -482,10 +435,6 @@ class Gateway:
         logs.event("vault_records_checked", covered=covered, mismatched=len(mismatched))
         if mismatched:
             logs.warning("vault_records_replaced", owners=len(mismatched))
-
-    def seal_crypto_store(self) -> None:
-        if self.client.store is not None:
-            snapshot(self.client.store, self.crypto_snapshots)
 
     def _audit_escalation(self, esc: Escalation, change: str, by: str) -> None:
         actor = "system" if by == "system" else self.accountability.staff(by)
@@ -625,8 +574,8 @@ class Gateway:
             counting()
 
     async def _run(self) -> None:
-        await login(self.client, self.config, self.state)
-        await self._guard("cross_signing", self.ensure_identity())
+        await self.matrix.log_in()
+        await self._guard("cross_signing", self.matrix.ensure_identity())
         if self.config.escalation.team_room:
             await self.staff_room.ensure()
         await self.desks.ensure()
@@ -652,6 +601,5 @@ class Gateway:
             with contextlib.suppress(asyncio.CancelledError):
                 await escalations
             await self.rasa.close()
-            self.seal_crypto_store()
-            await self.client.close()
+            await self.matrix.close()
             self.vault.close()

@@ -25,7 +25,7 @@ from nio import (
 
 from bot import logs
 from bot.core.kinds import NOT_READ, Kind, kind_of
-from bot.core.model import Inbound
+from bot.core.model import Inbound, Reaction
 from bot.core.own_words import own_words
 from bot.ids import EventId, MatrixUserId, RoomId
 
@@ -37,15 +37,6 @@ TimelineEvent: TypeAlias = Event | BadEvent | UnknownBadEvent
 class Invite:
     room_id: RoomId
     inviter: MatrixUserId
-
-
-@dataclass(frozen=True)
-class Reaction:
-    room_id: RoomId
-    sender: MatrixUserId
-    reacts_to: EventId
-    key: str
-    device_key: str | None = None  # as in Inbound: None when it came in the clear
 
 
 def device_key_of(event: TimelineEvent) -> str | None:

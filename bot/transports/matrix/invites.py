@@ -8,9 +8,10 @@ from bot import logs
 from bot.config import GatewayConfig
 from bot.core.texts import text
 from bot.state.participants import ParticipantRegistry
+from bot.transports.idempotency import transaction_id
 from bot.transports.matrix.calls import checked
 from bot.transports.matrix.intake import Invite
-from bot.transports.matrix.sender import Sender, transaction_id
+from bot.transports.port import Outbox
 
 
 class InviteHandler:
@@ -19,7 +20,7 @@ class InviteHandler:
         client: AsyncClient,
         config: GatewayConfig,
         registry: ParticipantRegistry,
-        sender: Sender,
+        sender: Outbox,
     ) -> None:
         self._client = client
         self._config = config

@@ -16,20 +16,12 @@ from typing import Any
 from nio import AsyncClient, BadEvent, EncryptionError, Event, LocalProtocolError, MegolmEvent
 
 from bot import logs
+from bot.core.model import Lost
 from safety.vault import Vault
 from safety.vault.store import SYSTEM_OWNER
 
 _KIND = "undecryptable"
 MAX_WAIT_SECONDS = 6 * 3600
-
-
-@dataclass(frozen=True)
-class Lost:
-    """A message that never decrypted: who sent it where, nothing of what."""
-
-    room_id: str
-    sender: str
-    event_id: str
 
 
 @dataclass
