@@ -16,12 +16,52 @@ import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
+from bot.ids import ParticipantId
+from bot.rasa.client import RasaClient, RasaControl
 from safety.flow_audit import run_dynamic_audit, run_static_audit
+from safety.flow_audit.model import DynamicReport
 from safety.flow_audit.report import dynamic_text, static_text
 
 PROJECT = Path(__file__).resolve().parents[2]
 DEFAULT_CONVERSATIONS = 1000
+# A turn waits this long at most: a thousand conversations run twelve at a time.
+TIMEOUT_SECONDS = 120.0
+
+
+class _GatewayDialogue:
+    """The audit's calls, made by the gateway's own Rasa client."""
+
+    def __init__(self, client: RasaClient) -> None:
+        self._client = client
+        self._control = RasaControl(client)
+
+    async def message(
+        self, sender: str, text: str, metadata: dict[str, Any]
+    ) -> list[dict[str, Any]]:
+        return await self._client.message(ParticipantId(sender), text, metadata)
+
+    async def trigger(
+        self, sender: str, intent: str, entities: dict[str, str] | None
+    ) -> list[dict[str, Any]]:
+        return await self._control.trigger_intent(ParticipantId(sender), intent, entities or {})
+
+    async def start_session(self, sender: str, metadata: dict[str, Any]) -> None:
+        await self._control.start_session(ParticipantId(sender), metadata)
+
+    async def active_loop(self, sender: str) -> str | None:
+        return await self._control.active_loop(ParticipantId(sender))
+
+
+async def dynamic_report(
+    rasa_url: str, token: str, conversations: int, seed: int, project: Path = PROJECT
+) -> DynamicReport:
+    """Drive the randomised conversations through the Rasa at ``rasa_url``."""
+    async with RasaClient(rasa_url, token, TIMEOUT_SECONDS) as client:
+        return await run_dynamic_audit(
+            _GatewayDialogue(client), conversations, seed, project=project
+        )
 
 
 def run_static_check(project: Path = PROJECT) -> int:
@@ -33,7 +73,7 @@ def run_static_check(project: Path = PROJECT) -> int:
 
 async def run_audit(rasa_url: str, token: str, conversations: int, seed: int) -> int:
     """Print the dynamic report; return violations plus conversations that failed to run."""
-    report = await run_dynamic_audit(rasa_url, token, conversations, seed, project=PROJECT)
+    report = await dynamic_report(rasa_url, token, conversations, seed)
     print(dynamic_text(report))
     return len(report.violations) + len(report.errors)
 

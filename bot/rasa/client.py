@@ -74,10 +74,27 @@ class RasaClient:
             body["message_id"] = message_id
         return await self._post_list("/webhooks/rest/webhook", body)
 
-    async def post_json(self, path: str, body: Mapping[str, Any]) -> Any:
+    async def post_json(self, path: str, body: Mapping[str, Any] | list[Mapping[str, Any]]) -> Any:
+        """POST one JSON document (an object, or a list of tracker events)."""
+        document = [dict(item) for item in body] if isinstance(body, list) else dict(body)
         try:
             async with self._http().post(
-                self._base_url + path, json=dict(body), params={"token": self._token}
+                self._base_url + path, json=document, params={"token": self._token}
+            ) as response:
+                if response.status != 200:
+                    self._note(False)
+                    raise RasaUnavailable(f"rasa answered HTTP {response.status}")
+                payload = await response.json()
+        except (aiohttp.ClientError, asyncio.TimeoutError, ValueError) as exc:
+            self._note(False)
+            raise RasaUnavailable(f"rasa unreachable: {type(exc).__name__}") from exc
+        self._note(True)
+        return payload
+
+    async def get_json(self, path: str, params: Mapping[str, str]) -> Any:
+        try:
+            async with self._http().get(
+                self._base_url + path, params={**params, "token": self._token}
             ) as response:
                 if response.status != 200:
                     self._note(False)
@@ -128,20 +145,19 @@ class RasaControl:
         in the old session (an active check-in form) is touched. A session start
         also ends a pause, so do not call this during a human handoff.
         """
-        events = [
+        events: list[Mapping[str, Any]] = [
             {"event": "action", "name": "action_session_start"},
             {"event": "session_started"},
             {"event": "slot", "name": "session_started_metadata", "value": dict(metadata)},
             {"event": "action", "name": "action_listen"},
         ]
-        # post_json sends one JSON object; a list of events needs the raw session.
-        client = self._client
-        url = f"{client._base_url}/conversations/{sender}/tracker/events"
-        try:
-            async with client._http().post(
-                url, json=events, params={"token": client._token}
-            ) as response:
-                if response.status != 200:
-                    raise RasaUnavailable(f"rasa answered HTTP {response.status}")
-        except (aiohttp.ClientError, asyncio.TimeoutError) as exc:
-            raise RasaUnavailable(f"rasa unreachable: {type(exc).__name__}") from exc
+        await self._client.post_json(f"/conversations/{sender}/tracker/events", events)
+
+    async def active_loop(self, sender: ParticipantId) -> str | None:
+        """The form running in the conversation, if any (the tracker without events)."""
+        state = await self._client.get_json(
+            f"/conversations/{sender}/tracker", {"include_events": "NONE"}
+        )
+        loop = state.get("active_loop") if isinstance(state, dict) else None
+        name = loop.get("name") if isinstance(loop, dict) else None
+        return name if isinstance(name, str) and name else None

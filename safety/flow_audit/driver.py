@@ -9,16 +9,13 @@ from __future__ import annotations
 import asyncio
 import time
 from pathlib import Path
-from typing import Any
-
-import aiohttp
+from typing import Any, Protocol
 
 from safety.consent_terms import ConsentTerms
 from safety.flow_audit import nlu_sets, policy, probes
 from safety.flow_audit.dialogue_files import load_domain
 from safety.flow_audit.model import DynamicReport, Property, Violation
 from safety.flow_audit.oracle import Reply, Validate, read_reply
-from safety.flow_audit.rasa_http import RasaHttp
 from safety.flow_audit.scenarios import Conversation, Corpus, Planner, Turn
 from safety.flow_audit.schema import load_validator
 
@@ -27,8 +24,25 @@ CONSENT_VERSION = "v2"
 # As a gateway with the default configuration tells the dialogue.
 CONSENT_TERMS = ConsentTerms.of(quote_message=True, retention_seconds=90 * 86_400)
 CONCURRENCY = 12
-TIMEOUT_SECONDS = 120.0
 LEAVES_FORM = ("withdraw", "risk")
+
+
+class Dialogue(Protocol):
+    """The dialogue server's calls the audit makes: the gateway's own Rasa client
+    provides them (`bot.cli.audit_dialogues`), so the audit speaks the protocol the
+    gateway speaks and no second copy of it."""
+
+    async def message(
+        self, sender: str, text: str, metadata: dict[str, Any]
+    ) -> list[dict[str, Any]]: ...
+
+    async def trigger(
+        self, sender: str, intent: str, entities: dict[str, str] | None
+    ) -> list[dict[str, Any]]: ...
+
+    async def start_session(self, sender: str, metadata: dict[str, Any]) -> None: ...
+
+    async def active_loop(self, sender: str) -> str | None: ...
 
 
 def load_corpus(project: Path) -> Corpus:
@@ -52,7 +66,7 @@ def names_by_text(project: Path) -> dict[str, str]:
 
 
 class _Run:
-    def __init__(self, client: RasaHttp, validate: Validate, names: dict[str, str]) -> None:
+    def __init__(self, client: Dialogue, validate: Validate, names: dict[str, str]) -> None:
         self.client = client
         self.validate = validate
         self.names = names
@@ -107,8 +121,7 @@ def _prop(turn: Turn) -> Property:
 
 
 async def run_dynamic_audit(
-    rasa_url: str,
-    token: str,
+    dialogue: Dialogue,
     conversations: int,
     seed: int,
     *,
@@ -120,21 +133,20 @@ async def run_dynamic_audit(
     plans = [planner.conversation(n, f"audit-{seed}") for n in range(conversations)]
     gate = asyncio.Semaphore(concurrency)
     started = time.monotonic()
-    timeout = aiohttp.ClientTimeout(total=TIMEOUT_SECONDS)
-    async with aiohttp.ClientSession(timeout=timeout) as session:
-        run = _Run(
-            RasaHttp(session, rasa_url, token), load_validator(project), names_by_text(project)
-        )
+    run = _Run(dialogue, load_validator(project), names_by_text(project))
 
-        async def one(conv: Conversation) -> None:
-            async with gate:
-                try:
-                    await run.conversation(conv)
-                    run.report.conversations += 1
-                except (aiohttp.ClientError, asyncio.TimeoutError) as exc:
-                    run.report.errors.append(f"{conv.sender}: {type(exc).__name__}")
+    async def one(conv: Conversation) -> None:
+        async with gate:
+            try:
+                await run.conversation(conv)
+                run.report.conversations += 1
+            except asyncio.CancelledError:
+                raise
+            except Exception as exc:
+                # A conversation that cannot be run is reported by kind; the others go on.
+                run.report.errors.append(f"{conv.sender}: {type(exc).__name__}")
 
-        await asyncio.gather(*(one(conv) for conv in plans))
+    await asyncio.gather(*(one(conv) for conv in plans))
     run.report.seconds = time.monotonic() - started
     return run.report
 

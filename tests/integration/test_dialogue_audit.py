@@ -10,7 +10,8 @@ from __future__ import annotations
 
 import pytest
 
-from safety.flow_audit import run_dynamic_audit, run_static_audit
+from bot.cli.audit_dialogues import dynamic_report
+from safety.flow_audit import run_static_audit
 from safety.flow_audit.report import dynamic_text, static_text
 from tests.conftest import PROJECT, RunningStack
 
@@ -24,7 +25,7 @@ async def test_a_thousand_random_conversations_keep_every_property(
     running_stack: RunningStack, capsys: pytest.CaptureFixture[str]
 ) -> None:
     static = run_static_audit(PROJECT)
-    report = await run_dynamic_audit(
+    report = await dynamic_report(
         running_stack.stack.rasa_url,
         running_stack.stack.layout.read_secret("rasa.token"),
         CONVERSATIONS,
