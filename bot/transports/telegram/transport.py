@@ -96,6 +96,7 @@ class TelegramTransport:
         self._gate = gate or SendGate()
         # Chats whose person wrote to the bot while this process ran.
         self._started: set[str] = set()
+        self._kept_started: set[str] = set()
         self._unowned_keys: dict[tuple[str, str], int] = {}
 
     # -- identity -----------------------------------------------------------------
@@ -123,10 +124,18 @@ class TelegramTransport:
             else:
                 conversation = str(arrival.room_id)
             self._started.add(conversation)
-            owner = self._owner_of(conversation)
-            if owner is not None:
-                self._sent.mark_started(owner, conversation)
+            self._keep_started(conversation)
         return arrival
+
+    def _keep_started(self, conversation: str) -> None:
+        """Seal the mark under the participant once they are one, so a restart
+        still knows the chat; once per chat and process, not per message."""
+        if conversation in self._kept_started:
+            return
+        owner = self._owner_of(conversation)
+        if owner is not None:
+            self._sent.mark_started(owner, conversation)
+            self._kept_started.add(conversation)
 
     # -- Conversations ----------------------------------------------------------------
 
@@ -230,6 +239,8 @@ class TelegramTransport:
             )
         conversation = people[0]
         if conversation in self._started:
+            # Started before the person was enrolled: now there is someone to keep it under.
+            self._keep_started(conversation)
             return conversation
         owner = self._owner_of(conversation)
         if owner is not None and self._sent.started(owner, conversation):
@@ -247,6 +258,7 @@ class TelegramTransport:
         chat = self._require_chat(conversation, "delete_message")
         owner = self._owner_of(conversation)
         self._started.discard(conversation)
+        self._kept_started.discard(conversation)
         self._unowned_keys = {k: v for k, v in self._unowned_keys.items() if k[0] != conversation}
         if owner is None:
             return Forgotten(deleted=0, kept=0)

@@ -16,9 +16,7 @@ from bot.transports.telegram.send_gate import SendGate
 from bot.transports.telegram.transport import TelegramTransport
 from safety.vault import Vault, load_or_create_key_file
 from tests.support.fake_telegram import FakeTelegram
-from tests.unit.transports.telegram.helpers import TOKEN, FakeClock, LogRecorder
-
-PSEUDONYM = "pabcdefghijklmnopqrstuvwxyz"
+from tests.unit.transports.telegram.common import TOKEN, FakeClock, LogRecorder
 
 
 @pytest.fixture

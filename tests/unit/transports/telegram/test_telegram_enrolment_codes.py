@@ -16,7 +16,7 @@ from bot.transports.telegram.enrolment_codes import (
     deep_link,
 )
 from safety.vault import Vault, load_or_create_key_file
-from tests.unit.transports.telegram.helpers import FakeClock, LogRecorder
+from tests.unit.transports.telegram.common import FakeClock, LogRecorder
 
 USER = 700700700
 MEDIATOR = "@mediator:example.org"

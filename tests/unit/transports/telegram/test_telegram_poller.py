@@ -22,7 +22,7 @@ from bot.transports.telegram.webhook import SECRET_HEADER, start_webhook, webhoo
 from safety.vault import Vault
 from tests.support.fake_telegram import FakeTelegram
 from tests.support.leaks import leak_forms
-from tests.unit.transports.telegram.helpers import TOKEN, FakeClock, LogRecorder
+from tests.unit.transports.telegram.common import TOKEN, FakeClock, LogRecorder
 
 USER = 313131313
 

@@ -13,7 +13,7 @@ from bot.transports.telegram.settings import (
     parse_telegram,
     read_token,
 )
-from tests.unit.transports.telegram.helpers import TOKEN
+from tests.unit.transports.telegram.common import TOKEN
 
 
 def test_no_section_or_turned_off_means_no_telegram(tmp_path: Path) -> None:

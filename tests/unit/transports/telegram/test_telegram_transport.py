@@ -22,8 +22,13 @@ from bot.transports.telegram.transport import (
 from safety.vault import Vault
 from tests.support.fake_telegram import FakeTelegram
 from tests.support.leaks import leak_forms
-from tests.unit.transports.telegram.conftest import PSEUDONYM
-from tests.unit.transports.telegram.helpers import BOT_ID, TOKEN, FakeClock, LogRecorder
+from tests.unit.transports.telegram.common import (
+    BOT_ID,
+    PSEUDONYM,
+    TOKEN,
+    FakeClock,
+    LogRecorder,
+)
 
 USER = 424242001
 CHAT = f"telegram:{USER}"
@@ -329,3 +334,18 @@ async def test_logs_carry_no_text_names_or_ids(
     for secret in (reply, "anna_s", str(USER), TOKEN, TOKEN.split(":")[1], str(BOT_ID)):
         for form in leak_forms(secret):
             assert form not in logged
+
+
+async def test_a_chat_started_before_enrolment_is_kept_once_enrolled(
+    transport: TelegramTransport,
+    fake: FakeTelegram,
+    owners: dict[str, str],
+    bot: Bot,
+    vault: Vault,
+) -> None:
+    transport.take(fake.user_says(USER, "/start Abc"))  # a stranger, for now
+    assert list(vault.items(SENT)) == []
+    owners[CHAT] = PSEUDONYM  # the code was good: enrolled
+    assert await transport.open_conversation((CHAT,), direct=True) == CHAT
+    restarted = TelegramTransport(bot, vault, owners.get)
+    assert await restarted.open_conversation((CHAT,), direct=True) == CHAT

@@ -11,7 +11,7 @@ from bot.core.kinds import Kind
 from bot.core.model import Inbound
 from bot.transports.telegram.updates import StartCommand, convert, telegram_id
 from tests.support.fake_telegram import FakeTelegram
-from tests.unit.transports.telegram.helpers import BOT_ID, TOKEN
+from tests.unit.transports.telegram.common import BOT_ID, TOKEN
 
 BOT = f"telegram:{BOT_ID}"
 USER = 555000111

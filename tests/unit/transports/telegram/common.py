@@ -11,6 +11,7 @@ from bot.logs import JsonFormatter
 
 TOKEN = "987654321:AAFakeTokenForTestsOnly_0123456789abc"
 BOT_ID = 987654321
+PSEUDONYM = "pabcdefghijklmnopqrstuvwxyz"
 
 
 @dataclass
