@@ -195,7 +195,7 @@ class TelegramTransport:
         """Delete one of the bot's messages (Telegram keeps no trace, not even a
         reason; ``reason`` is not sent)."""
         chat = self._require_chat(conversation, "delete_message")
-        number = _message_number(message_id)
+        number = _message_number(message_id, chat)
         if number is None:
             raise TelegramCallError("delete_message", "not_a_message_id")
         owner = self._owner_of(conversation)
@@ -361,10 +361,15 @@ def _bad_request(description: str) -> str:
     return "bad_request"
 
 
-def _message_number(message_id: str) -> int | None:
-    """The message's number in its chat, from ``telegram:<chat>:<n>`` or ``<n>``."""
-    last = message_id.rsplit(":", 1)[-1]
-    return int(last) if last.isdigit() else None
+def _message_number(message_id: str, chat: int) -> int | None:
+    """The message's number in ``chat``, from ``telegram:<chat>:<n>`` or ``<n>``;
+    None for an id from another chat (its number would name a different message)."""
+    if message_id.isdigit():
+        return int(message_id)
+    where, _, last = message_id.rpartition(":")
+    if where != address(chat) or not last.isdigit():
+        return None
+    return int(last)
 
 
 def text_parts(text: str, limit: int = MAX_TEXT) -> list[str]:

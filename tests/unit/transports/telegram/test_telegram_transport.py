@@ -349,3 +349,12 @@ async def test_a_chat_started_before_enrolment_is_kept_once_enrolled(
     assert await transport.open_conversation((CHAT,), direct=True) == CHAT
     restarted = TelegramTransport(bot, vault, owners.get)
     assert await restarted.open_conversation((CHAT,), direct=True) == CHAT
+
+
+async def test_redact_refuses_an_id_from_another_chat(
+    transport: TelegramTransport, fake: FakeTelegram, enrolled: str
+) -> None:
+    await transport.notice(enrolled, "hej", "k1", EXPECTED)
+    with pytest.raises(TelegramCallError, match="not_a_message_id"):
+        await transport.redact(enrolled, "telegram:55:1", "forget")
+    assert not fake.sent(USER)[0].deleted
