@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Awaitable, Callable, Sequence
-from typing import Any
+from typing import Any, TypeVar
 
 from aiogram import Bot
 from aiogram.exceptions import (
@@ -33,8 +33,29 @@ MAX_BACKOFF = 30.0
 # The HTTP request outlives the long poll by this much before it counts as lost.
 REQUEST_MARGIN_SECONDS = 10
 
+T = TypeVar("T")
+
 Handler = Callable[[Sequence[Update]], Awaitable[None]]
 Sleep = Callable[[float], Awaitable[Any]]
+
+
+def each_arrival(
+    take: Callable[[Update], T | None], on_arrival: Callable[[T], Awaitable[None]]
+) -> Handler:
+    """A batch handler that converts each update (``TelegramTransport.take``) and
+    hands what the pipeline wants to ``on_arrival``, one at a time, in order. An
+    exception stops the batch; the whole batch comes again (the turn ledger drops
+    what was already answered)."""
+
+    async def handle(updates: Sequence[Update]) -> None:
+        for update in updates:
+            arrival = take(update)
+            if arrival is not None:
+                await on_arrival(arrival)
+
+    return handle
+
+
 _REFUSED = "Telegram refused the bot's token: check it with BotFather"
 
 

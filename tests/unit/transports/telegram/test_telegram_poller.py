@@ -16,8 +16,9 @@ from bot.core.model import Inbound
 from bot.transports.telegram.client import make_bot
 from bot.transports.telegram.offsets import KIND as OFFSETS
 from bot.transports.telegram.offsets import OffsetStore
-from bot.transports.telegram.poller import ALLOWED_UPDATES, Poller, TokenRefused
+from bot.transports.telegram.poller import ALLOWED_UPDATES, Poller, TokenRefused, each_arrival
 from bot.transports.telegram.transport import TelegramTransport
+from bot.transports.telegram.updates import Arrival, StartCommand
 from bot.transports.telegram.webhook import SECRET_HEADER, start_webhook, webhook_secret
 from safety.vault import Vault
 from tests.support.fake_telegram import FakeTelegram
@@ -201,21 +202,22 @@ async def test_polled_updates_reach_the_pipeline_through_the_transport(
     bot: Bot, vault: Vault, fake: FakeTelegram, clock: FakeClock, recorded: LogRecorder
 ) -> None:
     transport = TelegramTransport(bot, vault, {}.get)
-    arrived: list[Inbound] = []
+    arrived: list[Arrival] = []
 
-    async def gateway(updates: Sequence[Update]) -> None:
-        for update in updates:
-            found = transport.take(update)
-            if isinstance(found, Inbound):
-                arrived.append(found)
+    async def pipeline(arrival: Arrival) -> None:
+        arrived.append(arrival)
 
     text = "Jag har haft en svår dag"
-    fake.user_says(USER, text, username="kalle_k")
+    fake.user_says(USER, "/start")
     fake.user_says(USER + 1, "hej alla", chat_type="group")
-    polling = Poller(bot, OffsetStore(vault), gateway, timeout_seconds=0, sleep=clock.sleep)
-    assert await polling.poll_once() == 2
-    assert [a.text for a in arrived] == [text]
-    assert recorded.of("telegram_batch") == [{"updates": 2}]
+    fake.user_says(USER, text, username="kalle_k")
+    handler = each_arrival(transport.take, pipeline)
+    polling = Poller(bot, OffsetStore(vault), handler, timeout_seconds=0, sleep=clock.sleep)
+    assert await polling.poll_once() == 3
+    assert [type(a) for a in arrived] == [StartCommand, Inbound]
+    assert isinstance(arrived[1], Inbound)
+    assert arrived[1].text == text
+    assert recorded.of("telegram_batch") == [{"updates": 3}]
     logged = recorded.text + repr(recorded.events)
     for secret in (text, "kalle_k", str(USER), TOKEN):
         assert not any(form in logged for form in leak_forms(secret))
