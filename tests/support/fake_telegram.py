@@ -61,6 +61,7 @@ class _Failure:
     status: int
     description: str
     retry_after: int | None
+    after: int = 0  # calls let through first
 
 
 @dataclass
@@ -146,7 +147,11 @@ class FakeTelegram:
     def _maybe_fail(self, name: str) -> None:
         queued = self._failures.get(name)
         if queued:
-            failure = queued.pop(0)
+            failure = queued[0]
+            if failure.after > 0:
+                failure.after -= 1
+                return
+            queued.pop(0)
             raise _Refusal(failure.status, failure.description, failure.retry_after)
 
     # -- methods ---------------------------------------------------------------
@@ -367,12 +372,15 @@ class FakeTelegram:
         *,
         retry_after: int | None = None,
         description: str | None = None,
+        after: int = 0,
     ) -> None:
-        """The next call to ``method`` (``sendMessage``…) is refused with ``status``."""
+        """The next call to ``method`` (``sendMessage``…) is refused with ``status``;
+        with ``after``, the call that many calls later."""
         text = description or _HTTP_ERRORS.get(status, "Error")
         if status == 429 and description is None:
             text = f"Too Many Requests: retry after {retry_after}"
-        self._failures.setdefault(method.lower(), []).append(_Failure(status, text, retry_after))
+        failure = _Failure(status, text, retry_after, after)
+        self._failures.setdefault(method.lower(), []).append(failure)
 
     def sent(self, chat_id: int) -> list[SentMessage]:
         """What the bot sent into a chat, deleted messages included (marked)."""

@@ -75,8 +75,8 @@ def aged(log: SentLog, now: float) -> SentLog:
     )
 
 
-def with_sent(log: SentLog, message_id: int, key: str, now: float) -> SentLog:
-    keys = {**log.keys, key: message_id}
+def with_sent(log: SentLog, message_id: int, key: str | None, now: float) -> SentLog:
+    keys = log.keys if key is None else {**log.keys, key: message_id}
     if len(keys) > KEYS_KEPT:
         keys = dict(list(keys.items())[-KEYS_KEPT:])
     return SentLog(
@@ -102,7 +102,8 @@ class SentMessages:
         """The message an earlier notice with ``key`` produced, if any."""
         return self.log(owner, conversation).keys.get(key)
 
-    def record(self, owner: str, conversation: str, message_id: int, key: str) -> None:
+    def record(self, owner: str, conversation: str, message_id: int, key: str | None) -> None:
+        """A message sent; ``key`` only once everything the notice held was sent."""
         log = with_sent(self.log(owner, conversation), message_id, key, self._clock())
         self._put(owner, conversation, log)
 

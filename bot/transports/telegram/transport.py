@@ -174,13 +174,16 @@ class TelegramTransport:
         if earlier is not None:
             return event_id_of(chat, earlier)
         message_id = 0
+        parts = text_parts(text)
         async with self._gate.turn(page=page):
-            for part in text_parts(text):
+            for index, part in enumerate(parts, 1):
                 message = await self._call(
                     "send_message", partial(self._send, chat, part), page=page, owner=owner
                 )
                 message_id = message.message_id
-                self._remember(owner, conversation, message_id, key)
+                # Every part can be deleted; the key counts as sent only with the last.
+                done = key if index == len(parts) else None
+                self._remember(owner, conversation, message_id, done)
         return event_id_of(chat, message_id)
 
     def _send(self, chat: int, text: str) -> Awaitable[Message]:
@@ -295,9 +298,13 @@ class TelegramTransport:
             return self._unowned_keys.get((conversation, key))
         return self._sent.sent_for(owner, conversation, key)
 
-    def _remember(self, owner: str | None, conversation: str, message_id: int, key: str) -> None:
+    def _remember(
+        self, owner: str | None, conversation: str, message_id: int, key: str | None
+    ) -> None:
         if owner is not None:
             self._sent.record(owner, conversation, message_id, key)
+            return
+        if key is None:
             return
         self._unowned_keys[(conversation, key)] = message_id
         while len(self._unowned_keys) > UNOWNED_KEYS:

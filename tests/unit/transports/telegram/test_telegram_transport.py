@@ -358,3 +358,18 @@ async def test_redact_refuses_an_id_from_another_chat(
     with pytest.raises(TelegramCallError, match="not_a_message_id"):
         await transport.redact(enrolled, "telegram:55:1", "forget")
     assert not fake.sent(USER)[0].deleted
+
+
+async def test_a_long_notice_cut_short_is_sent_whole_again(
+    transport: TelegramTransport, fake: FakeTelegram, enrolled: str, clock: FakeClock
+) -> None:
+    text = "a" * 4000 + "b" * 10
+    # The first part goes; the second is refused.
+    fake.fail_next("sendMessage", 500, description="Internal Server Error", after=1)
+    with pytest.raises(TelegramCallError):
+        await transport.notice(enrolled, text, "k1", EXPECTED)
+    assert [m.text for m in fake.sent(USER)] == ["a" * 4000]
+    await transport.notice(enrolled, text, "k1", EXPECTED)
+    assert "".join(m.text for m in fake.sent(USER)[1:]) == text
+    # Every part is in the record, to be deleted when the participant is forgotten.
+    assert await transport.forget_conversation(enrolled) == Forgotten(deleted=3, kept=0)
