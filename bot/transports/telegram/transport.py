@@ -98,6 +98,9 @@ class TelegramTransport:
         self._started: set[str] = set()
         self._kept_started: set[str] = set()
         self._unowned_keys: dict[tuple[str, str], int] = {}
+        # (preparing, sending) of the last notice, for the logs; nothing to prepare
+        # without end-to-end keys.
+        self.last_timing_ms: tuple[float, float] = (0.0, 0.0)
 
     # -- identity -----------------------------------------------------------------
 
@@ -175,6 +178,7 @@ class TelegramTransport:
             return event_id_of(chat, earlier)
         message_id = 0
         parts = text_parts(text)
+        started = time.perf_counter()
         async with self._gate.turn(page=page):
             for index, part in enumerate(parts, 1):
                 message = await self._call(
@@ -184,6 +188,7 @@ class TelegramTransport:
                 # Every part can be deleted; the key counts as sent only with the last.
                 done = key if index == len(parts) else None
                 self._remember(owner, conversation, message_id, done)
+        self.last_timing_ms = (0.0, round((time.perf_counter() - started) * 1000, 1))
         return event_id_of(chat, message_id)
 
     def _send(self, chat: int, text: str) -> Awaitable[Message]:
