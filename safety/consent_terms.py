@@ -13,7 +13,7 @@ from __future__ import annotations
 import math
 import string
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -21,6 +21,12 @@ import yaml
 
 PLACEHOLDERS = frozenset({"page_contents", "retention"})
 TERMS_FILE = "terms.yml"
+# Where the conversation runs. Matrix rooms are end-to-end encrypted, and the text
+# needs no more; any other transport adds its phrase ``transport_<name>`` as a last
+# paragraph, which says what that messenger can read. A transport without a phrase
+# cannot be consented to.
+ENCRYPTED_TRANSPORT = "matrix"
+TRANSPORTS = frozenset({ENCRYPTED_TRANSPORT, "telegram"})
 
 
 class ConsentTermsError(ValueError):
@@ -34,22 +40,38 @@ class ConsentTerms:
 
     quote_message: bool
     retention_days: int
+    transport: str = ENCRYPTED_TRANSPORT
 
     @classmethod
     def of(cls, quote_message: bool, retention_seconds: float) -> ConsentTerms:
         return cls(quote_message, max(1, math.ceil(retention_seconds / 86_400)))
 
+    def on(self, transport: str) -> ConsentTerms:
+        """The same terms for a conversation on ``transport``."""
+        if transport not in TRANSPORTS:
+            raise ConsentTermsError(f"no consent text for transport {transport!r}")
+        return replace(self, transport=transport)
+
     def to_metadata(self) -> dict[str, Any]:
-        return {"quote_message": self.quote_message, "retention_days": self.retention_days}
+        metadata: dict[str, Any] = {
+            "quote_message": self.quote_message,
+            "retention_days": self.retention_days,
+        }
+        if self.transport != ENCRYPTED_TRANSPORT:
+            metadata["transport"] = self.transport
+        return metadata
 
     @classmethod
     def from_metadata(cls, raw: object) -> ConsentTerms | None:
         if not isinstance(raw, Mapping):
             return None
         quote, days = raw.get("quote_message"), raw.get("retention_days")
+        transport = raw.get("transport", ENCRYPTED_TRANSPORT)
         if not isinstance(quote, bool) or isinstance(days, bool) or not isinstance(days, int):
             return None
-        return cls(quote, days) if days >= 1 else None
+        if transport not in TRANSPORTS:
+            return None
+        return cls(quote, days, str(transport)) if days >= 1 else None
 
 
 def placeholders_in(template: str) -> set[str]:
@@ -91,4 +113,11 @@ def render(template: str, phrases: Mapping[str, str], terms: ConsentTerms) -> st
 def consent_document(version_dir: Path, language: str, terms: ConsentTerms) -> str:
     """The whole consent text of one version and language, as a participant reads it."""
     template = (version_dir / f"{language}.md").read_text(encoding="utf-8")
-    return render(template, load_phrases(version_dir, language), terms)
+    phrases = load_phrases(version_dir, language)
+    text = render(template, phrases, terms)
+    if terms.transport == ENCRYPTED_TRANSPORT:
+        return text
+    warning = phrases.get(f"transport_{terms.transport}")
+    if not warning:
+        raise ConsentTermsError(f"the consent text says nothing of {terms.transport}")
+    return text.rstrip("\n") + "\n\n" + warning + "\n"

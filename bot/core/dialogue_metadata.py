@@ -6,6 +6,7 @@ from datetime import tzinfo
 
 from bot.core.model import Participant
 from bot.core.schedule import Schedule, describe
+from bot.core.transport_names import transport_of
 from safety.consent_terms import ConsentTerms
 
 
@@ -25,7 +26,9 @@ def dialogue_metadata(
     }
     if consent_terms is not None:
         # What the consent text promises follows the configuration (safety.consent_terms).
-        metadata["consent_terms"] = consent_terms.to_metadata()
+        # On a messenger without end-to-end encryption, the text says so.
+        terms = consent_terms.on(transport_of(participant.matrix_id))
+        metadata["consent_terms"] = terms.to_metadata()
     if participant.schedule:
         upcoming = Schedule.parse(participant.schedule).next_after(now, zone)
         metadata["next_checkin"] = describe(upcoming, language)

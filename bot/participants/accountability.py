@@ -17,7 +17,7 @@ from bot.ids import pseudonym
 from bot.state.flow_counts import FlowCounts
 from safety.audit.log import AuditLog
 from safety.consent import ConsentLedger, ConsentText
-from safety.consent_terms import ConsentTerms, consent_document
+from safety.consent_terms import ENCRYPTED_TRANSPORT, ConsentTerms, consent_document
 from safety.vault import Vault
 
 _CONSENT_DECISIONS = {
@@ -42,23 +42,30 @@ class Accountability:
         return "staff:" + pseudonym(self._staff_key, "matrix", matrix_id)[1:13]
 
     @cache  # noqa: B019 - one gateway, a handful of consent texts
-    def consent_text(self, version: str, language: str) -> ConsentText:
+    def consent_text(
+        self, version: str, language: str, transport: str = ENCRYPTED_TRANSPORT
+    ) -> ConsentText:
         """The text as the participant was shown it: filled in with this deployment's
-        terms, so the ledger's hash is of what they agreed to."""
+        terms, on their messenger, so the ledger's hash is of what they agreed to."""
         folder = self._consent_dir / version
         if not (folder / f"{language}.md").exists():
             return ConsentText(version=version, language=language, text="")
-        body = consent_document(folder, language, self._terms)
+        body = consent_document(folder, language, self._terms.on(transport))
         return ConsentText(version=version, language=language, text=body)
 
     def consent_effect(
-        self, participant: str, effect: dict[str, object], version: str, language: str
+        self,
+        participant: str,
+        effect: dict[str, object],
+        version: str,
+        language: str,
+        transport: str = ENCRYPTED_TRANSPORT,
     ) -> None:
         decision = _CONSENT_DECISIONS.get(str(effect["type"]))
         if decision is None:
             return
         used = str(effect.get("version", version))
-        self.consent.record(participant, decision, self.consent_text(used, language))
+        self.consent.record(participant, decision, self.consent_text(used, language, transport))
 
     def flows_ran(self, names: Iterable[str]) -> None:
         """Count flows for the supervisor; a failure never touches the turn."""

@@ -26,6 +26,7 @@ from bot.core.own_words import without_matrix_ids
 from bot.core.replies import answered_or, plan_replies
 from bot.core.screen import SafetyScreen
 from bot.core.texts import text
+from bot.core.transport_names import transport_of
 from bot.errors import MatrixCallError, RasaUnavailable
 from bot.escalation.engine import EscalationEngine
 from bot.participants.accountability import Accountability
@@ -353,6 +354,7 @@ class TurnHandler:
                     dict(effect),
                     self._config.dialogue.consent_version,
                     turn.language,
+                    transport_of(participant.matrix_id),
                 )
         if fresh:
             self._accountability.flows_ran(str(effect["type"]) for effect in plan.effects)

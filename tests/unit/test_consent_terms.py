@@ -87,3 +87,45 @@ def test_terms_travel_through_the_dialogue_metadata_and_bad_ones_are_refused() -
         {"quote_message": True, "retention_days": True},
     ):
         assert ConsentTerms.from_metadata(bad) is None
+
+
+# What a participant on Telegram must read before agreeing, in each language.
+TELEGRAM_WARNING = {
+    "sv": ("inte end-to-end-krypterade", "Telegrams servrar", "Matrix"),
+    "en": ("not end-to-end encrypted", "Telegram's servers", "Matrix"),
+}
+
+
+@pytest.mark.parametrize("language", ["sv", "en"])
+def test_on_telegram_the_text_says_it_is_not_end_to_end_encrypted_and_offers_matrix(
+    language: str,
+) -> None:
+    terms = ConsentTerms(quote_message=True, retention_days=90)
+    on_matrix = consent_document(CONSENT / "v2", language, terms)
+    on_telegram = consent_document(CONSENT / "v2", language, terms.on("telegram"))
+    for claim in TELEGRAM_WARNING[language]:
+        assert claim in on_telegram, claim
+        assert claim not in on_matrix, claim
+    # The same promises, and the warning as a paragraph of its own at the end.
+    assert on_telegram.startswith(on_matrix.rstrip("\n"))
+    claims_hold(on_telegram, language, terms)
+    last_paragraph = on_telegram.rstrip("\n").split("\n\n")[-1]
+    assert all(claim in last_paragraph for claim in TELEGRAM_WARNING[language])
+
+
+def test_the_transport_travels_to_the_dialogue_and_an_unknown_one_is_refused() -> None:
+    terms = ConsentTerms(quote_message=False, retention_days=30)
+    assert "transport" not in terms.to_metadata()  # Matrix, as before
+    telegram = terms.on("telegram")
+    assert ConsentTerms.from_metadata(telegram.to_metadata()) == telegram
+    assert ConsentTerms.from_metadata({**terms.to_metadata(), "transport": "sms"}) is None
+    with pytest.raises(ConsentTermsError):
+        terms.on("sms")
+
+
+def test_a_transport_the_text_says_nothing_of_cannot_be_shown(tmp_path: Path) -> None:
+    (tmp_path / "en.md").write_text("Plain text.\n", encoding="utf-8")
+    terms = ConsentTerms(quote_message=True, retention_days=1)
+    assert consent_document(tmp_path, "en", terms) == "Plain text.\n"
+    with pytest.raises(ConsentTermsError):
+        consent_document(tmp_path, "en", terms.on("telegram"))
