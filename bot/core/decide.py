@@ -39,21 +39,21 @@ Decision = Skip | Refuse | Handle
 def decide(
     inbound: Inbound,
     *,
-    bot_user_id: str,
+    own_ids: frozenset[str],
     participant: Participant | None,
     already_handled: bool,
     allowed_companions: frozenset[str],
     language: str,
 ) -> Decision:
-    if inbound.sender == bot_user_id:
+    if inbound.sender in own_ids:
         return Skip.OWN_EVENT
     if already_handled:
         return Skip.DUPLICATE
     if participant is None:
         return Skip.NOT_ENROLLED
-    if not inbound.room_encrypted:
+    if not inbound.room_encrypted and inbound.encryptable:
         return Refuse.UNENCRYPTED_ROOM
-    expected = {bot_user_id, participant.matrix_id} | allowed_companions
+    expected = own_ids | {participant.matrix_id} | allowed_companions
     if not inbound.room_members <= expected:
         return Refuse.OTHERS_IN_ROOM
     if inbound.kind is Kind.TEXT and not inbound.text.strip():

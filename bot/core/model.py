@@ -25,6 +25,10 @@ class Inbound:
     # (None when it came in the clear): staff commands count only from devices the
     # bot trusts.
     device_key: str | None = None
+    # Whether the messenger offers end-to-end encryption here. Where it cannot
+    # (Telegram's chats with bots), the participant was told so before consenting,
+    # and an unencrypted conversation is no reason to refuse.
+    encryptable: bool = True
 
 
 @dataclass(frozen=True)

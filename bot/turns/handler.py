@@ -87,6 +87,8 @@ class TurnHandler:
         # How many turns wait behind a room's current one (set by the gateway to its
         # room workers' count), and the rooms asked to slow down during their backlog.
         self.backlog_of: Callable[[str], int] = lambda room_id: 0
+        # The bot's own address on each messenger it runs (set by the gateway).
+        self.own_ids: frozenset[str] = frozenset({config.matrix.bot_user_id})
         self._asked_to_slow_down: set[str] = set()
         # When each participant was last told that only text is read (a burst of
         # photos gets one answer; after a restart, at most one more).
@@ -103,7 +105,7 @@ class TurnHandler:
             language = detect(inbound.text, dialogue.languages, participant.language)
         decision = decide(
             inbound,
-            bot_user_id=self._config.matrix.bot_user_id,
+            own_ids=self.own_ids,
             participant=participant,
             already_handled=stored is not None,
             allowed_companions=participant.companions() if participant else frozenset(),

@@ -34,7 +34,7 @@ PARTICIPANT = Participant(
 def run(message: Inbound, participant: Participant | None = PARTICIPANT, handled: bool = False):
     return decide(
         message,
-        bot_user_id=BOT,
+        own_ids=frozenset({BOT}),
         participant=participant,
         already_handled=handled,
         allowed_companions=frozenset(),
@@ -71,3 +71,40 @@ def test_enrolled_participant_in_private_encrypted_room_is_handled() -> None:
     decision = run(inbound())
     assert isinstance(decision, Handle)
     assert decision.participant == PARTICIPANT
+
+
+def test_a_telegram_chat_is_handled_unencrypted_and_only_with_the_two_of_them() -> None:
+    telegram_bot, bob = "telegram:1000", "telegram:42"
+    bob_enrolled = Participant(
+        pseudonym=ParticipantId("pbob"), matrix_id=MatrixUserId(bob), language="en"
+    )
+    own = frozenset({BOT, telegram_bot})
+
+    def chat(members: frozenset[str], encryptable: bool) -> Inbound:
+        return Inbound(
+            event_id=EventId("telegram:42:7"),
+            sender=MatrixUserId(bob),
+            room_id=RoomId(bob),
+            text="hi",
+            room_encrypted=False,
+            room_members=members,
+            timestamp_ms=1,
+            encryptable=encryptable,
+        )
+
+    def decided(message: Inbound) -> object:
+        return decide(
+            message,
+            own_ids=own,
+            participant=bob_enrolled,
+            already_handled=False,
+            allowed_companions=frozenset(),
+            language="en",
+        )
+
+    assert isinstance(decided(chat(frozenset({telegram_bot, bob}), False)), Handle)
+    # A room that could be encrypted and is not is still refused.
+    assert decided(chat(frozenset({telegram_bot, bob}), True)) is Refuse.UNENCRYPTED_ROOM
+    assert decided(chat(frozenset({telegram_bot, bob, "telegram:7"}), False)) is (
+        Refuse.OTHERS_IN_ROOM
+    )

@@ -133,6 +133,7 @@ def _message(message: Message, bot_address: str, *, edited: bool) -> Arrival | N
         room_id=RoomId(conversation),
         text=text,
         room_encrypted=False,
+        encryptable=False,  # a Telegram chat with a bot never is; consent says so
         room_members=frozenset({bot_address, person}),
         timestamp_ms=timestamp_ms,
         replaces=EventId(original) if edited else None,
