@@ -23,6 +23,7 @@ import yaml
 
 from bot.core.checkins import CheckinTiming
 from bot.errors import ConfigError
+from bot.transports.telegram.settings import TelegramSettings, parse_telegram
 from safety.consent_terms import ConsentTerms
 from safety.escalation.policy import EscalationPolicy, QuietHours
 
@@ -139,6 +140,8 @@ class GatewayConfig:
     # A PostgreSQL vault for deployments beyond one machine; it carries a password,
     # so it comes from SAMTAL_VAULT_URL or a 0600 file, never from this config.
     vault_url_secret: str | None = field(default=None, repr=False)
+    # Telegram as a second transport, off unless configured (bot/transports/telegram).
+    telegram: TelegramSettings | None = None
 
     @property
     def staff(self) -> frozenset[str]:
@@ -418,6 +421,7 @@ def parse_config(raw: dict[str, Any], home: Path) -> GatewayConfig:
         monitoring=_monitoring(raw.get("monitoring", {})),
         console=_console(raw.get("console", {})),
         vault_url_secret=_vault_url(home, raw.get("storage", {})),
+        telegram=parse_telegram(raw.get("telegram"), home),
     )
 
 

@@ -100,6 +100,8 @@ _RULES: dict[Verb, _Rule] = {
     # Taking over shows the live conversation, so it counts as reading.
     "take": _READING,
     "release": _PAGE_WORK,
+    # Relaying is part of the take-over; the handoff itself checks who holds it.
+    "say": _PAGE_WORK,
     "note": _PAGE_WORK,
     "checkin": _PAGE_WORK,
     "schedule": _PROGRAMME,

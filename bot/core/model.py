@@ -97,3 +97,16 @@ class Lost:
     room_id: str
     sender: str
     event_id: str
+
+
+@dataclass(frozen=True)
+class Invited:
+    """Someone who opened the bot's chat through their enrolment link: the account the
+    link reached, and the enrolment it carried."""
+
+    person: str
+    conversation: str
+    language: str
+    mediator: str | None
+    schedule: str | None
+    event_id: str

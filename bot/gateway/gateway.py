@@ -8,6 +8,7 @@ import secrets
 import time
 from collections.abc import Awaitable
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from aiohttp import web
 
@@ -22,7 +23,7 @@ from bot.core.kinds import Kind
 from bot.core.model import Inbound, Lost
 from bot.core.retention import due_for_shredding
 from bot.core.screen import SafetyScreen
-from bot.core.texts import text
+from bot.core.texts import FALLBACK_LANGUAGE, text
 from bot.errors import SamtalError
 from bot.escalation.desks import Desks
 from bot.escalation.engine import EscalationEngine
@@ -36,6 +37,7 @@ from bot.monitoring.rasa_check import RasaCheck
 from bot.monitoring.server import create_app
 from bot.participants.accountability import Accountability
 from bot.participants.deletion import Deletion, ForgetRequests
+from bot.participants.link_enrolment import LinkEnrolment
 from bot.participants.opening import ChatOpening
 from bot.rasa.client import RasaClient, RasaControl
 from bot.staff.access import StaffAccess
@@ -53,6 +55,7 @@ from bot.state.participants import ParticipantRegistry
 from bot.state.turns import TurnLedger
 from bot.transports.idempotency import transaction_id
 from bot.transports.matrix.connection import MatrixConnection
+from bot.transports.port import Transport
 from bot.transports.router import TransportRouter
 from bot.transports.traffic import Traffic
 from bot.turns.handler import TurnHandler
@@ -61,6 +64,9 @@ from bot.turns.workers import RoomWorkers
 from bot.vault_access import open_configured_vault
 from safety.audit import head_to_json
 from safety.escalation.record import Escalation
+
+if TYPE_CHECKING:
+    from bot.transports.telegram.connection import TelegramConnection
 
 MAX_TURN_ATTEMPTS = 3
 RETENTION_EVERY_TICKS = 10
@@ -84,8 +90,16 @@ class Gateway:
         self.registry = ParticipantRegistry(self.vault)
         self.rasa = RasaClient(config.rasa.url, config.rasa.token, config.rasa.timeout_seconds)
         self.matrix = MatrixConnection(config, self.vault, self.registry, self.state)
+        self.telegram: TelegramConnection | None = None
+        if config.telegram is not None:
+            # Imported only where Telegram is on: a Matrix-only gateway loads no aiogram.
+
+            self.telegram = TelegramConnection(config.telegram, self.vault, self._owner_of)
         # Participants may be on any configured messenger; staff are on Matrix.
-        self.transports = TransportRouter([self.matrix.transport])
+        messengers: list[Transport] = [self.matrix.transport]
+        if self.telegram is not None:
+            messengers.append(self.telegram.transport)
+        self.transports = TransportRouter(messengers)
         self.traffic = Traffic()
         self.invites = self.matrix.invites(self.transports)
         self.staff_room = StaffRoom(self.matrix.transport, self.vault, config.staff)
@@ -115,6 +129,7 @@ class Gateway:
             {p.pseudonym: p.mediator for p in self.registry.all()},
             self._audit_escalation,
         )
+        self.shown = ShownContent(self.vault, self.transports)
         handoff = Handoff(
             self.transports,
             self.registry,
@@ -122,12 +137,13 @@ class Gateway:
             RasaControl(self.rasa),
             config.matrix.bot_user_id,
             self.accountability,
+            self.desks,
+            self.shown,
         )
         self.ledger = TurnLedger(self.vault)
         checkins = CheckinStore(self.vault)
         memory = RiskMemory(checkins, digest)
         answers = CheckinAnswers(self.vault)
-        self.shown = ShownContent(self.vault, self.transports)
         self.results = CheckinResults(
             self.vault,
             answers,
@@ -164,6 +180,8 @@ class Gateway:
         self._process_nonce = secrets.token_hex(4)
         self.workers = RoomWorkers(self.turns.complete)
         self.turns.backlog_of = self.workers.backlog
+        self.turns.own_ids = frozenset(messenger.own_id for messenger in messengers)
+        self.turns.relay = handoff.relay
         self.checkins = CheckinScheduler(
             config,
             self.registry,
@@ -187,6 +205,13 @@ class Gateway:
             validator,
             self.transports,
             self.workers,
+        )
+        self.links = LinkEnrolment(
+            self.registry,
+            self.opening,
+            self.transports,
+            self.accountability,
+            config.dialogue.default_language,
         )
         access = StaffAccess(config, self.registry, self.escalations)
         programme = Programme(
@@ -227,6 +252,32 @@ class Gateway:
                 rasa_up=self.rasa_check.last_known,
             )
         )
+
+    def _owner_of(self, conversation: str) -> str | None:
+        """The participant whose chat this is (a Telegram chat is named after them)."""
+        participant = self.registry.find(conversation)
+        return None if participant is None else participant.pseudonym
+
+    async def _on_telegram_message(self, inbound: Inbound) -> None:
+        """A Telegram message goes the way a Matrix one does; one that could not be
+        taken in raises, so Telegram delivers its batch again."""
+        if not await self._take_in(inbound):
+            raise BatchIncomplete("a turn could not be taken in and will be retried")
+        # Every escalation raised by now goes out with one page.
+        await asyncio.sleep(0)
+
+    async def _run_telegram(self) -> None:
+        if self.telegram is None:
+            return
+        # Desks must be known before a page raised on Telegram can reach them.
+        await self.sync.first_sync_done.wait()
+        try:
+            await self.telegram.run(self._on_telegram_message, self.links.accept, self.links.refuse)
+        except asyncio.CancelledError:
+            raise
+        except Exception as exc:
+            # A revoked token stops Telegram, not the gateway: Matrix goes on.
+            logs.warning("telegram_stopped", error=type(exc).__name__)
 
     def last_sync_age(self) -> float | None:
         synced = self.sync.last_synced_at
@@ -469,6 +520,8 @@ class Gateway:
     async def _housekeeping(self, ticks: int, requests: ForgetRequests) -> None:
         if ticks % RETENTION_EVERY_TICKS == 1:
             await self._guard("retention", self._apply_retention())
+            if self.telegram is not None:
+                self.telegram.purge_expired_codes()
             await self._guard("digest", self.digest.post_if_due())
         if ticks % ALIVE_EVERY_TICKS == 0:
             self._alive()
@@ -495,6 +548,7 @@ class Gateway:
                     room,
                     actor=request["actor"],
                     reason=request["reason"],
+                    language=participant.language if participant else FALLBACK_LANGUAGE,
                 ),
             )
             # Done only when it was done; a failed one stays and is tried again.
@@ -539,6 +593,7 @@ class Gateway:
                     actor="system",
                     reason="retention limit reached",
                     action="retention",
+                    language=participant.language,
                 )
 
     async def _run_escalations(self) -> None:
@@ -587,10 +642,12 @@ class Gateway:
         resume = asyncio.create_task(self._resume_pending())
         forgetting = asyncio.create_task(self._serve_forget_requests())
         checkins = asyncio.create_task(self._run_checkins())
+        telegram = asyncio.create_task(self._run_telegram())
         try:
             await self.sync.run()
         finally:
             back.cancel()
+            telegram.cancel()
             with contextlib.suppress(Exception):
                 self._alive()  # a clean stop: the downtime starts now
             resume.cancel()
@@ -602,4 +659,6 @@ class Gateway:
                 await escalations
             await self.rasa.close()
             await self.matrix.close()
+            if self.telegram is not None:
+                await self.telegram.close()
             self.vault.close()

@@ -12,7 +12,10 @@ docs/privacy.md says so.
 from __future__ import annotations
 
 from bot import logs
+from bot.core.texts import FALLBACK_LANGUAGE, text
+from bot.core.transport_names import transport_of
 from bot.participants.accountability import Accountability
+from bot.transports.idempotency import transaction_id
 from bot.transports.port import Transport
 from safety.errors import StoreError
 from safety.participant_data import forget
@@ -39,10 +42,13 @@ class Deletion:
         actor: str,
         reason: str,
         action: str = "deletion",
+        language: str = FALLBACK_LANGUAGE,
     ) -> None:
         if room_id is not None and self._transport.knows(room_id):
             try:
                 cleared = await self._transport.forget_conversation(room_id)
+                if transport_of(room_id) == "telegram":
+                    await self._farewell(room_id, participant, language)
                 logs.event(
                     "participant_room_cleared",
                     participant=participant,
@@ -62,6 +68,16 @@ class Deletion:
             action=action,
         )
         logs.event("participant_forgotten", participant=participant)
+
+    async def _farewell(self, conversation: str, participant: str, language: str) -> None:
+        """On Telegram the chat outlives the deletion, and so do messages the bot may
+        not delete: the participant is told what stays and how to remove it."""
+        await self._transport.notice(
+            conversation,
+            text("deleted_on_telegram", language),
+            transaction_id(f"farewell {participant}", 0),
+            frozenset({conversation}),
+        )
 
 
 class ForgetRequests:

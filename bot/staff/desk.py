@@ -19,7 +19,7 @@ from bot.escalation.engine import EscalationEngine
 from bot.escalation.staff_room import StaffRoom
 from bot.staff.access import StaffAccess
 from bot.staff.digest import DigestPoster
-from bot.staff.handoff import TAKEN, Handoff
+from bot.staff.handoff import RELAYED, TAKEN, Handoff
 from bot.staff.programme import Programme
 from bot.staff.shown_content import ShownContent
 from bot.transports.idempotency import transaction_id
@@ -210,11 +210,13 @@ class StaffDesk:
             )
         if verb == "take":
             taken = await self._handoff.take(command.code, actor, inbound.event_id, command.text)
-            if participant.mediator not in (None, actor) and TAKEN in taken:
+            if participant.mediator not in (None, actor) and (TAKEN in taken or RELAYED in taken):
                 await programme.tell_mediator(participant, actor, "took over the conversation")
             return (taken,)
         if verb == "release":
             return (await self._handoff.release(command.code, actor, inbound.event_id),)
+        if verb == "say":
+            return (await self._handoff.say(participant, actor, command.text, inbound.event_id),)
         if verb == "note":
             return (programme.note(participant, command, actor),)
         if verb in ("pause", "resume"):

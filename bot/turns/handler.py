@@ -9,7 +9,7 @@ the dialogue, and a slow dialogue never holds up the next sync.
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import replace
 
 from bot import logs
@@ -53,6 +53,10 @@ LOCATION_REQUEST = "victim_location_request"
 LOCATION_SHARED = "location_shared"
 
 
+async def _no_relay(participant: Participant, turn: PendingTurn) -> None:
+    return None
+
+
 class TurnHandler:
     def __init__(
         self,
@@ -87,6 +91,8 @@ class TurnHandler:
         # How many turns wait behind a room's current one (set by the gateway to its
         # room workers' count), and the rooms asked to slow down during their backlog.
         self.backlog_of: Callable[[str], int] = lambda room_id: 0
+        # During a handoff on a messenger staff cannot join (set by the gateway).
+        self.relay: Callable[[Participant, PendingTurn], Awaitable[None]] = _no_relay
         # The bot's own address on each messenger it runs (set by the gateway).
         self.own_ids: frozenset[str] = frozenset({config.matrix.bot_user_id})
         self._asked_to_slow_down: set[str] = set()
@@ -267,7 +273,10 @@ class TurnHandler:
 
     async def _plan(self, turn: PendingTurn, participant: Participant) -> TurnPlan:
         if participant.handoff_by is not None:
-            return TurnPlan(replies=())  # a person is talking with them; the bot is silent
+            # A person is talking with them; the bot is silent, and where that person
+            # cannot join the chat, hands them what was written.
+            await self.relay(participant, turn)
+            return TurnPlan(replies=())
         # Pages go out before Rasa and the homeserver are busy with this turn.
         await self._traffic.pages_first()
         if turn.kind != Kind.TEXT.value:

@@ -63,6 +63,10 @@ release   own      ok       no      ok         no   ok               ok
 release   routed   no       ok      ok         no   ok               ok
 release   other    no       no      ok         no   no               ok
 release   unknown  no       no      no         no   no               no
+say       own      ok       no      ok         no   ok               ok
+say       routed   no       ok      ok         no   ok               ok
+say       other    no       no      ok         no   no               ok
+say       unknown  no       no      no         no   no               no
 note      own      ok       no      ok         no   ok               ok
 note      routed   no       ok      ok         no   ok               ok
 note      other    no       no      ok         no   no               ok

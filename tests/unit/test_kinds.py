@@ -71,7 +71,7 @@ PARTICIPANT = Participant(
 def _decide(message: Inbound) -> object:
     return decide(
         message,
-        bot_user_id=BOT,
+        own_ids=frozenset({BOT}),
         participant=PARTICIPANT,
         already_handled=False,
         allowed_companions=frozenset(),

@@ -43,6 +43,7 @@ class Pending:
     person: str  # telegram:<user id> of whoever redeemed the code
     language: str
     mediator: str | None
+    schedule: str | None = None
 
 
 def parse_target(target: str) -> tuple[int | None, str | None]:
@@ -68,7 +69,9 @@ class EnrolmentCodes:
         self._clock = clock
         self._key = vault.derived_key("samtal:telegram-enrolment-code:v1")
 
-    def issue(self, target: str, language: str, mediator: str | None) -> str:
+    def issue(
+        self, target: str, language: str, mediator: str | None, schedule: str | None = None
+    ) -> str:
         """A fresh code for ``target`` (checked here, so a typo fails at once)."""
         user_id, username = parse_target(target)
         code = secrets.token_urlsafe(24)  # 32 characters, 192 random bits
@@ -83,6 +86,7 @@ class EnrolmentCodes:
                 "username": username,
                 "language": language,
                 "mediator": mediator,
+                "schedule": schedule,
                 "expires_at": self._clock() + LIFETIME_SECONDS,
             },
         )
@@ -110,11 +114,12 @@ class EnrolmentCodes:
             logs.warning("telegram_code_refused", reason="other_account")
             return None
         logs.event("telegram_code_redeemed")
-        mediator = record.get("mediator")
+        mediator, schedule = record.get("mediator"), record.get("schedule")
         return Pending(
             person=address(user_id),
             language=str(record.get("language")),
             mediator=mediator if isinstance(mediator, str) else None,
+            schedule=schedule if isinstance(schedule, str) else None,
         )
 
     def purge_expired(self) -> int:
