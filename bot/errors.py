@@ -4,16 +4,40 @@ from __future__ import annotations
 
 from safety.errors import ConfigError, SamtalError, StoreError
 
-__all__ = ["ConfigError", "MatrixCallError", "RasaUnavailable", "SamtalError", "StoreError"]
+__all__ = [
+    "ConfigError",
+    "MatrixCallError",
+    "ParticipantUnreachable",
+    "RasaUnavailable",
+    "SamtalError",
+    "StoreError",
+    "TransportError",
+]
 
 
-class MatrixCallError(SamtalError):
+class TransportError(SamtalError):
+    """A messenger refused a call, or it could not be made. ``status`` is a short
+    code, never the messenger's own text (which may name a person or a chat)."""
+
+    def __init__(self, message: str, call: str, status: str) -> None:
+        super().__init__(message)
+        self.call = call
+        self.status = status
+
+
+class MatrixCallError(TransportError):
     """The homeserver answered a call with an error response."""
 
     def __init__(self, call: str, status: str, detail: str) -> None:
-        super().__init__(f"{call} failed: {status} {detail}")
-        self.call = call
-        self.status = status
+        super().__init__(f"{call} failed: {status} {detail}", call, status)
+
+
+class ParticipantUnreachable(TransportError):
+    """The messenger will not deliver to this person (they blocked the bot): retrying
+    does not help, and their mediator should know."""
+
+    def __init__(self, message: str, call: str) -> None:
+        super().__init__(message, call, "unreachable")
 
 
 class RasaUnavailable(SamtalError):

@@ -15,7 +15,7 @@ from bot import logs
 from bot.config import GatewayConfig
 from bot.core.checkins import eligible
 from bot.core.model import Participant
-from bot.errors import MatrixCallError
+from bot.errors import TransportError
 from bot.state.checkins import CheckinStore, Outbox
 from bot.state.participants import ParticipantRegistry
 from bot.transports import port
@@ -61,7 +61,7 @@ class CheckinDelivery:
                 outbox.key,
                 expected,
             )
-        except (MatrixCallError, OSError, asyncio.TimeoutError) as exc:
+        except (TransportError, OSError, asyncio.TimeoutError) as exc:
             failures = self._send_failures[pseudonym] = self._send_failures.get(pseudonym, 0) + 1
             logs.warning("checkin_send_failed", participant=pseudonym, error=type(exc).__name__)
             if failures >= MAX_SEND_ATTEMPTS:

@@ -17,7 +17,9 @@ def _parser() -> argparse.ArgumentParser:
     commands.add_parser("run", help="start the whole embedded stack (what `make run` does)")
     commands.add_parser("gateway", help="run the gateway against SAMTAL_HOME/samtal.yaml")
     enroll = commands.add_parser("enroll", help="enrol a participant")
-    enroll.add_argument("matrix_id")
+    enroll.add_argument(
+        "matrix_id", help="@name:server, or telegram:USERNAME_OR_ID for a one-time Telegram link"
+    )
     enroll.add_argument("--lang", required=True, choices=["sv", "en"])
     enroll.add_argument("--mediator", default=None)
     enroll.add_argument("--schedule", default=None, help="check-in times, e.g. mon,thu@18:00")

@@ -20,7 +20,7 @@ from bot.console import service as console_service
 from bot.core.downtime import downtime_notice
 from bot.core.effects import EffectValidator
 from bot.core.kinds import Kind
-from bot.core.model import Inbound, Lost
+from bot.core.model import Inbound, Lost, Participant
 from bot.core.retention import due_for_shredding
 from bot.core.screen import SafetyScreen
 from bot.core.texts import FALLBACK_LANGUAGE, text
@@ -30,6 +30,7 @@ from bot.escalation.engine import EscalationEngine
 from bot.escalation.staff_room import StaffRoom
 from bot.escalation.store import EscalationStore
 from bot.gateway.housekeeping import every_second
+from bot.ids import participant_code
 from bot.monitoring.gateway_metrics import GatewayMetrics, Sources
 from bot.monitoring.health import Health, judge
 from bot.monitoring.loopback_http import serve
@@ -182,6 +183,8 @@ class Gateway:
         self.turns.backlog_of = self.workers.backlog
         self.turns.own_ids = frozenset(messenger.own_id for messenger in messengers)
         self.turns.relay = handoff.relay
+        self.turns.unreachable = self._tell_unreachable
+        self._told_unreachable: set[str] = set()
         self.checkins = CheckinScheduler(
             config,
             self.registry,
@@ -265,6 +268,23 @@ class Gateway:
             raise BatchIncomplete("a turn could not be taken in and will be retried")
         # Every escalation raised by now goes out with one page.
         await asyncio.sleep(0)
+
+    async def _tell_unreachable(self, participant: Participant) -> None:
+        """Content-free, once per process: the participant's messenger refuses to deliver
+        (they blocked the bot). Their mediator, or on-call, and supervisors hear."""
+        if participant.pseudonym in self._told_unreachable:
+            return
+        self._told_unreachable.add(participant.pseudonym)
+        code = participant_code(participant.pseudonym)
+        responsible = (
+            (participant.mediator,) if participant.mediator else self.config.escalation.on_call
+        )
+        await self.desk_notice(
+            (*responsible, *self.config.escalation.supervisors),
+            f"{code} cannot be reached: their messenger refuses samtal's messages (they may "
+            "have blocked it). What they write is still screened; contact them another way.",
+            f"samtal-unreachable-{participant.pseudonym}-{int(time.time())}",
+        )
 
     async def _run_telegram(self) -> None:
         if self.telegram is None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 from pathlib import Path
 
 from bot.config import load_config
@@ -42,3 +43,41 @@ def enroll(
         return participant
     finally:
         vault.close()
+
+
+@dataclass(frozen=True)
+class TelegramInvitation:
+    """What to give a participant enrolled on Telegram: a one-time code, and the link
+    that sends it when they press Start (None when the bot's name could not be
+    asked for; the code then goes with the words "/start CODE")."""
+
+    code: str
+    link: str | None
+
+
+async def invite_on_telegram(
+    home: Path, target: str, language: str, mediator: str | None, schedule: str | None = None
+) -> TelegramInvitation:
+    """Issue the one-time code for ``telegram:USERNAME_OR_ID``. Enrolment completes when
+    that account opens the bot's chat with it; nobody else can use it."""
+    config = load_config(home / "samtal.yaml", home)
+    if config.telegram is None:
+        raise ConfigError("Telegram is not turned on: add a telegram section to samtal.yaml")
+    if language not in config.dialogue.languages:
+        raise ConfigError(f"language must be one of {', '.join(config.dialogue.languages)}")
+    if mediator is not None:
+        validate_matrix_id(mediator)
+    if schedule is not None:
+        schedule = Schedule.parse(schedule).spec()
+    # Imported here: only a Telegram enrolment needs aiogram.
+    from bot.transports.telegram.enrolment_codes import EnrolmentCodes, deep_link
+    from bot.transports.telegram.naming import bot_username
+
+    vault = open_configured_vault(config, create_key=True)
+    try:
+        code = EnrolmentCodes(vault).issue(target, language, mediator, schedule)
+        AuditLog(vault).append("enrolment", "operator", "telegram", f"link issued, {language}")
+    finally:
+        vault.close()
+    name = await bot_username(config.telegram)
+    return TelegramInvitation(code, None if name is None else deep_link(name, code))

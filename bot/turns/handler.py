@@ -27,7 +27,7 @@ from bot.core.replies import answered_or, plan_replies
 from bot.core.screen import SafetyScreen
 from bot.core.texts import text
 from bot.core.transport_names import transport_of
-from bot.errors import MatrixCallError, RasaUnavailable
+from bot.errors import ParticipantUnreachable, RasaUnavailable, TransportError
 from bot.escalation.engine import EscalationEngine
 from bot.participants.accountability import Accountability
 from bot.participants.deletion import Deletion
@@ -54,6 +54,10 @@ LOCATION_SHARED = "location_shared"
 
 
 async def _no_relay(participant: Participant, turn: PendingTurn) -> None:
+    return None
+
+
+async def _nobody_told(participant: Participant) -> None:
     return None
 
 
@@ -93,6 +97,8 @@ class TurnHandler:
         self.backlog_of: Callable[[str], int] = lambda room_id: 0
         # During a handoff on a messenger staff cannot join (set by the gateway).
         self.relay: Callable[[Participant, PendingTurn], Awaitable[None]] = _no_relay
+        # Told when a participant's messenger will not deliver to them (set by the gateway).
+        self.unreachable: Callable[[Participant], Awaitable[None]] = _nobody_told
         # The bot's own address on each messenger it runs (set by the gateway).
         self.own_ids: frozenset[str] = frozenset({config.matrix.bot_user_id})
         self._asked_to_slow_down: set[str] = set()
@@ -177,7 +183,7 @@ class TurnHandler:
             await self._answer(
                 inbound.room_id, inbound.event_id, participant, refusal, after_pages=False
             )
-        except MatrixCallError as exc:
+        except TransportError as exc:
             logs.warning(
                 "refusal_withheld",
                 participant=participant.pseudonym,
@@ -257,7 +263,15 @@ class TurnHandler:
             if any(effect["type"] == "deletion_requested" for effect in plan.effects):
                 # Durable before the participant hears that it will happen.
                 self._deletion.request(participant.pseudonym, "participant", "participant asked")
-            await self._answer(turn.room_id, turn.event_id, participant, plan.replies)
+            try:
+                await self._answer(turn.room_id, turn.event_id, participant, plan.replies)
+            except ParticipantUnreachable:
+                # They blocked the bot: no retry will reach them. The turn is done
+                # (it was screened, and any page went out), and their mediator hears.
+                self._ledger.answered(turn.owner, turn.event_id)
+                logs.warning("participant_unreachable", participant=participant.pseudonym)
+                await self.unreachable(participant)
+                return
         self._ledger.answered(turn.owner, turn.event_id)
         if any(effect["type"] == "checkin_completed" for effect in plan.effects):
             await self._new_session(participant)

@@ -27,7 +27,7 @@ from aiogram.exceptions import (
 from aiogram.types import LinkPreviewOptions, Message, Update
 
 from bot import logs
-from bot.errors import SamtalError
+from bot.errors import ParticipantUnreachable, SamtalError, TransportError
 from bot.transports.port import Forgotten
 from bot.transports.telegram.send_gate import SendGate
 from bot.transports.telegram.sent_messages import SentMessages
@@ -57,21 +57,20 @@ UNOWNED_KEYS = 1000
 T = TypeVar("T")
 
 
-class TelegramCallError(SamtalError):
+class TelegramCallError(TransportError):
     """Telegram refused a call, or it could not be made."""
 
     def __init__(self, call: str, status: str) -> None:
-        super().__init__(f"telegram {call} failed: {status}")
-        self.call = call
-        self.status = status
+        super().__init__(f"telegram {call} failed: {status}", call, status)
 
 
-class ParticipantUnreachable(SamtalError):
+class TelegramUnreachable(ParticipantUnreachable):
     """The person blocked the bot (or never started it): Telegram will not deliver."""
 
     def __init__(self, call: str) -> None:
-        super().__init__(f"telegram {call}: the person has blocked the bot or never started it")
-        self.call = call
+        super().__init__(
+            f"telegram {call}: the person has blocked the bot or never started it", call
+        )
 
 
 class ConversationNotStarted(SamtalError):
@@ -351,7 +350,7 @@ class TelegramTransport:
                 await self._gate.before_retry(page=page)
             except TelegramForbiddenError:
                 logs.warning("telegram_blocked", call=call, participant=owner)
-                raise ParticipantUnreachable(call) from None
+                raise TelegramUnreachable(call) from None
             except TelegramBadRequest as exc:
                 status = _bad_request(exc.message)
                 logs.warning("telegram_call_failed", call=call, error=status)

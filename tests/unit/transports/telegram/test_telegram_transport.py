@@ -8,13 +8,13 @@ import asyncio
 import pytest
 from aiogram import Bot
 
+from bot.errors import ParticipantUnreachable
 from bot.transports.port import Forgotten
 from bot.transports.telegram.client import make_bot
 from bot.transports.telegram.send_gate import SendGate
 from bot.transports.telegram.sent_messages import KIND as SENT
 from bot.transports.telegram.transport import (
     ConversationNotStarted,
-    ParticipantUnreachable,
     TelegramCallError,
     TelegramTransport,
     text_parts,
