@@ -94,6 +94,7 @@ class Gateway:
         self.telegram: TelegramConnection | None = None
         if config.telegram is not None:
             # Imported only where Telegram is on: a Matrix-only gateway loads no aiogram.
+            from bot.transports.telegram.connection import TelegramConnection
 
             self.telegram = TelegramConnection(config.telegram, self.vault, self._owner_of)
         # Participants may be on any configured messenger; staff are on Matrix.

@@ -15,8 +15,6 @@ from bot.core.replies import plan_replies
 from bot.errors import RasaUnavailable
 from bot.rasa.client import RasaClient, RasaControl
 
-SESSION_START = "/session_start"
-
 
 async def open_in_dialogue(
     config: GatewayConfig,
@@ -37,9 +35,13 @@ async def open_in_dialogue(
         zone=dialogue.zone,
         consent_terms=config.consent_terms,
     )
+    control = RasaControl(rasa)
     try:
-        await rasa.message(participant.pseudonym, SESSION_START, metadata)
-        messages = await RasaControl(rasa).trigger_intent(participant.pseudonym, intent, {})
+        # The metadata goes into the new session's slot: the intent triggered next
+        # carries none of its own, and the dialogue (the consent text's terms, the
+        # language) reads it from there.
+        await control.start_session(participant.pseudonym, metadata)
+        messages = await control.trigger_intent(participant.pseudonym, intent, {})
     except RasaUnavailable as exc:
         logs.warning("dialogue_opening_failed", participant=participant.pseudonym, error=str(exc))
         return None
