@@ -15,8 +15,8 @@ did, and its embeddings stay within a cosine of 0.99 of it (docs/safety.md).
 Of ONNX Runtime's fused transformer operators the graph uses only BiasGelu, which
 computes what the standard operators did. Its attention operator sums in another
 order, which moves the 8-bit embeddings as much as a one-ulp change of the input
-does, for about 1 % of the screen's time; its skip-layer-norm ran slower here than
-the Add and LayerNormalization it replaces (docs/benchmarks.md).
+does, and saved no time here; its skip-layer-norm ran slower than the Add and
+LayerNormalization it would replace (docs/benchmarks.md).
 
 Building needs the `onnx` package and takes a few seconds; `runtime.py` keeps the
 result in a cache keyed by the weights' digest and the builder's version.
