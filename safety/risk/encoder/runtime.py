@@ -37,7 +37,7 @@ from safety.risk.encoder.weights import (
 if TYPE_CHECKING:
     from numpy.typing import NDArray
 
-MODEL_SHA256 = "9bad2f94c6868470f4bf5cda07770d9d09caea60d6f8c70f079976e1b4183e5d"
+MODEL_SHA256 = "ce7fdd83d31ea119e963fb90b086228ac033175815675b683aef68c5253bba60"
 HIDDEN = 384
 # The embedding: each pooled layer's mean, made unit length, side by side, and the
 # whole made unit length again.
