@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import json
-import os
 import secrets
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import yaml
+
+from safety.private_files import create_private, write_private
 
 
 @dataclass(frozen=True)
@@ -48,9 +49,7 @@ class StackLayout:
         path = self.secrets / name
         if not path.exists():
             self.secrets.mkdir(parents=True, exist_ok=True, mode=0o700)
-            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-            with os.fdopen(fd, "w") as handle:
-                handle.write(secrets.token_urlsafe(32) + "\n")
+            create_private(path, secrets.token_urlsafe(32) + "\n")
         return path
 
     def read_secret(self, name: str) -> str:
@@ -60,10 +59,7 @@ class StackLayout:
         """Replace a secret file's content; it stays 0600."""
         self.secrets.mkdir(parents=True, exist_ok=True, mode=0o700)
         path = self.secrets / name
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-        with os.fdopen(fd, "w") as handle:
-            handle.write(value + "\n")
-        os.chmod(path, 0o600)
+        write_private(path, value + "\n")
         return path
 
     def stored_secret(self, name: str) -> str | None:
@@ -129,5 +125,4 @@ def write_gateway_config(
 
 
 def write_json(path: Path, data: dict[str, Any]) -> None:
-    path.write_text(json.dumps(data, indent=2) + "\n")
-    os.chmod(path, 0o600)
+    write_private(path, json.dumps(data, indent=2) + "\n")

@@ -22,6 +22,7 @@ from bot.launcher.child_env import child_env
 from bot.launcher.layout import StackLayout
 from bot.launcher.parent_death import end_with_parent
 from bot.launcher.processes import ManagedProcess
+from safety.private_files import write_private
 
 TRAINING_INPUTS = ("config.yml", "dialogues", "nlu_data")
 ACTIONS_TOKEN = "actions.token"  # noqa: S105 - the name of its file in secrets/
@@ -135,10 +136,8 @@ def action_token_file(home: Path) -> Path:
 def write_credentials(home: Path, token_file: Path) -> Path:
     """Rasa's credentials.yml: only the REST channel that asks for the token."""
     path = home / "rasa-credentials.yml"
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    with os.fdopen(fd, "w") as handle:
-        handle.write("# Written by samtal's launcher.\n")
-        handle.write(yaml.safe_dump({REST_CHANNEL: {"token_file": str(token_file)}}))
+    credentials = yaml.safe_dump({REST_CHANNEL: {"token_file": str(token_file)}})
+    write_private(path, "# Written by samtal's launcher.\n" + credentials)
     return path
 
 
@@ -180,11 +179,9 @@ def write_endpoints(
     if lock_store is not None:
         endpoints["lock_store"] = dict(lock_store)
     # 0600 from the start: a PostgreSQL URL can carry a password.
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    with os.fdopen(fd, "w") as handle:
-        handle.write("# Written by samtal's launcher.\n")
-        handle.write(yaml.safe_dump(endpoints, sort_keys=False))
-    os.chmod(path, 0o600)
+    write_private(
+        path, "# Written by samtal's launcher.\n" + yaml.safe_dump(endpoints, sort_keys=False)
+    )
     return path
 
 

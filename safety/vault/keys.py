@@ -19,6 +19,7 @@ from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
 from safety.errors import KeyFileError, StoreError
+from safety.private_files import create_private
 
 KEY_BYTES = 32
 _WRAP_AAD = b"samtal:data-key-wrap:v1:"
@@ -83,9 +84,7 @@ def load_or_create_key_file(path: Path, *, create: bool) -> FileKeyProvider:
         if not create:
             raise KeyFileError(f"key file {path} does not exist")
         path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-        with os.fdopen(fd, "w") as handle:
-            handle.write(secrets.token_hex(KEY_BYTES) + "\n")
+        create_private(path, secrets.token_hex(KEY_BYTES) + "\n")
     _check_private(path)
     try:
         kek = bytes.fromhex(path.read_text().strip())

@@ -3,46 +3,24 @@
 from __future__ import annotations
 
 import os
-import tempfile
 from pathlib import Path
 
-FILE_MODE = 0o600
-DIR_MODE = 0o700
+from safety.private_files import DIR_MODE, FILE_MODE, create_private, ensure_private_dir
+from safety.private_files import write_private as write_private_text
 
-
-def ensure_private_dir(path: Path) -> None:
-    """Create ``path`` (and parents) if needed and restrict it to its owner."""
-    path.mkdir(mode=DIR_MODE, parents=True, exist_ok=True)
-    path.chmod(DIR_MODE)
-
-
-def write_private_text(path: Path, text: str) -> None:
-    """Atomically replace ``path`` with ``text``; the file is 0600 from its first byte."""
-    fd, tmp_name = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            handle.write(text)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.chmod(tmp_name, FILE_MODE)
-        os.replace(tmp_name, path)
-    except BaseException:
-        Path(tmp_name).unlink(missing_ok=True)
-        raise
+__all__ = [
+    "DIR_MODE",
+    "FILE_MODE",
+    "create_private_text",
+    "ensure_private_dir",
+    "restrict_tree",
+    "write_private_text",
+]
 
 
 def create_private_text(path: Path, text: str) -> bool:
-    """Create ``path`` holding ``text`` with mode 0600 unless it already exists.
-
-    Returns True when the file was created, False when it was already there.
-    """
-    try:
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, FILE_MODE)
-    except FileExistsError:
-        return False
-    with os.fdopen(fd, "w", encoding="utf-8") as handle:
-        handle.write(text)
-    return True
+    """Create ``path`` holding ``text``, 0600, unless it already exists."""
+    return create_private(path, text)
 
 
 def restrict_tree(root: Path) -> None:

@@ -10,7 +10,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import json
-import os
 from pathlib import Path
 from typing import Any
 from uuid import uuid4
@@ -31,6 +30,7 @@ from nio.store import SqliteStore
 
 from bot.transports.matrix.calls import checked
 from bot.transports.matrix.rooms import ENCRYPTION_STATE
+from safety.private_files import write_private
 
 
 class ChatClient:
@@ -61,16 +61,12 @@ class ChatClient:
             self.client.restore_login(saved["user_id"], saved["device_id"], saved["access_token"])
             return
         await self.login(password)
-        fd = os.open(login_file, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-        with os.fdopen(fd, "w") as handle:
-            json.dump(
-                {
-                    "user_id": self.client.user_id,
-                    "device_id": self.client.device_id,
-                    "access_token": self.client.access_token,
-                },
-                handle,
-            )
+        login = {
+            "user_id": self.client.user_id,
+            "device_id": self.client.device_id,
+            "access_token": self.client.access_token,
+        }
+        write_private(login_file, json.dumps(login))
 
     async def start(self) -> None:
         """Run the sync loop in the background, after one full first sync."""

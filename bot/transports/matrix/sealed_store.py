@@ -24,6 +24,7 @@ from nio.store import SqliteStore
 from peewee import SqliteDatabase
 
 from bot.errors import StoreError
+from safety.private_files import write_private
 
 _AAD = b"samtal:nio-store:v1"
 _NONCE = 12
@@ -63,13 +64,7 @@ class SealedSnapshots:
 
     def save(self, plain: bytes) -> None:
         nonce = os.urandom(_NONCE)
-        partial = self.path.with_suffix(".partial")
-        fd = os.open(partial, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(nonce + self._aead.encrypt(nonce, plain, _AAD))
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(partial, self.path)
+        write_private(self.path, nonce + self._aead.encrypt(nonce, plain, _AAD))
 
 
 def sealed_store_class(snapshots: SealedSnapshots) -> type[SqliteStore]:
