@@ -77,24 +77,20 @@ class RasaClient:
     async def post_json(self, path: str, body: Mapping[str, Any] | list[Mapping[str, Any]]) -> Any:
         """POST one JSON document (an object, or a list of tracker events)."""
         document = [dict(item) for item in body] if isinstance(body, list) else dict(body)
-        try:
-            async with self._http().post(
-                self._base_url + path, json=document, params={"token": self._token}
-            ) as response:
-                if response.status != 200:
-                    self._note(False)
-                    raise RasaUnavailable(f"rasa answered HTTP {response.status}")
-                payload = await response.json()
-        except (aiohttp.ClientError, asyncio.TimeoutError, ValueError) as exc:
-            self._note(False)
-            raise RasaUnavailable(f"rasa unreachable: {type(exc).__name__}") from exc
-        self._note(True)
-        return payload
+        return await self._call("POST", path, {}, document)
 
     async def get_json(self, path: str, params: Mapping[str, str]) -> Any:
+        return await self._call("GET", path, params, None)
+
+    async def _call(self, method: str, path: str, params: Mapping[str, str], document: Any) -> Any:
+        """One request with the token; any failure becomes RasaUnavailable, naming
+        the status or the error's class only."""
         try:
-            async with self._http().get(
-                self._base_url + path, params={**params, "token": self._token}
+            async with self._http().request(
+                method,
+                self._base_url + path,
+                json=document,
+                params={**params, "token": self._token},
             ) as response:
                 if response.status != 200:
                     self._note(False)
