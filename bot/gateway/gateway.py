@@ -101,6 +101,7 @@ class Gateway:
         messengers: list[Transport] = [self.matrix.transport]
         if self.telegram is not None:
             messengers.append(self.telegram.transport)
+        self._messengers = tuple(messengers)
         self.transports = TransportRouter(messengers)
         self.traffic = Traffic()
         self.invites = self.matrix.invites(self.transports)
@@ -182,7 +183,6 @@ class Gateway:
         self._process_nonce = secrets.token_hex(4)
         self.workers = RoomWorkers(self.turns.complete)
         self.turns.backlog_of = self.workers.backlog
-        self.turns.own_ids = frozenset(messenger.own_id for messenger in messengers)
         self.turns.relay = handoff.relay
         self.turns.unreachable = self._tell_unreachable
         self._told_unreachable: set[str] = set()
@@ -651,6 +651,8 @@ class Gateway:
 
     async def _run(self) -> None:
         await self.matrix.log_in()
+        # Known only once logged in: the bot's own address on each messenger.
+        self.turns.own_ids = frozenset(messenger.own_id for messenger in self._messengers)
         await self._guard("cross_signing", self.matrix.ensure_identity())
         if self.config.escalation.team_room:
             await self.staff_room.ensure()
