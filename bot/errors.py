@@ -6,6 +6,7 @@ from safety.errors import ConfigError, SamtalError, StoreError
 
 __all__ = [
     "ConfigError",
+    "CredentialsRefused",
     "MatrixCallError",
     "ParticipantUnreachable",
     "RasaUnavailable",
@@ -38,6 +39,11 @@ class ParticipantUnreachable(TransportError):
 
     def __init__(self, message: str, call: str) -> None:
         super().__init__(message, call, "unreachable")
+
+
+class CredentialsRefused(SamtalError):
+    """A messenger refused the bot's credentials (a revoked token): retrying will
+    not help until an operator fixes them."""
 
 
 class RasaUnavailable(SamtalError):

@@ -13,7 +13,7 @@ This channel keeps the same URL and answer, asks for the gateway's token (the
 only what kind of failure happened.
 
 It also makes a turn idempotent. The gateway sends each message with its
-Matrix event id as ``message_id``. If the gateway crashed after Rasa answered
+digest of the event id as ``message_id``. If the gateway crashed after Rasa answered
 but before it stored the answer, it sends the same message again; running it
 again would move a check-in form on twice. So a message whose id the
 conversation already holds is not run again: the answer Rasa gave then is

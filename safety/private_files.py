@@ -36,17 +36,25 @@ def write_private(path: Path, data: str | bytes) -> None:
 def create_private(path: Path, data: str | bytes) -> bool:
     """Create ``path`` holding ``data``, 0600, unless something is there already
     (a file, or a symlink someone planted: it is never followed). Returns whether
-    the file was created."""
+    the file was created. Written to a scratch file first and linked into place,
+    so a crash never leaves half a key behind."""
     raw = data.encode("utf-8") if isinstance(data, str) else data
-    try:
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW, FILE_MODE)
-    except FileExistsError:
+    if os.path.lexists(path):
         return False
-    with os.fdopen(fd, "wb") as handle:
-        handle.write(raw)
-        handle.flush()
-        os.fsync(handle.fileno())
-    return True
+    fd, scratch = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(raw)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.chmod(scratch, FILE_MODE)
+        try:
+            os.link(scratch, path)  # fails if anything took the name meanwhile
+        except FileExistsError:
+            return False
+        return True
+    finally:
+        Path(scratch).unlink(missing_ok=True)
 
 
 def ensure_private_dir(path: Path) -> None:

@@ -1,7 +1,8 @@
 """Delivers a check-in step's messages from the vault outbox, exactly once.
 
-Messages are sent with transaction ids derived from the outbox key, so a resend
-after a crash is deduplicated by the homeserver. Messages no longer wanted
+Messages are sent with idempotency keys derived from the outbox key, so a resend
+after a crash reaches the participant once (the homeserver dedupes Matrix's
+transaction ids; the Telegram transport keeps its own sealed record). Messages no longer wanted
 (the participant paused, withdrew, was taken over, or hours have passed) are
 dropped instead of sent.
 """

@@ -1,4 +1,5 @@
-"""The gateway process: wires the Matrix transport to the turn pipeline."""
+"""The gateway process: wires the messengers (Matrix, and Telegram where it is on) to
+the turn pipeline, escalation, check-ins and the staff desks."""
 
 from __future__ import annotations
 
@@ -24,7 +25,7 @@ from bot.core.model import Inbound, Lost, Participant
 from bot.core.retention import due_for_shredding
 from bot.core.screen import SafetyScreen
 from bot.core.texts import FALLBACK_LANGUAGE, text
-from bot.errors import SamtalError
+from bot.errors import CredentialsRefused, SamtalError
 from bot.escalation.desks import Desks
 from bot.escalation.engine import EscalationEngine
 from bot.escalation.staff_room import StaffRoom
@@ -288,17 +289,37 @@ class Gateway:
         )
 
     async def _run_telegram(self) -> None:
+        """Receive from Telegram for as long as the gateway runs. Anything but a
+        refused token is tried again; a stop is told to staff, never silent."""
         if self.telegram is None:
             return
-        # Desks must be known before a page raised on Telegram can reach them.
-        await self.sync.first_sync_done.wait()
-        try:
-            await self.telegram.run(self._on_telegram_message, self.links.accept, self.links.refuse)
-        except asyncio.CancelledError:
-            raise
-        except Exception as exc:
-            # A revoked token stops Telegram, not the gateway: Matrix goes on.
-            logs.warning("telegram_stopped", error=type(exc).__name__)
+        # Desks should be known before a page raised on Telegram goes out; a Matrix
+        # outage must not hold Telegram's screening back (pages wait in the vault).
+        with contextlib.suppress(asyncio.TimeoutError):
+            await asyncio.wait_for(self.sync.first_sync_done.wait(), FIRST_SYNC_WAIT_SECONDS)
+        restarts = 0
+        while True:
+            try:
+                await self.telegram.run(
+                    self._on_telegram_message, self.links.accept, self.links.refuse
+                )
+            except asyncio.CancelledError:
+                raise
+            except CredentialsRefused:
+                logs.warning("telegram_stopped", error="TokenRefused")
+                await self._guard(
+                    "telegram_stop_notice",
+                    self.team_notice(
+                        "⚠️ Telegram refused samtal's bot token: participants on Telegram "
+                        "are not being heard. Fix the token and restart the gateway.",
+                        f"samtal-telegram-stopped-{int(time.time())}",
+                    ),
+                )
+                return
+            except Exception as exc:
+                logs.warning("telegram_restarted", error=type(exc).__name__, restarts=restarts)
+            restarts += 1
+            await asyncio.sleep(min(30.0, float(restarts)))
 
     def last_sync_age(self) -> float | None:
         synced = self.sync.last_synced_at

@@ -18,6 +18,7 @@ from bot import logs
 from bot.core.kinds import Kind
 from bot.core.model import Participant
 from bot.core.texts import text
+from bot.core.transport_names import transport_of
 from bot.errors import RasaUnavailable
 from bot.escalation.desks import Desks
 from bot.ids import ParticipantId, participant_code
@@ -101,7 +102,7 @@ class Handoff:
         code = participant_code(participant.pseudonym)
         if participant.handoff_by != mediator or participant.room_id is None:
             return f"{code}: you have not taken their conversation over (!take {code} reason…)."
-        if self._transport.encrypted(participant.room_id):
+        if transport_of(participant.room_id) != "telegram":
             return f"{code}: you are in their chat; write to them there."
         relayed = text("relayed_from_staff", participant.language).format(
             name=self.staff_name(mediator, participant.language), text=words
@@ -123,7 +124,7 @@ class Handoff:
         took over. Kept in the participant's records, so it leaves with their data."""
         mediator = participant.handoff_by
         room = participant.room_id
-        if mediator is None or room is None or self._transport.encrypted(room):
+        if mediator is None or room is None or transport_of(room) != "telegram":
             return  # on Matrix the person who took over reads it in the room itself
         desk = self._desks.room_of(mediator)
         if desk is None or not self._desks.usable(mediator):
@@ -162,6 +163,8 @@ class Handoff:
         )
         logs.event("handoff_ended", participant=participant.pseudonym)
         code = participant_code(participant.pseudonym)
+        if transport_of(participant.room_id) == "telegram":
+            return f"{code} is back with samtal; the relay has ended."
         return f"{code} is back with samtal. Please leave their chat."
 
     async def _pause(self, pseudonym: str, paused: bool) -> None:

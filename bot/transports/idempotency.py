@@ -12,3 +12,9 @@ import hashlib
 
 def transaction_id(answering: str, index: int) -> str:
     return "samtal-" + hashlib.sha256(f"{answering}\0{index}".encode()).hexdigest()[:32]
+
+
+def message_key(event_id: str) -> str:
+    """What Rasa dedupes a turn by: stable for the event, and naming no one (a
+    Telegram event id holds the chat's id)."""
+    return hashlib.sha256(f"message\0{event_id}".encode()).hexdigest()[:32]

@@ -15,6 +15,7 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 from bot import logs
+from bot.core.transport_names import transport_of
 from bot.transports.idempotency import transaction_id
 from bot.transports.port import Outbox
 
@@ -29,7 +30,10 @@ class Traffic:
     ) -> None:
         self._pages_sent = asyncio.Event()
         self._pages_sent.set()
-        self._reply_slots = asyncio.Semaphore(replies_in_flight)
+        # Slots per messenger: Telegram's flood control holding its replies back
+        # must not hold back a Matrix participant's answer, or the other way round.
+        self._replies_in_flight = replies_in_flight
+        self._reply_slots: dict[str, asyncio.Semaphore] = {}
         self._page_wait_s = page_wait_s
         # Raised pages so far, and the count at which waiting last timed out: a page
         # that keeps failing holds replies back once, not on every reply.
@@ -62,10 +66,15 @@ class Traffic:
             return False
 
     @asynccontextmanager
-    async def reply_slot(self) -> AsyncIterator[None]:
-        """Hold one of the few slots for an ordinary message, after any waiting page."""
+    async def reply_slot(self, conversation: str = "") -> AsyncIterator[None]:
+        """Hold one of the few slots for an ordinary message on the conversation's
+        messenger, after any waiting page."""
         await self.pages_first()
-        async with self._reply_slots:
+        messenger = transport_of(conversation)
+        slots = self._reply_slots.get(messenger)
+        if slots is None:
+            slots = self._reply_slots[messenger] = asyncio.Semaphore(self._replies_in_flight)
+        async with slots:
             # A page raised while this reply queued for its slot still goes first.
             await self.pages_first()
             yield
@@ -85,7 +94,7 @@ async def send_after_pages(
     One answer holds its slot for all its messages, so a participant reads them
     together (the consent introduction is seven) instead of interleaved with
     everyone else's; a page raised meanwhile still goes before the next one."""
-    async with traffic.reply_slot():
+    async with traffic.reply_slot(room_id):
         for index, body in enumerate(texts):
             if index:
                 await traffic.pages_first()

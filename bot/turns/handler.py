@@ -34,7 +34,7 @@ from bot.participants.deletion import Deletion
 from bot.rasa.client import RasaClient, RasaControl
 from bot.state.participants import ParticipantRegistry
 from bot.state.turns import ANSWERED, PLANNED, PendingTurn, TurnLedger
-from bot.transports.idempotency import transaction_id
+from bot.transports.idempotency import message_key, transaction_id
 from bot.transports.port import Outbox
 from bot.transports.traffic import Traffic, send_after_pages
 from bot.transports.typing_indicator import typing_while_slow
@@ -256,7 +256,12 @@ class TurnHandler:
                 plan = TurnPlan(replies=stored.replies, effects=stored.effects)
                 logs.event("turn_resumed", participant=participant.pseudonym)
             else:
-                plan = self._flood_plan(turn) or await self._plan(turn, participant)
+                # During a handoff every message reaches the person who took over, a
+                # burst included: the flood rule is for the dialogue, not for them.
+                in_handoff = participant.handoff_by is not None
+                plan = (None if in_handoff else self._flood_plan(turn)) or await self._plan(
+                    turn, participant
+                )
                 self._ledger.planned(turn.owner, turn.event_id, plan)
             planned = time.perf_counter()
             self._apply(participant, plan, turn, fresh=fresh)
@@ -339,7 +344,10 @@ class TurnHandler:
             # able to type "/EXTERNAL_risk_detected" or any other intent by hand.
             text_for_rasa = turn.text.lstrip().lstrip("/") or turn.text
             messages = await self._rasa.message(
-                participant.pseudonym, text_for_rasa, metadata, message_id=turn.event_id
+                participant.pseudonym,
+                text_for_rasa,
+                metadata,
+                message_id=message_key(turn.event_id),
             )
         except RasaUnavailable as exc:
             logs.warning("dialogue_unavailable", participant=participant.pseudonym, error=str(exc))

@@ -1,10 +1,11 @@
 """action_session_start: a new session keeps what the gateway says.
 
-The gateway starts every check-in in a fresh session (``/session_start``
-through the REST channel, then ``EXTERNAL_checkin_due`` through
-trigger_intent, which carries no metadata). Slots are not carried over, so
-this action sets language, consent and the next check-in time from the
-metadata that came with the session start.
+When Rasa starts a session itself (new or expired), slots are not carried
+over, so this action sets language, consent and the next check-in time from
+the metadata that came with the session start. The gateway's own session starts
+(every check-in, and the greeting of a new participant) append the same events
+with the metadata in the ``session_started_metadata`` slot, then trigger an
+intent, which carries no metadata of its own.
 """
 
 from __future__ import annotations

@@ -99,6 +99,8 @@ class TelegramConnection:
                 event_id=start.event_id,
             )
         )
+        # Spent only now: had enrolling failed, pressing Start again would still work.
+        self.codes.spend(pending)
 
     def purge_expired_codes(self) -> None:
         purged = self.codes.purge_expired()

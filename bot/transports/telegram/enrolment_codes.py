@@ -16,7 +16,7 @@ import re
 import secrets
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from bot import logs
 from bot.errors import SamtalError
@@ -44,6 +44,8 @@ class Pending:
     language: str
     mediator: str | None
     schedule: str | None = None
+    # The code's record, spent once the enrolment is saved.
+    digest: str = field(default="", compare=False, repr=False)
 
 
 def parse_target(target: str) -> tuple[int | None, str | None]:
@@ -96,8 +98,10 @@ class EnrolmentCodes:
     def redeem(self, code: str, user_id: int, username: str | None) -> Pending | None:
         """The enrolment ``code`` was issued for, if it is ``user_id``'s to use.
 
-        Any code that reached the wrong account is spent: the link leaked, and the
-        mediator issues a new one."""
+        The code is marked as theirs, and spent (`spend`) only once the enrolment is
+        saved: if that fails, the same account pressing Start again still enrols.
+        Any code that reached the wrong account is spent at once: the link leaked,
+        and the mediator issues a new one."""
         if not _CODE.fullmatch(code):
             logs.event("telegram_code_refused", reason="malformed")
             return None
@@ -106,21 +110,36 @@ class EnrolmentCodes:
         if not isinstance(record, dict):
             logs.event("telegram_code_refused", reason="unknown")
             return None
-        self._vault.delete(KIND, SYSTEM_OWNER, digest)
         if self._clock() >= float(record.get("expires_at", 0)):
+            self._vault.delete(KIND, SYSTEM_OWNER, digest)
             logs.event("telegram_code_refused", reason="expired")
             return None
-        if not _meant_for(record, user_id, username):
+        redeemed_by = record.get("redeemed_by")
+        meant = (
+            redeemed_by == user_id
+            if redeemed_by is not None
+            else _meant_for(record, user_id, username)
+        )
+        if not meant:
+            self._vault.delete(KIND, SYSTEM_OWNER, digest)
             logs.warning("telegram_code_refused", reason="other_account")
             return None
-        logs.event("telegram_code_redeemed")
+        if redeemed_by is None:
+            self._vault.put(KIND, SYSTEM_OWNER, digest, {**record, "redeemed_by": user_id})
+        logs.event("telegram_code_redeemed", again=redeemed_by is not None)
         mediator, schedule = record.get("mediator"), record.get("schedule")
         return Pending(
             person=address(user_id),
             language=str(record.get("language")),
             mediator=mediator if isinstance(mediator, str) else None,
             schedule=schedule if isinstance(schedule, str) else None,
+            digest=digest,
         )
+
+    def spend(self, pending: Pending) -> None:
+        """The enrolment is saved: the code works no more."""
+        if pending.digest:
+            self._vault.delete(KIND, SYSTEM_OWNER, pending.digest)
 
     def purge_expired(self) -> int:
         """Drop codes nobody used in time; returns how many."""

@@ -23,7 +23,7 @@ from aiogram.methods import GetUpdates
 from aiogram.types import Update
 
 from bot import logs
-from bot.errors import SamtalError
+from bot.errors import CredentialsRefused
 from bot.transports.telegram.offsets import OffsetStore
 
 ALLOWED_UPDATES = ["message", "edited_message"]
@@ -59,7 +59,7 @@ def each_arrival(
 _REFUSED = "Telegram refused the bot's token: check it with BotFather"
 
 
-class TokenRefused(SamtalError):
+class TokenRefused(CredentialsRefused):
     """Telegram does not know the bot's token (revoked, or mistyped)."""
 
 
@@ -115,6 +115,11 @@ class Poller:
         except TelegramAPIError as exc:
             await self._back_off("telegram_poll_failed", exc)
             return 0
+        except Exception as exc:
+            # A reply that is not the Bot API's JSON (a proxy's error page, a local
+            # Bot API server restarting) is one more failed poll, never the end.
+            await self._back_off("telegram_poll_failed", exc)
+            return 0
         self._backoff = FIRST_BACKOFF
         if not updates:
             return 0
@@ -124,7 +129,12 @@ class Poller:
             await self._back_off("telegram_batch_failed", exc, updates=len(updates))
             return 0
         self._offset = updates[-1].update_id + 1
-        self._offsets.save(self._offset)
+        try:
+            self._offsets.save(self._offset)
+        except Exception as exc:
+            # Handled, but the offset is only in memory: a restart now would hand
+            # the batch over again, which the turn ledger drops.
+            await self._back_off("telegram_offset_unsaved", exc, updates=len(updates))
         logs.event("telegram_batch", updates=len(updates))
         return len(updates)
 

@@ -94,11 +94,13 @@ def convert(update: Update | Mapping[str, Any], bot_address: str) -> Arrival | N
     if parsed.message is not None:
         return _message(parsed.message, bot_address, edited=False)
     if parsed.edited_message is not None:
-        return _message(parsed.edited_message, bot_address, edited=True)
+        return _message(parsed.edited_message, bot_address, edited=True, update_id=parsed.update_id)
     return None
 
 
-def _message(message: Message, bot_address: str, *, edited: bool) -> Arrival | None:
+def _message(
+    message: Message, bot_address: str, *, edited: bool, update_id: int = 0
+) -> Arrival | None:
     sender = message.from_user
     if message.chat.type != "private" or sender is None or sender.is_bot:
         return None
@@ -127,8 +129,9 @@ def _message(message: Message, bot_address: str, *, edited: bool) -> Arrival | N
             )
     return Inbound(
         # An edit is a new event of its own (the turn ledger must not take it for
-        # the original), pointing at the message it replaces.
-        event_id=EventId(f"{original}:edit:{timestamp_ms}" if edited else original),
+        # the original), pointing at the message it replaces; named by its update,
+        # since two edits can fall in the same second.
+        event_id=EventId(f"{original}:edit:{update_id}" if edited else original),
         sender=MatrixUserId(person),
         room_id=RoomId(conversation),
         text=text,

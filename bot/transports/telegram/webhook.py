@@ -10,6 +10,7 @@ drops what was already answered).
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import hmac
 from urllib.parse import urlparse
@@ -33,6 +34,10 @@ def webhook_secret(vault: Vault) -> str:
 
 
 def webhook_app(secret: str, handler: Handler, path: str = "/") -> web.Application:
+    # One update at a time, in the order they came: a message and its edit, or a
+    # /start and the next message, must not be taken in side by side.
+    one_at_a_time = asyncio.Lock()
+
     async def receive(request: web.Request) -> web.Response:
         given = request.headers.get(SECRET_HEADER, "")
         if not hmac.compare_digest(given.encode(), secret.encode()):
@@ -44,7 +49,8 @@ def webhook_app(secret: str, handler: Handler, path: str = "/") -> web.Applicati
             logs.warning("telegram_webhook_refused", reason="malformed")
             return web.Response(status=400)
         try:
-            await handler([update])
+            async with one_at_a_time:
+                await handler([update])
         except Exception as exc:  # Telegram delivers it again
             logs.warning("telegram_batch_failed", error=type(exc).__name__, updates=1)
             return web.Response(status=500)
@@ -63,6 +69,10 @@ async def start_webhook(
     runner = web.AppRunner(webhook_app(secret, handler, urlparse(url).path or "/"))
     await runner.setup()
     await web.TCPSite(runner, host, port).start()
-    await bot.set_webhook(url, secret_token=secret, allowed_updates=ALLOWED_UPDATES)
+    # One connection: Telegram then sends the next update only after this one was
+    # answered, so updates arrive in order.
+    await bot.set_webhook(
+        url, secret_token=secret, allowed_updates=ALLOWED_UPDATES, max_connections=1
+    )
     logs.event("telegram_webhook_set")
     return runner

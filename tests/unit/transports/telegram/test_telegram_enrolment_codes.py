@@ -36,9 +36,20 @@ def test_a_code_fits_a_start_link(codes: EnrolmentCodes) -> None:
 
 def test_a_code_works_once_for_its_account(codes: EnrolmentCodes) -> None:
     code = codes.issue(f"telegram:{USER}", "sv", MEDIATOR)
-    assert codes.redeem(code, USER, None) == Pending(
-        person=f"telegram:{USER}", language="sv", mediator=MEDIATOR
-    )
+    pending = codes.redeem(code, USER, None)
+    assert pending == Pending(person=f"telegram:{USER}", language="sv", mediator=MEDIATOR)
+    # Until the enrolment is saved, the same account pressing Start again still
+    # enrols (a failure in between must not lock them out); nobody else can.
+    assert codes.redeem(code, USER, None) == pending
+    assert codes.redeem(code, USER + 1, None) is None
+    assert codes.redeem(code, USER, None) is None  # the other account spent it
+
+
+def test_a_spent_code_works_no_more(codes: EnrolmentCodes) -> None:
+    code = codes.issue(f"telegram:{USER}", "sv", MEDIATOR)
+    pending = codes.redeem(code, USER, None)
+    assert pending is not None
+    codes.spend(pending)
     assert codes.redeem(code, USER, None) is None
 
 
@@ -122,7 +133,9 @@ def test_a_code_is_never_stored_in_the_clear(tmp_path: Path, clock: FakeClock) -
 
 def test_the_log_names_no_code_or_account(codes: EnrolmentCodes, recorded: LogRecorder) -> None:
     code = codes.issue("telegram:anna_s", "sv", MEDIATOR)
-    codes.redeem(code, USER, "anna_s")
+    pending = codes.redeem(code, USER, "anna_s")
+    assert pending is not None
+    codes.spend(pending)
     codes.redeem(code, USER, "anna_s")
     assert recorded.kinds() == [
         "telegram_code_issued",
