@@ -11,12 +11,13 @@ from __future__ import annotations
 
 import asyncio
 import time
+from collections.abc import Awaitable, Callable
 
 from bot import logs
 from bot.config import GatewayConfig
 from bot.core.checkins import eligible
 from bot.core.model import Participant
-from bot.errors import TransportError
+from bot.errors import ParticipantUnreachable, TransportError
 from bot.state.checkins import CheckinStore, Outbox
 from bot.state.participants import ParticipantRegistry
 from bot.transports import port
@@ -33,8 +34,10 @@ class CheckinDelivery:
         store: CheckinStore,
         sender: port.Outbox,
         traffic: Traffic,
+        unreachable: Callable[[Participant], Awaitable[None]] | None = None,
     ) -> None:
         self._config = config
+        self._unreachable = unreachable
         self._registry = registry
         self._store = store
         self._sender = sender
@@ -62,6 +65,15 @@ class CheckinDelivery:
                 outbox.key,
                 expected,
             )
+        except ParticipantUnreachable:
+            # They blocked the bot: no retry reaches them. The step is dropped and
+            # their mediator hears (content-free), as for an answer that cannot go.
+            self._send_failures.pop(pseudonym, None)
+            self._store.save(pseudonym, self._store.get(pseudonym)[0], None)
+            logs.warning("checkin_messages_dropped", participant=pseudonym, reason="unreachable")
+            if self._unreachable is not None:
+                await self._unreachable(participant)
+            return
         except (TransportError, OSError, asyncio.TimeoutError) as exc:
             failures = self._send_failures[pseudonym] = self._send_failures.get(pseudonym, 0) + 1
             logs.warning("checkin_send_failed", participant=pseudonym, error=type(exc).__name__)

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import time
+from collections.abc import Awaitable, Callable
 from functools import partial
 
 from bot import logs
@@ -73,7 +74,15 @@ class CheckinScheduler:
         self._memory = memory
         self._results = results
         self._queued: set[str] = set()
-        self._delivery = CheckinDelivery(config, registry, store, sender, traffic)
+        # Told when a participant's messenger refuses a check-in (set by the gateway).
+        self.unreachable: Callable[[Participant], Awaitable[None]] | None = None
+        self._delivery = CheckinDelivery(
+            config, registry, store, sender, traffic, self._tell_unreachable
+        )
+
+    async def _tell_unreachable(self, participant: Participant) -> None:
+        if self.unreachable is not None:
+            await self.unreachable(participant)
 
     def _next(self, participant: Participant, state: CheckinState, now: float) -> Step | None:
         return next_step(

@@ -200,6 +200,7 @@ class Gateway:
             memory,
             self.results,
         )
+        self.checkins.unreachable = self._tell_unreachable
         self.opening = ChatOpening(
             self.transports,
             config,

@@ -283,3 +283,35 @@ async def test_what_is_written_on_telegram_is_nowhere_on_disk(
             data = path.read_bytes()
             found += [f"{path.relative_to(telegram.home)}" for n in needles if n in data]
     assert found == []
+
+
+async def test_deletion_takes_what_telegram_allows_and_says_what_stays(
+    telegram: TelegramStack,
+) -> None:
+    person = await telegram.enrolled("tg_leaves")
+    await person.say("yes")
+    await person.say("hello")
+    # Two days pass: what was written so far is past Telegram's 48 hours.
+    telegram.fake.advance(49 * 3600)
+    old_cutoff = len(telegram.fake.received(person.user_id))
+    old_bot = len(person.bot_messages())
+    await person.say("delete my data")
+    before = len(person.bot_messages())
+    telegram.fake.user_says(person.user_id, "yes")
+    farewell = text("deleted_on_telegram", "en")
+    async with asyncio.timeout(60):
+        while farewell not in person.bot_messages()[before:]:
+            await asyncio.sleep(0.2)
+    vault = telegram.stack.open_vault()
+    try:
+        assert ParticipantRegistry(vault).find(f"telegram:{person.user_id}") is None
+    finally:
+        vault.close()
+    theirs = telegram.fake.received(person.user_id)
+    ours = telegram.fake.sent(person.user_id)
+    # Within 48 hours, theirs and ours are gone; older ones stay, as the farewell says.
+    assert all(m.deleted for m in theirs[old_cutoff:])
+    assert not any(m.deleted for m in theirs[:old_cutoff])
+    assert all(m.deleted for m in ours[old_bot:] if m.text != farewell)
+    assert not any(m.deleted for m in ours[:old_bot])
+    assert [m.text for m in ours if not m.deleted][-1] == farewell

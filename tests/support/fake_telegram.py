@@ -90,6 +90,8 @@ class FakeTelegram:
         self._update_ids = itertools.count(100)
         self._chats: dict[int, _Chat] = {}
         self._sent: dict[int, list[SentMessage]] = {}
+        # What people wrote in private chats: a bot may delete those too, for 48 h.
+        self._received: dict[int, list[SentMessage]] = {}
         self._failures: dict[str, list[_Failure]] = {}
         self._group_ids = itertools.count(1)
         self._arrival = asyncio.Event()
@@ -246,7 +248,8 @@ class FakeTelegram:
     async def _delete_message(self, params: dict[str, Any]) -> bool:
         chat_id = _int(params.get("chat_id"), 0)
         message_id = _int(params.get("message_id"), 0)
-        for message in self._sent.get(chat_id, []):
+        in_chat = self._sent.get(chat_id, []) + self._received.get(chat_id, [])
+        for message in in_chat:
             if message.message_id == message_id and not message.deleted:
                 if self.now - message.date > FORTY_EIGHT_HOURS:
                     raise _Refusal(400, "Bad Request: message can't be deleted for everyone")
@@ -386,6 +389,10 @@ class FakeTelegram:
         """What the bot sent into a chat, deleted messages included (marked)."""
         return list(self._sent.get(chat_id, []))
 
+    def received(self, chat_id: int) -> list[SentMessage]:
+        """What the person wrote in their chat with the bot, deleted ones marked."""
+        return list(self._received.get(chat_id, []))
+
     def attempts(self, method: str) -> int:
         return self.calls.count(method.lower())
 
@@ -444,6 +451,17 @@ class FakeTelegram:
             if username is not None:
                 chat["username"] = username
             message_id = next(person.next_message_id)
+            text = content.get("text")
+            self._received.setdefault(user_id, []).append(
+                SentMessage(
+                    message_id=message_id,
+                    chat_id=user_id,
+                    text=text if isinstance(text, str) else "",
+                    date=int(self.now),
+                    parse_mode=None,
+                    link_preview_disabled=False,
+                )
+            )
         else:
             chat = {"id": chat_id if chat_id is not None else -1000 - user_id, "type": chat_type}
             chat["title"] = "Grupp"

@@ -127,7 +127,18 @@ class TelegramTransport:
                 conversation = str(arrival.room_id)
             self._started.add(conversation)
             self._keep_started(conversation)
+            if not isinstance(arrival, StartCommand) and arrival.replaces is None:
+                self._keep_incoming(conversation, arrival.event_id)
         return arrival
+
+    def _keep_incoming(self, conversation: str, event_id: str) -> None:
+        """A participant's own message can be deleted by the bot for 48 hours too;
+        its id (never its text) is kept with theirs, for when they are forgotten."""
+        owner = self._owner_of(conversation)
+        chat = self._chat_id(conversation)
+        number = None if chat is None else _message_number(event_id, chat)
+        if owner is not None and number is not None:
+            self._sent.record(owner, conversation, number, None)
 
     def _keep_started(self, conversation: str) -> None:
         """Seal the mark under the participant once they are one, so a restart
@@ -260,8 +271,9 @@ class TelegramTransport:
         return False
 
     async def forget_conversation(self, conversation: str) -> Forgotten:
-        """Delete the bot's messages Telegram still lets it delete (48 h) and count
-        the rest as kept; then the record of them goes too."""
+        """Delete the messages of the chat Telegram still lets the bot delete (48 h:
+        the bot's, and the participant's own) and count the rest as kept; then the
+        record of them goes too."""
         chat = self._require_chat(conversation, "delete_message")
         owner = self._owner_of(conversation)
         self._started.discard(conversation)
