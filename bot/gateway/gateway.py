@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import hashlib
 import secrets
 import time
 from collections.abc import Awaitable
@@ -25,6 +26,7 @@ from bot.core.model import Inbound, Lost, Participant
 from bot.core.retention import due_for_shredding
 from bot.core.screen import SafetyScreen
 from bot.core.texts import FALLBACK_LANGUAGE, text
+from bot.core.unscreened import unscreened_notice
 from bot.errors import CredentialsRefused, SamtalError
 from bot.escalation.desks import Desks
 from bot.escalation.engine import EscalationEngine
@@ -438,10 +440,35 @@ class Gateway:
             attempts = self._failures.get(inbound.event_id, 0) + 1
             self._failures[inbound.event_id] = attempts
             logs.warning("turn_intake_failed", error=type(exc).__name__, attempt=attempts)
-            return attempts >= MAX_TURN_ATTEMPTS
+            if attempts < MAX_TURN_ATTEMPTS:
+                return False
+            if attempts == MAX_TURN_ATTEMPTS:
+                # Set aside so the others go on; it was never screened, so people hear.
+                await self._guard("unscreened_notice", self._tell_unscreened(inbound))
+            return True
         if turn is not None:
             self.workers.submit(turn)
         return True
+
+    async def _tell_unscreened(self, inbound: Inbound) -> None:
+        participant = None
+        with contextlib.suppress(Exception):  # the vault may be what is failing
+            participant = self.registry.find(inbound.sender)
+        logs.warning(
+            "message_unscreened", participant=participant.pseudonym if participant else None
+        )
+        txn = f"samtal-unscreened-{hashlib.sha256(inbound.event_id.encode()).hexdigest()[:16]}"
+        if participant is None:
+            await self.team_notice(unscreened_notice(None), txn)
+            return
+        responsible = (
+            (participant.mediator,) if participant.mediator else self.config.escalation.on_call
+        )
+        await self.desk_notice(
+            (*responsible, *self.config.escalation.supervisors),
+            unscreened_notice(participant_code(participant.pseudonym)),
+            txn,
+        )
 
     async def _guard(self, what: str, work: Awaitable[None]) -> bool:
         """A failing handler is logged, never fatal; returns whether it worked."""
