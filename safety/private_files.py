@@ -16,9 +16,8 @@ FILE_MODE = 0o600
 DIR_MODE = 0o700
 
 
-def write_private(path: Path, data: str | bytes) -> None:
-    """Replace ``path`` atomically with ``data``: a 0600 file in the same folder,
-    flushed to disk, then renamed over the old one."""
+def _scratch(path: Path, data: str | bytes) -> str:
+    """``data`` in a new 0600 file beside ``path``, flushed to disk; its name."""
     raw = data.encode("utf-8") if isinstance(data, str) else data
     fd, scratch = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     try:
@@ -27,6 +26,17 @@ def write_private(path: Path, data: str | bytes) -> None:
             handle.flush()
             os.fsync(handle.fileno())
         os.chmod(scratch, FILE_MODE)  # mkstemp makes 0600 already; kept explicit
+    except BaseException:
+        Path(scratch).unlink(missing_ok=True)
+        raise
+    return scratch
+
+
+def write_private(path: Path, data: str | bytes) -> None:
+    """Replace ``path`` atomically with ``data``: a 0600 file in the same folder,
+    flushed to disk, then renamed over the old one."""
+    scratch = _scratch(path, data)
+    try:
         os.replace(scratch, path)
     except BaseException:
         Path(scratch).unlink(missing_ok=True)
@@ -38,23 +48,16 @@ def create_private(path: Path, data: str | bytes) -> bool:
     (a file, or a symlink someone planted: it is never followed). Returns whether
     the file was created. Written to a scratch file first and linked into place,
     so a crash never leaves half a key behind."""
-    raw = data.encode("utf-8") if isinstance(data, str) else data
     if os.path.lexists(path):
         return False
-    fd, scratch = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    scratch = _scratch(path, data)
     try:
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(raw)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.chmod(scratch, FILE_MODE)
-        try:
-            os.link(scratch, path)  # fails if anything took the name meanwhile
-        except FileExistsError:
-            return False
-        return True
+        os.link(scratch, path)  # fails if anything took the name meanwhile
+    except FileExistsError:
+        return False
     finally:
         Path(scratch).unlink(missing_ok=True)
+    return True
 
 
 def ensure_private_dir(path: Path) -> None:

@@ -281,11 +281,8 @@ class Gateway:
             return
         self._told_unreachable.add(participant.pseudonym)
         code = participant_code(participant.pseudonym)
-        responsible = (
-            (participant.mediator,) if participant.mediator else self.config.escalation.on_call
-        )
         await self.desk_notice(
-            (*responsible, *self.config.escalation.supervisors),
+            self._responsible_for(participant),
             f"{code} cannot be reached: their messenger refuses samtal's messages (they may "
             "have blocked it). What they write is still screened; contact them another way.",
             f"samtal-unreachable-{participant.pseudonym}-{int(time.time())}",
@@ -461,11 +458,8 @@ class Gateway:
         if participant is None:
             await self.team_notice(unscreened_notice(None), txn)
             return
-        responsible = (
-            (participant.mediator,) if participant.mediator else self.config.escalation.on_call
-        )
         await self.desk_notice(
-            (*responsible, *self.config.escalation.supervisors),
+            self._responsible_for(participant),
             unscreened_notice(participant_code(participant.pseudonym)),
             txn,
         )
@@ -494,14 +488,13 @@ class Gateway:
                 await self.team_notice(text, txn)  # a staff account: all staff may confirm
             else:
                 # It names a participant: only the desks responsible for them hear of it.
-                responsible = (
-                    (participant.mediator,)
-                    if participant.mediator
-                    else self.config.escalation.on_call
-                )
-                await self.desk_notice(
-                    (*responsible, *self.config.escalation.supervisors), text, txn
-                )
+                await self.desk_notice(self._responsible_for(participant), text, txn)
+
+    def _responsible_for(self, participant: Participant) -> tuple[str, ...]:
+        """Who hears content-free news about a participant: their mediator (on-call
+        when they have none) and the supervisors."""
+        first = (participant.mediator,) if participant.mediator else self.config.escalation.on_call
+        return (*first, *self.config.escalation.supervisors)
 
     async def team_notice(self, text: str, txn: str) -> None:
         """A content-free notice for all staff: in the team room, or where there is

@@ -6,7 +6,7 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
-from bot.config import load_config
+from bot.config import GatewayConfig, load_config
 from bot.core.model import Participant
 from bot.core.schedule import Schedule
 from bot.errors import ConfigError
@@ -23,17 +23,24 @@ def validate_matrix_id(value: str) -> str:
     return value
 
 
+def _checked(
+    config: GatewayConfig, language: str, mediator: str | None, schedule: str | None
+) -> str | None:
+    """Refuse a language, mediator or schedule the deployment cannot use; returns the
+    schedule written the one way the gateway keeps it."""
+    if language not in config.dialogue.languages:
+        raise ConfigError(f"language must be one of {', '.join(config.dialogue.languages)}")
+    if mediator is not None:
+        validate_matrix_id(mediator)
+    return None if schedule is None else Schedule.parse(schedule).spec()
+
+
 def enroll(
     home: Path, matrix_id: str, language: str, mediator: str | None, schedule: str | None = None
 ) -> Participant:
     config = load_config(home / "samtal.yaml", home)
-    if language not in config.dialogue.languages:
-        raise ConfigError(f"language must be one of {', '.join(config.dialogue.languages)}")
     validate_matrix_id(matrix_id)
-    if mediator is not None:
-        validate_matrix_id(mediator)
-    if schedule is not None:
-        schedule = Schedule.parse(schedule).spec()
+    schedule = _checked(config, language, mediator, schedule)
     vault = open_configured_vault(config, create_key=True)
     try:
         participant = ParticipantRegistry(vault).enroll(matrix_id, language, mediator, schedule)
@@ -63,12 +70,7 @@ async def invite_on_telegram(
     config = load_config(home / "samtal.yaml", home)
     if config.telegram is None:
         raise ConfigError("Telegram is not turned on: add a telegram section to samtal.yaml")
-    if language not in config.dialogue.languages:
-        raise ConfigError(f"language must be one of {', '.join(config.dialogue.languages)}")
-    if mediator is not None:
-        validate_matrix_id(mediator)
-    if schedule is not None:
-        schedule = Schedule.parse(schedule).spec()
+    schedule = _checked(config, language, mediator, schedule)
     # Imported here: only a Telegram enrolment needs aiogram.
     from bot.transports.telegram.enrolment_codes import EnrolmentCodes, deep_link
     from bot.transports.telegram.naming import bot_username
