@@ -5,10 +5,13 @@ PYTHON ?= python3
 #   .venv-synapse  the embedded homeserver, started by the launcher with its own Python
 #   .venv-rasa     Rasa and the action server (Python 3.10)
 #   .venv-dev      the runtime lock plus tests, linters and pip-audit (make test, make lint)
+#   .venv-train    the runtime lock plus PyTorch for the CPU, only for `make risk-finetune`
 VENV := .venv
 SYNAPSE_VENV := .venv-synapse
 RASA_VENV := .venv-rasa
 DEV_VENV := .venv-dev
+TRAIN_VENV := .venv-train
+TORCH := torch==2.13.0
 # Every file pip fetches must match a sha256 hash in the lock. The locks are complete
 # (pip-compile), so pip installs exactly them (--no-deps) and `pip check` then proves
 # every dependency is met.
@@ -21,7 +24,7 @@ MODEL_HASH = $(shell $(VENV)/bin/python -c "from pathlib import Path; from bot.l
 MODEL_CACHE := $(or $(SAMTAL_CACHE),$(HOME)/.cache/samtal)/models
 NLU_LANGS := $(notdir $(patsubst %/,%,$(wildcard nlu_data/*/)))
 
-.PHONY: setup dev-setup postgres-setup redis-setup chromium-setup graphviz-setup element-setup run test lint typecheck unit integration audit-deps audit-deps-in-test rasa-validate rasa-test rasa-nlu-test rasa-nlu-cv rasa-audit model bench chaos clean
+.PHONY: setup dev-setup postgres-setup redis-setup chromium-setup graphviz-setup element-setup run test lint typecheck unit integration audit-deps audit-deps-in-test rasa-validate rasa-test rasa-nlu-test rasa-nlu-cv rasa-audit model bench chaos clean risk-finetune
 
 setup: $(VENV)/.installed $(SYNAPSE_VENV)/.installed $(RASA_VENV)/.installed
 
@@ -156,6 +159,21 @@ rasa-nlu-cv: setup
 # The dialogue safety properties over rules, stories, forms and actions.
 rasa-audit: setup
 	$(VENV)/bin/python -m bot.cli.audit_dialogues --static
+
+# Fine-tunes the risk screen's encoder on the training families (about an hour on two
+# cores), then calibrates the heads and chooses thresholds out of fold. Only needed when
+# data/risk changes; the results are committed. PyTorch is never in the gateway.
+$(TRAIN_VENV)/.installed: requirements/gateway.lock
+	rm -rf $(TRAIN_VENV)
+	$(PYTHON) -m venv $(TRAIN_VENV)
+	$(TRAIN_VENV)/bin/$(PIP_INSTALL) -r requirements/gateway.lock
+	$(TRAIN_VENV)/bin/pip install --quiet --disable-pip-version-check $(TORCH)
+	$(TRAIN_VENV)/bin/$(PIP_INSTALL_PROJECT)
+	touch $@
+
+risk-finetune: dev-setup $(TRAIN_VENV)/.installed
+	$(TRAIN_VENV)/bin/python -m safety.risk.finetune
+	$(DEV_VENV)/bin/python -m safety.risk.train
 
 bench: dev-setup element-setup
 	$(DEV_VENV)/bin/python -m bench

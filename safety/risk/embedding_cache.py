@@ -15,24 +15,28 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from safety.risk.encoder import DIMENSION, MODEL_SHA256, load_encoder
+from safety.risk.encoder import Encoder, load_encoder
 
 if TYPE_CHECKING:
     from numpy.typing import NDArray
 
 
-def cache_path() -> Path:
+def cache_path(encoder: Encoder) -> Path:
     root = Path(os.environ.get("SAMTAL_CACHE", Path.home() / ".cache" / "samtal"))
-    return root / "risk" / f"embeddings-{MODEL_SHA256[:16]}.npz"
+    return root / "risk" / f"embeddings-{encoder.model_digest[:16]}.npz"
 
 
 def _key(text: str) -> str:
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
-def embed_texts(texts: Sequence[str], path: Path | None = None) -> NDArray[np.float32]:
-    """One embedding row per text, computing only those the cache lacks."""
-    path = path or cache_path()
+def embed_texts(
+    texts: Sequence[str], path: Path | None = None, encoder: Encoder | None = None
+) -> NDArray[np.float32]:
+    """One embedding row per text, computing only those the cache lacks (with the
+    production encoder unless another, such as a training fold's, is given)."""
+    encoder = encoder or load_encoder()
+    path = path or cache_path(encoder)
     known: dict[str, NDArray[np.float32]] = {}
     if path.exists():
         with np.load(path, allow_pickle=False) as data:
@@ -40,7 +44,6 @@ def embed_texts(texts: Sequence[str], path: Path | None = None) -> NDArray[np.fl
     keys = [_key(t) for t in texts]
     missing = [(k, t) for k, t in dict(zip(keys, texts, strict=True)).items() if k not in known]
     if missing:
-        encoder = load_encoder()
         for key, text in missing:
             known[key] = encoder.encode(text)
         path.parent.mkdir(parents=True, exist_ok=True)
@@ -48,5 +51,5 @@ def embed_texts(texts: Sequence[str], path: Path | None = None) -> NDArray[np.fl
         np.savez(tmp, keys=np.array(list(known)), vectors=np.stack(list(known.values())))
         tmp.replace(path)
     if not keys:
-        return np.zeros((0, DIMENSION), dtype=np.float32)
+        return np.zeros((0, encoder.dimension), dtype=np.float32)
     return np.stack([known[k] for k in keys]).astype(np.float32)

@@ -199,10 +199,10 @@ def cross_validate(show_misses: bool) -> None:
     reads a message (encoder heads out of fold, patterns, highest wins): which categories
     and styles are missed and which harmless messages are paged. The test split is not
     read. Thresholds are chosen on these out-of-fold scores, as training chooses them."""
-    from safety.risk.train import embed, out_of_fold, term_matrix
+    from safety.risk.train import out_of_fold, term_matrix
 
     train, _ = split(load_all())
-    oof = out_of_fold(train, embed(train), term_matrix(train))
+    oof = out_of_fold(train, term_matrix(train))
     lexicon, ordinary = load_lexicon(), ordinary_families()
     imminent_as_high = oof.thresholds[IMMINENT]
     result: dict[str, Scores] = defaultdict(Scores)

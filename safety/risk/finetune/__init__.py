@@ -1,0 +1,39 @@
+"""Fine-tuning the screen's encoder on the training families (needs PyTorch; production
+never imports the network or the trainer, only where their adapters are kept).
+
+    python -m safety.risk.finetune        # every fold, then all; writes the adapters
+
+Each fold's adapter, fine-tuned without that fold, lets `safety.risk.train` score the
+fold as production would, out of fold; the adapter fine-tuned on the whole training
+split is committed as `safety/risk/encoder/adapter.npz`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+from safety.risk.dataset import Example, data_digest
+from safety.risk.encoder.runtime import cache_root
+
+FOLDS = 5  # grouped cross-validation over the training families
+
+
+def finetune_dir(examples: Sequence[Example]) -> Path:
+    """Where the fold adapters of one training split are kept (public model data only)."""
+    return cache_root() / "risk" / "finetune" / data_digest(examples)[:16]
+
+
+def fold_adapter(examples: Sequence[Example], fold: int | None) -> Path:
+    name = "all" if fold is None else f"fold{fold}"
+    return finetune_dir(examples) / f"adapter-{name}.npz"
+
+
+def settings_of(data: Mapping[str, Any]) -> dict[str, str]:
+    """How an adapter file was trained (all but which fold it held out)."""
+    return {key: str(data[key]) for key in SETTINGS}
+
+
+# What must be the same for every fold's adapter and the final one.
+SETTINGS = ("data_digest", "layers", "pooled", "rank", "epochs", "learning_rate")

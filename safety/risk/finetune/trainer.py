@@ -1,0 +1,199 @@
+"""Fine-tunes the encoder's adapters with the screen's questions as the objective.
+
+    python -m safety.risk.finetune.trainer --fold 0 --out DIR   # train on the other folds
+    python -m safety.risk.finetune.trainer --out DIR            # train on every fold
+
+Training families only: the test split is never read. The objective is the screen's
+own three yes/no questions (≥ elevated, ≥ high, imminent; binary cross-entropy,
+balanced) and the taxonomy category (cross-entropy, where there is one), over the
+pooled embedding production computes. Prints figures, never message text.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import random
+import time
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import torch
+from torch import nn
+
+from safety.risk.dataset import Example, data_digest, folds, load_all, split
+from safety.risk.encoder.runtime import QUERY_PREFIX
+from safety.risk.encoder.tokenizer import Tokenizer
+from safety.risk.encoder.weights import E5Weights, package_weights
+from safety.risk.finetune import FOLDS
+from safety.risk.finetune.network import AdaptedEncoder
+from safety.risk.semantic import prepare
+from safety.risk.taxonomy import load_taxonomy
+
+MAX_TOKENS = 192
+RANK = int(os.environ.get("SAMTAL_FT_RANK", "16"))
+ALPHA = 2.0 * RANK
+EPOCHS = int(os.environ.get("SAMTAL_FT_EPOCHS", "4"))
+BATCH = 32
+ADAPTER_LR = float(os.environ.get("SAMTAL_FT_LR", "5e-4"))
+HEAD_LR = 3e-3
+CATEGORY_WEIGHT = 0.5
+SCALE = 16.0  # the embedding is unit length; the heads read it magnified
+SEED = 20261206
+LAYERS = int(os.environ.get("SAMTAL_FT_LAYERS", "12"))
+POOLED_LAYERS = tuple(int(n) for n in os.environ.get("SAMTAL_FT_POOLED", "6,9,12").split(","))
+
+
+class Heads(nn.Module):
+    def __init__(self, dimension: int, categories: int) -> None:
+        super().__init__()
+        self.questions = nn.Linear(dimension, 3)
+        self.category = nn.Linear(dimension, categories)
+
+    def forward(self, x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        return self.questions(x * SCALE), self.category(x * SCALE)
+
+
+def question_targets(examples: Sequence[Example]) -> np.ndarray:
+    ranks = np.array([e.level.rank for e in examples])
+    return np.stack([ranks >= 1, ranks >= 2, ranks == 3], axis=1).astype(np.float32)
+
+
+def token_rows(weights: E5Weights, examples: Sequence[Example]) -> list[np.ndarray]:
+    tokenizer = Tokenizer(weights.vocabulary)
+    vocabulary = weights.vocabulary
+    rows = []
+    for e in examples:
+        ids = tokenizer.ids(QUERY_PREFIX + prepare(e.text))[: MAX_TOKENS - 2]
+        sequence = np.array([vocabulary.bos, *ids, vocabulary.eos], dtype=np.int64)
+        rows.append(weights.word_rows(sequence))
+    return rows
+
+
+def batches(order: Sequence[int], rows: Sequence[np.ndarray], size: int) -> list[list[int]]:
+    """Batches of similar length (less padding), in random order."""
+    by_length = sorted(order, key=lambda i: (len(rows[i]), random.random()))
+    groups = [by_length[i : i + size] for i in range(0, len(by_length), size)]
+    random.shuffle(groups)
+    return groups
+
+
+def collate(
+    indices: Sequence[int], rows: Sequence[np.ndarray]
+) -> tuple[torch.Tensor, torch.Tensor]:
+    longest = max(len(rows[i]) for i in indices)
+    hidden = rows[indices[0]].shape[1]
+    batch = np.zeros((len(indices), longest, hidden), dtype=np.float32)
+    present = np.zeros((len(indices), longest), dtype=np.float32)
+    for slot, i in enumerate(indices):
+        batch[slot, : len(rows[i])] = rows[i]
+        present[slot, : len(rows[i])] = 1
+    return torch.from_numpy(batch), torch.from_numpy(present)
+
+
+def train(
+    weights: E5Weights, examples: Sequence[Example], rows: Sequence[np.ndarray], fit: Sequence[int]
+) -> tuple[AdaptedEncoder, Heads]:
+    torch.manual_seed(SEED)
+    random.seed(SEED)
+    categories = list(load_taxonomy())
+    encoder = AdaptedEncoder(weights, LAYERS, POOLED_LAYERS, RANK, ALPHA)
+    heads = Heads(384 * len(POOLED_LAYERS), len(categories))
+    targets = torch.from_numpy(question_targets(examples))
+    category_gold = torch.tensor(
+        [categories.index(e.category) if e.category else -100 for e in examples]
+    )
+    positives = targets[list(fit)].mean(0)
+    pos_weight = (1 - positives) / positives.clamp(min=1e-3)
+    adapters = [p for p in encoder.parameters() if p.requires_grad]
+    optimiser = torch.optim.AdamW(
+        [{"params": adapters, "lr": ADAPTER_LR}, {"params": heads.parameters(), "lr": HEAD_LR}],
+        weight_decay=0.01,
+    )
+    steps = EPOCHS * ((len(fit) + BATCH - 1) // BATCH)
+    warmup = max(1, steps // 20)
+    schedule = torch.optim.lr_scheduler.LambdaLR(
+        optimiser, lambda s: min(1.0, (s + 1) / warmup) * max(0.0, (steps - s) / steps)
+    )
+    bce = nn.BCEWithLogitsLoss(pos_weight=pos_weight)
+    step = 0
+    for epoch in range(EPOCHS):
+        encoder.train()
+        started, total = time.monotonic(), 0.0
+        for group in batches(fit, rows, BATCH):
+            batch, present = collate(group, rows)
+            question_logits, category_logits = heads(encoder(batch, present))
+            loss = bce(question_logits, targets[group])
+            gold = category_gold[group]
+            if (gold >= 0).any():
+                loss = loss + CATEGORY_WEIGHT * nn.functional.cross_entropy(
+                    category_logits, gold, ignore_index=-100
+                )
+            optimiser.zero_grad()
+            loss.backward()
+            optimiser.step()
+            schedule.step()
+            step += 1
+            total += float(loss.detach())
+        print(f"  epoch {epoch + 1}: loss {total / max(1, len(fit) // BATCH):.4f} "
+              f"({time.monotonic() - started:.0f} s)", flush=True)  # fmt: skip
+    return encoder, heads
+
+
+def save(path: Path, encoder: AdaptedEncoder, heads: Heads, digest: str, fold: int | None) -> None:
+    """The adapter file `safety.risk.encoder.adapter` reads, with the heads beside it.
+    The updates are kept in half precision, which the graph builder merges exactly."""
+    arrays: dict[str, Any] = {
+        "data_digest": np.array(digest),
+        "layers": np.array(LAYERS),
+        "pooled": np.array(POOLED_LAYERS),
+        "rank": np.array(RANK),
+        "epochs": np.array(EPOCHS),
+        "learning_rate": np.array(ADAPTER_LR),
+        "held_out_fold": np.array(-1 if fold is None else fold),
+    }
+    for index, layer in enumerate(encoder.layers):
+        for name, linear in layer.linears.items():
+            up, down = linear.delta()
+            arrays[f"l{index}.{name}.up"] = up.astype(np.float16)
+            arrays[f"l{index}.{name}.down"] = down.astype(np.float16)
+    arrays["questions.w"] = heads.questions.weight.detach().numpy() * SCALE
+    arrays["questions.b"] = heads.questions.bias.detach().numpy()
+    arrays["category.w"] = heads.category.weight.detach().numpy() * SCALE
+    arrays["category.b"] = heads.category.bias.detach().numpy()
+    np.savez_compressed(path, **arrays)
+
+
+def fine_tune(out: Path, fold_numbers: Sequence[int | None]) -> None:
+    """Train one adapter per entry (a fold number: without that fold; None: on all)."""
+    torch.set_num_threads(int(os.environ.get("SAMTAL_FT_THREADS", "2")))
+    weights = E5Weights(package_weights())
+    examples, _ = split(load_all())
+    fold_of = np.array(folds(examples, FOLDS))
+    rows = token_rows(weights, examples)
+    out.mkdir(parents=True, exist_ok=True)
+    for fold in fold_numbers:
+        fit = [i for i in range(len(examples)) if fold is None or fold_of[i] != fold]
+        name = "all" if fold is None else f"fold{fold}"
+        print(f"{name}: fine-tuning on {len(fit)} messages", flush=True)
+        encoder, heads = train(weights, examples, rows, fit)
+        save(out / f"adapter-{name}.npz", encoder, heads, data_digest(examples), fold)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--fold", type=int, action="append", help="only these folds")
+    parser.add_argument("--all", action="store_true", help="with --fold: also on all data")
+    parser.add_argument("--out", type=Path, required=True)
+    args = parser.parse_args(argv)
+    chosen: list[int | None] = list(args.fold) if args.fold else [*range(FOLDS), None]
+    if args.fold and args.all:
+        chosen.append(None)
+    fine_tune(args.out, chosen)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
