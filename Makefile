@@ -11,7 +11,7 @@ SYNAPSE_VENV := .venv-synapse
 RASA_VENV := .venv-rasa
 DEV_VENV := .venv-dev
 TRAIN_VENV := .venv-train
-TORCH := torch==2.13.0
+TORCH := torch==2.13.0+cpu
 # Every file pip fetches must match a sha256 hash in the lock. The locks are complete
 # (pip-compile), so pip installs exactly them (--no-deps) and `pip check` then proves
 # every dependency is met.
@@ -162,13 +162,19 @@ rasa-audit: setup
 
 # Fine-tunes the risk screen's encoder on the training families (about an hour on two
 # cores), then calibrates the heads and chooses thresholds out of fold. Only needed when
-# data/risk changes; the results are committed. PyTorch is never in the gateway.
-$(TRAIN_VENV)/.installed: requirements/gateway.lock
+# data/risk changes. `safety.risk.train` prints the new graph's SHA-256: pin it as
+# MODEL_SHA256 in safety/risk/encoder/runtime.py and commit it with the adapter and the
+# model. PyTorch is never in the gateway. The `+cpu` build is not on PyPI: where this
+# machine's own package sources lack it, set
+# TORCH_INDEX="--extra-index-url https://download.pytorch.org/whl/cpu".
+TORCH_INDEX ?=
+$(TRAIN_VENV)/.installed: requirements/gateway.lock pyproject.toml Makefile
 	rm -rf $(TRAIN_VENV)
 	$(PYTHON) -m venv $(TRAIN_VENV)
 	$(TRAIN_VENV)/bin/$(PIP_INSTALL) -r requirements/gateway.lock
-	$(TRAIN_VENV)/bin/pip install --quiet --disable-pip-version-check $(TORCH)
+	$(TRAIN_VENV)/bin/pip install --quiet --disable-pip-version-check $(TORCH_INDEX) $(TORCH)
 	$(TRAIN_VENV)/bin/$(PIP_INSTALL_PROJECT)
+	$(TRAIN_VENV)/bin/pip check
 	touch $@
 
 risk-finetune: dev-setup $(TRAIN_VENV)/.installed
