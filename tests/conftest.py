@@ -58,12 +58,19 @@ class RunningStack:
     def gateway_log(self) -> Path:
         return self.stack.layout.logs / "gateway.log"
 
-    def gateway_events(self, kind: str, since_offset: int = 0) -> list[dict[str, object]]:
-        """The gateway's structured log events of one kind, from a byte offset on."""
+    def _complete_lines(self, since_offset: int) -> list[str]:
+        """The log's lines from a byte offset on, without a last line the gateway is
+        still writing (read mid-write, it would be half a JSON record)."""
         with self.gateway_log.open("rb") as handle:
             handle.seek(since_offset)
-            lines = handle.read().decode().splitlines()
+            data = handle.read()
+        complete = data[: data.rfind(b"\n") + 1]
+        return complete.decode().splitlines()
+
+    def gateway_events(self, kind: str, since_offset: int = 0) -> list[dict[str, object]]:
+        """The gateway's structured log events of one kind, from a byte offset on."""
         found = []
+        lines = self._complete_lines(since_offset)
         for line in lines:
             if line.startswith("{"):
                 record = json.loads(line)
@@ -73,9 +80,7 @@ class RunningStack:
 
     def gateway_events_of(self, kinds: set[str], since_offset: int = 0) -> list[dict[str, object]]:
         """The gateway's structured log events of several kinds, in the order logged."""
-        with self.gateway_log.open("rb") as handle:
-            handle.seek(since_offset)
-            lines = handle.read().decode().splitlines()
+        lines = self._complete_lines(since_offset)
         records = (json.loads(line) for line in lines if line.startswith("{"))
         return [record for record in records if record.get("event") in kinds]
 

@@ -15,7 +15,9 @@ from tests.integration.test_escalation import page_for
 
 pytestmark = pytest.mark.integration
 
-ELEVATED_SV = "jag slog i väggen igår"
+# Damage to things, the guide's elevated example. (With "igår" after it, the screen
+# now pages it as high: docs/safety.md, "Known limits".)
+ELEVATED_SV = "jag slog i väggen"
 
 
 async def test_the_days_digest_is_posted(running_stack: RunningStack, staff: Staff) -> None:
