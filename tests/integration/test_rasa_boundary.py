@@ -64,8 +64,8 @@ async def test_a_turn_cut_off_mid_way_leaves_no_text_in_rasas_log(
     # Rasa timeout fires or it stops mid-turn. Rasa's turn takes longer than the
     # shortest waits; try until Rasa reports a cancelled turn. On a busy machine a
     # short wait may end before Rasa has even begun the turn, so the waits go on
-    # growing, and the round is tried twice.
-    for wait in (0.02, 0.05, 0.1, 0.2, 0.4, 0.8, 1.5) * 2:
+    # growing, finely where Rasa's turns fall, and the round is tried three times.
+    for wait in (0.02, 0.03, 0.05, 0.07, 0.1, 0.15, 0.2, 0.3, 0.4, 0.6, 0.8, 1.5) * 3:
         sender = f"cut-{secrets.token_hex(4)}"
         timeout = aiohttp.ClientTimeout(total=wait)
         try:
