@@ -15,6 +15,8 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 from bot import logs
+from bot.core.packing import pack
+from bot.core.replies import MAX_REPLY_CHARS
 from bot.core.transport_names import transport_of
 from bot.transports.idempotency import transaction_id
 from bot.transports.port import Outbox
@@ -95,7 +97,7 @@ async def send_after_pages(
     together (the consent introduction is seven) instead of interleaved with
     everyone else's; a page raised meanwhile still goes before the next one."""
     async with traffic.reply_slot(room_id):
-        for index, body in enumerate(texts):
+        for index, body in enumerate(pack(texts, MAX_REPLY_CHARS)):
             if index:
                 await traffic.pages_first()
             await sender.notice(room_id, body, transaction_id(txn_key, index), expected)

@@ -23,7 +23,8 @@ from bot.core.kinds import NOT_READ, Kind, explain_due
 from bot.core.language import detect
 from bot.core.model import Inbound, Participant, TurnPlan
 from bot.core.own_words import without_matrix_ids
-from bot.core.replies import answered_or, plan_replies
+from bot.core.packing import pack
+from bot.core.replies import MAX_REPLY_CHARS, answered_or, plan_replies
 from bot.core.screen import SafetyScreen
 from bot.core.texts import text
 from bot.core.transport_names import transport_of
@@ -284,6 +285,7 @@ class TurnHandler:
             "turn_answered",
             participant=participant.pseudonym,
             replies=len(plan.replies),
+            messages=len(pack(plan.replies, MAX_REPLY_CHARS)),
             effects=len(plan.effects),
             blocked_questions=plan.blocked_questions,
             ms=round((time.perf_counter() - started) * 1000, 1),
@@ -447,5 +449,5 @@ class TurnHandler:
                 self._sender, self._traffic, room_id, replies, answering, expected
             )
             return
-        for index, reply in enumerate(replies):
-            await self._sender.notice(room_id, reply, transaction_id(answering, index), expected)
+        for index, message in enumerate(pack(replies, MAX_REPLY_CHARS)):
+            await self._sender.notice(room_id, message, transaction_id(answering, index), expected)
