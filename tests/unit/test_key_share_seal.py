@@ -17,6 +17,7 @@ from nio import AsyncClient, AsyncClientConfig, MatrixRoom, RoomSendResponse
 from nio.crypto import OlmDevice
 from nio.responses import ShareGroupSessionResponse
 
+from bot.errors import MatrixCallError
 from bot.transports.matrix.sealed_store import SealedSnapshots, sealed_store_class, snapshot
 from bot.transports.matrix.sender import Sender
 
@@ -122,3 +123,71 @@ async def test_nothing_is_sent_when_the_seal_fails(tmp_path: Path) -> None:
         await sender.notice(ROOM, "hej", "txn-1", frozenset({BOT, PEER}))
     assert sent == []
     await client.close()
+
+
+async def test_a_room_key_shared_ahead_is_sealed_first_and_not_shared_again(
+    tmp_path: Path,
+) -> None:
+    snapshots = SealedSnapshots(tmp_path / "crypto.sealed", b"k" * 32)
+    client = _bot(tmp_path, snapshots)
+    _with_peer_device(client)
+    assert client.store is not None
+    store = client.store
+    snapshot(store, snapshots)
+    sent: list[str] = []
+    on_disk_at_send: list[bool] = []
+
+    async def send(
+        response: type, method: str, path: str, data: Any = None, *_: Any, **__: Any
+    ) -> Any:
+        sent.append("to_device" if "/sendToDevice/" in path else "message")
+        if "/sendToDevice/" in path:
+            on_disk_at_send.append(snapshots.load() == store.database.connection().serialize())
+            return ShareGroupSessionResponse(ROOM, {(PEER, "PEERDEV")})
+        return RoomSendResponse("$answer", ROOM)
+
+    client._send = send  # type: ignore[method-assign]
+    sender = Sender(client, _Trust(), after_key_share=lambda: snapshot(store, snapshots))  # type: ignore[arg-type]
+    members = frozenset({BOT, PEER})
+    assert await sender.share_room_key_ahead(ROOM, members) is True
+    assert await sender.share_room_key_ahead(ROOM, members) is False
+    await sender.notice(ROOM, "hej", "txn-1", members)
+    # One key share, sealed before it left; the first answer carried none.
+    assert sent == ["to_device", "message"]
+    assert on_disk_at_send == [True]
+    await client.close()
+
+
+async def test_a_room_with_someone_unexpected_gets_no_key_ahead(tmp_path: Path) -> None:
+    snapshots = SealedSnapshots(tmp_path / "crypto.sealed", b"k" * 32)
+    client = _bot(tmp_path, snapshots)
+    _with_peer_device(client)
+    client.rooms[ROOM].add_member("@annan:localhost", None, None)
+    sent: list[str] = []
+
+    async def send(response: type, method: str, path: str, *_: Any, **__: Any) -> Any:
+        sent.append(path)
+        return ShareGroupSessionResponse(ROOM, set())
+
+    client._send = send  # type: ignore[method-assign]
+    sender = Sender(client, _Trust(), after_key_share=lambda: None)  # type: ignore[arg-type]
+    with pytest.raises(MatrixCallError, match="unexpected_members"):
+        await sender.share_room_key_ahead(ROOM, frozenset({BOT, PEER}))
+    assert sent == []
+    await client.close()
+
+
+def test_an_unchanged_crypto_store_is_not_written_again(tmp_path: Path) -> None:
+    snapshots = SealedSnapshots(tmp_path / "crypto.sealed", b"k" * 32)
+    client = _bot(tmp_path, snapshots)
+    assert client.store is not None
+    store = client.store
+    snapshot(store, snapshots)
+    first = snapshots.path.read_bytes()
+    snapshot(store, snapshots)
+    # A fresh nonce every write: equal bytes mean no write at all.
+    assert snapshots.path.read_bytes() == first
+    _with_peer_device(client)  # saves a device and an Olm session
+    snapshot(store, snapshots)
+    assert snapshots.path.read_bytes() != first
+    assert snapshots.load() == store.database.connection().serialize()

@@ -69,7 +69,13 @@ class MatrixConnection:
         self._registry = registry
 
     def invites(self, outbox: Outbox) -> InviteHandler:
-        return InviteHandler(self.client, self._config, self._registry, outbox)
+        return InviteHandler(
+            self.client,
+            self._config,
+            self._registry,
+            outbox,
+            share_key_ahead=self.sender.share_room_key_ahead,
+        )
 
     def sync_loop(self, handle_batch: Callable[[], Awaitable[None]]) -> SyncLoop:
         return SyncLoop(

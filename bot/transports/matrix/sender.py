@@ -82,6 +82,27 @@ class Sender:
         if missing:
             checked("keys_claim", await self._client.keys_claim(missing))
 
+    async def share_room_key_ahead(self, room_id: str, expected: frozenset[str]) -> bool:
+        """Share the room's key with its members' trusted devices now, before any
+        message needs it, as Element does when someone starts to type. The first
+        answer in a new room then waits for no key query, claim or to-device send,
+        and a crowd of new participants does not queue those in front of answers.
+        False when there was nothing to share (already shared, or being shared)."""
+        room = self._client.rooms.get(room_id)
+        olm = self._client.olm
+        if room is None or not room.encrypted or olm is None:
+            return False
+        async with self._keys_lock:
+            await self.prepare(room_id)
+            self.trust_expected_devices(room_id, expected)
+        # No await between this check and nio marking the share as in flight, so a
+        # message sent meanwhile waits for this share instead of starting another.
+        if room_id in self._client.sharing_session or not olm.should_share_group_session(room_id):
+            return False
+        seal_before_sending_room_keys(olm, self._seal)
+        checked("share_group_session", await self._client.share_group_session(room_id))
+        return True
+
     async def redact(self, room_id: str, event_id: str, reason: str) -> None:
         """Remove one of the bot's own messages from the room (its content is dropped
         by the homeserver; the event's place stays)."""
