@@ -15,8 +15,6 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 from bot import logs
-from bot.core.packing import pack
-from bot.core.replies import MAX_REPLY_CHARS
 from bot.core.transport_names import transport_of
 from bot.transports.idempotency import transaction_id
 from bot.transports.port import Outbox
@@ -91,13 +89,15 @@ async def send_after_pages(
     expected: frozenset[str],
 ) -> None:
     """Ordinary messages, in order, each behind any waiting page; transaction ids
-    derive from ``txn_key`` so a resend reaches the reader once.
+    derive from ``txn_key`` and each message's place, so a resend reaches the reader
+    once. Callers pack an answer's replies first (`bot/core/packing.py`) and store
+    what they pack, so a resend sends the same messages.
 
-    One answer holds its slot for all its messages, so a participant reads them
-    together (the consent introduction is seven) instead of interleaved with
-    everyone else's; a page raised meanwhile still goes before the next one."""
+    An answer too long for one message holds its slot for all of them, so a
+    participant reads them together instead of interleaved with everyone else's;
+    a page raised meanwhile still goes before the next one."""
     async with traffic.reply_slot(room_id):
-        for index, body in enumerate(pack(texts, MAX_REPLY_CHARS)):
+        for index, body in enumerate(texts):
             if index:
                 await traffic.pages_first()
             await sender.notice(room_id, body, transaction_id(txn_key, index), expected)

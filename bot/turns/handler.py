@@ -263,6 +263,9 @@ class TurnHandler:
                 plan = (None if in_handoff else self._flood_plan(turn)) or await self._plan(
                     turn, participant
                 )
+                # Stored as the messages that go out, so a resend after a crash sends
+                # exactly those (a turn planned before packing resends one per reply).
+                plan = replace(plan, replies=pack(plan.replies, MAX_REPLY_CHARS))
                 self._ledger.planned(turn.owner, turn.event_id, plan)
             planned = time.perf_counter()
             self._apply(participant, plan, turn, fresh=fresh)
@@ -284,8 +287,7 @@ class TurnHandler:
         logs.event(
             "turn_answered",
             participant=participant.pseudonym,
-            replies=len(plan.replies),
-            messages=len(pack(plan.replies, MAX_REPLY_CHARS)),
+            messages=len(plan.replies),
             effects=len(plan.effects),
             blocked_questions=plan.blocked_questions,
             ms=round((time.perf_counter() - started) * 1000, 1),
@@ -449,5 +451,5 @@ class TurnHandler:
                 self._sender, self._traffic, room_id, replies, answering, expected
             )
             return
-        for index, message in enumerate(pack(replies, MAX_REPLY_CHARS)):
-            await self._sender.notice(room_id, message, transaction_id(answering, index), expected)
+        for index, reply in enumerate(replies):
+            await self._sender.notice(room_id, reply, transaction_id(answering, index), expected)

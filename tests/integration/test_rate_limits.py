@@ -78,18 +78,13 @@ async def test_the_bot_answers_bursts_without_being_rate_limited(
         rooms = [await client.open_chat(running_stack.bot_user_id) for client in clients]
         offset = running_stack.gateway_log.stat().st_size
 
-        async def talk(client: ChatClient, room: str) -> int:
-            answers = 0
+        async def talk(client: ChatClient, room: str) -> None:
             for text in SAID:
                 await client.send(room, text)
-                answers += len(await client.replies(room, 1, timeout=30))
-            return answers
+                await client.replies(room, 1, timeout=30)  # a TimeoutError fails the test
 
         # Held to rc_message, the 21 answers would need ~55 s; exempted, a few seconds.
-        answered = await asyncio.gather(
-            *(talk(c, room) for c, room in zip(clients, rooms, strict=True))
-        )
-        assert answered == [len(SAID)] * AT_ONCE
+        await asyncio.gather(*(talk(c, room) for c, room in zip(clients, rooms, strict=True)))
         assert running_stack.gateway_events("rate_limited", offset) == []
     finally:
         for client in clients:

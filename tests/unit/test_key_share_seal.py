@@ -76,6 +76,12 @@ def _with_peer_device(client: AsyncClient) -> None:
     client.rooms[ROOM] = room
 
 
+async def _received(client: AsyncClient, response: Any) -> Any:
+    """What nio's own `_send` does with a response: the client takes it in."""
+    await client.receive_response(response)
+    return response
+
+
 async def test_the_crypto_store_is_sealed_before_a_room_key_is_sent(tmp_path: Path) -> None:
     snapshots = SealedSnapshots(tmp_path / "crypto.sealed", b"k" * 32)
     client = _bot(tmp_path, snapshots)
@@ -143,7 +149,7 @@ async def test_a_room_key_shared_ahead_is_sealed_first_and_not_shared_again(
         sent.append("to_device" if "/sendToDevice/" in path else "message")
         if "/sendToDevice/" in path:
             on_disk_at_send.append(snapshots.load() == store.database.connection().serialize())
-            return ShareGroupSessionResponse(ROOM, {(PEER, "PEERDEV")})
+            return await _received(client, ShareGroupSessionResponse(ROOM, {(PEER, "PEERDEV")}))
         return RoomSendResponse("$answer", ROOM)
 
     client._send = send  # type: ignore[method-assign]
@@ -191,3 +197,30 @@ def test_an_unchanged_crypto_store_is_not_written_again(tmp_path: Path) -> None:
     snapshot(store, snapshots)
     assert snapshots.path.read_bytes() != first
     assert snapshots.load() == store.database.connection().serialize()
+
+
+async def test_a_key_share_that_did_not_arrive_is_made_again_by_the_first_message(
+    tmp_path: Path,
+) -> None:
+    snapshots = SealedSnapshots(tmp_path / "crypto.sealed", b"k" * 32)
+    client = _bot(tmp_path, snapshots)
+    _with_peer_device(client)
+    sent: list[str] = []
+
+    async def send(response: type, method: str, path: str, *_: Any, **__: Any) -> Any:
+        if "/sendToDevice/" in path:
+            sent.append("to_device")
+            if sent.count("to_device") == 1:  # the homeserver loses the first share
+                raise RuntimeError("connection reset")
+            return await _received(client, ShareGroupSessionResponse(ROOM, {(PEER, "PEERDEV")}))
+        sent.append("message")
+        return RoomSendResponse("$answer", ROOM)
+
+    client._send = send  # type: ignore[method-assign]
+    sender = Sender(client, _Trust(), after_key_share=lambda: None)  # type: ignore[arg-type]
+    members = frozenset({BOT, PEER})
+    with pytest.raises(MatrixCallError, match="not_shared"):
+        await sender.share_room_key_ahead(ROOM, members)
+    await sender.notice(ROOM, "hej", "txn-1", members)
+    assert sent == ["to_device", "to_device", "message"]
+    await client.close()

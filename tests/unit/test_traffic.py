@@ -113,13 +113,6 @@ def _long(name: str) -> str:
     return name + "." * (MAX_REPLY_CHARS // 2 + 10)
 
 
-async def test_an_answer_arrives_as_one_message() -> None:
-    traffic = Traffic()
-    sender = RecordingSender()
-    await send_after_pages(sender, traffic, "!r", ("Hej!", "Vill du?"), "t", frozenset())  # type: ignore[arg-type]
-    assert sender.sent == ["Hej!\n\nVill du?"]
-
-
 async def test_an_answer_too_long_for_one_message_arrives_whole_not_interleaved() -> None:
     traffic = Traffic(replies_in_flight=1)
     sender = RecordingSender()

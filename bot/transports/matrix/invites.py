@@ -25,6 +25,7 @@ class InviteHandler:
         registry: ParticipantRegistry,
         sender: Outbox,
         share_key_ahead: Callable[[str, frozenset[str]], Awaitable[bool]] | None = None,
+        pages_first: Callable[[], Awaitable[bool]] | None = None,
     ) -> None:
         self._client = client
         self._config = config
@@ -32,8 +33,12 @@ class InviteHandler:
         self._sender = sender
         self._awaiting_state: dict[str, str] = {}
         self._share_key_ahead = share_key_ahead
+        self._pages_first = pages_first
         # Shares in flight; held here so none is collected before it finishes.
         self._sharing: set[asyncio.Task[None]] = set()
+        # One share at a time, each after any waiting page: a crowd of new rooms
+        # must not queue ahead of a page for the lock on key queries and claims.
+        self._one_share = asyncio.Lock()
 
     async def handle(self, invite: Invite) -> None:
         participant = self._registry.find(invite.inviter)
@@ -79,17 +84,30 @@ class InviteHandler:
         a message sent before it finishes waits for it."""
         if self._share_key_ahead is None:
             return
-        task = asyncio.create_task(self._shared_ahead(self._share_key_ahead(room_id, expected)))
+        task = asyncio.create_task(self._shared_ahead(self._share_key_ahead, room_id, expected))
         self._sharing.add(task)
         task.add_done_callback(self._sharing.discard)
 
-    @staticmethod
-    async def _shared_ahead(share: Awaitable[bool]) -> None:
+    async def _shared_ahead(
+        self,
+        share: Callable[[str, frozenset[str]], Awaitable[bool]],
+        room_id: str,
+        expected: frozenset[str],
+    ) -> None:
         # Only a head start: the first message shares the key itself if this failed.
         try:
-            if await share:
-                logs.event("room_key_shared_ahead")
+            async with self._one_share:
+                if self._pages_first is not None:
+                    await self._pages_first()
+                if await share(room_id, expected):
+                    logs.event("room_key_shared_ahead")
         except asyncio.CancelledError:
             raise
         except Exception as exc:
             logs.warning("room_key_ahead_failed", error=type(exc).__name__)
+
+    async def close(self) -> None:
+        """Stop the shares still in flight (before the client closes under them)."""
+        for task in list(self._sharing):
+            task.cancel()
+        await asyncio.gather(*self._sharing, return_exceptions=True)

@@ -101,7 +101,27 @@ class Sender:
             return False
         seal_before_sending_room_keys(olm, self._seal)
         checked("share_group_session", await self._client.share_group_session(room_id))
+        # nio marks the key shared even when a to-device send failed; then the first
+        # message would never share it again, and that device could read nothing.
+        unshared = self._devices_without_key(room_id)
+        if unshared:
+            self._client.invalidate_outbound_session(room_id)
+            raise MatrixCallError("share_group_session", "not_shared", f"{unshared} devices")
         return True
+
+    def _devices_without_key(self, room_id: str) -> int:
+        """Devices of the room's members that neither got its key nor were left out
+        on purpose (the bot's own device, withheld devices)."""
+        olm, room = self._client.olm, self._client.rooms.get(room_id)
+        session = None if olm is None else olm.outbound_group_sessions.get(room_id)
+        if olm is None or room is None or session is None:
+            return 0
+        done = session.users_shared_with | session.users_ignored
+        return sum(
+            (user, device.id) not in done
+            for user in room.users
+            for device in olm.device_store.active_user_devices(user)
+        )
 
     async def redact(self, room_id: str, event_id: str, reason: str) -> None:
         """Remove one of the bot's own messages from the room (its content is dropped
