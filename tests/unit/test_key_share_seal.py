@@ -224,3 +224,34 @@ async def test_a_key_share_that_did_not_arrive_is_made_again_by_the_first_messag
     await sender.notice(ROOM, "hej", "txn-1", members)
     assert sent == ["to_device", "to_device", "message"]
     await client.close()
+
+
+async def test_someone_who_joins_during_the_key_claim_gets_nothing(tmp_path: Path) -> None:
+    snapshots = SealedSnapshots(tmp_path / "crypto.sealed", b"k" * 32)
+    client = _bot(tmp_path, snapshots)
+    _with_peer_device(client)
+    sent: list[str] = []
+
+    async def send(response: type, method: str, path: str, *_: Any, **__: Any) -> Any:
+        sent.append(path)
+        return await _received(client, ShareGroupSessionResponse(ROOM, {(PEER, "PEERDEV")}))
+
+    # nio claims missing Olm sessions inside its share and reads the room's members
+    # after that await: a sync in between can add someone.
+    asked: list[int] = []
+
+    def missing(room_id: str) -> dict[str, list[str]]:
+        asked.append(1)
+        return {PEER: ["PEERDEV"]} if len(asked) == 2 else {}
+
+    async def claim(users: object) -> None:
+        client.rooms[ROOM].add_member("@annan:localhost", None, None)
+
+    client._send = send  # type: ignore[method-assign]
+    client.get_missing_sessions = missing  # type: ignore[method-assign]
+    client.keys_claim = claim  # type: ignore[method-assign,assignment]
+    sender = Sender(client, _Trust(), after_key_share=lambda: None)  # type: ignore[arg-type]
+    with pytest.raises(MatrixCallError, match="unexpected_members"):
+        await sender.share_room_key_ahead(ROOM, frozenset({BOT, PEER}))
+    assert sent == []
+    await client.close()

@@ -52,6 +52,8 @@ class Sender:
         self._keys_lock = asyncio.Lock()
         # (waiting for keys, encrypting and sending) of the last notice, for the logs.
         self.last_timing_ms: tuple[float, float] = (0.0, 0.0)
+        # Per room, the members its key may go to, as last checked before a send.
+        self._members_allowed: dict[str, frozenset[str]] = {}
         self.gate = SendGate()
         watch_rate_limits(client, self.gate)
 
@@ -67,6 +69,7 @@ class Sender:
         strangers = set(room.users) - expected
         if strangers:
             raise MatrixCallError("room_send", "unexpected_members", f"{len(strangers)} others")
+        self._members_allowed[room_id] = expected
         self._trust.apply(room.users)
 
     async def prepare(self, room_id: str) -> None:
@@ -99,7 +102,7 @@ class Sender:
         # message sent meanwhile waits for this share instead of starting another.
         if room_id in self._client.sharing_session or not olm.should_share_group_session(room_id):
             return False
-        seal_before_sending_room_keys(olm, self._seal)
+        seal_before_sending_room_keys(olm, self._seal, self._members_allowed.get)
         checked("share_group_session", await self._client.share_group_session(room_id))
         # nio marks the key shared even when a to-device send failed; then the first
         # message would never share it again, and that device could read nothing.
@@ -163,7 +166,7 @@ class Sender:
         prepared = time.perf_counter()
         olm = self._client.olm
         if olm is not None:
-            seal_before_sending_room_keys(olm, self._seal)
+            seal_before_sending_room_keys(olm, self._seal, self._members_allowed.get)
         response = checked(
             "room_send",
             await self._client.room_send(
