@@ -76,6 +76,14 @@ def _with_peer_device(client: AsyncClient) -> None:
     client.rooms[ROOM] = room
 
 
+def _bot_with_peer(tmp_path: Path) -> tuple[AsyncClient, SealedSnapshots]:
+    """The bot, its store sealed under a test key, in a room with one trusted peer."""
+    snapshots = SealedSnapshots(tmp_path / "crypto.sealed", b"k" * 32)
+    client = _bot(tmp_path, snapshots)
+    _with_peer_device(client)
+    return client, snapshots
+
+
 async def _received(client: AsyncClient, response: Any) -> Any:
     """What nio's own `_send` does with a response: the client takes it in."""
     await client.receive_response(response)
@@ -83,9 +91,7 @@ async def _received(client: AsyncClient, response: Any) -> Any:
 
 
 async def test_the_crypto_store_is_sealed_before_a_room_key_is_sent(tmp_path: Path) -> None:
-    snapshots = SealedSnapshots(tmp_path / "crypto.sealed", b"k" * 32)
-    client = _bot(tmp_path, snapshots)
-    _with_peer_device(client)
+    client, snapshots = _bot_with_peer(tmp_path)
     assert client.store is not None
     store = client.store
     snapshot(store, snapshots)  # as after the last sync batch
@@ -111,9 +117,7 @@ async def test_the_crypto_store_is_sealed_before_a_room_key_is_sent(tmp_path: Pa
 
 
 async def test_nothing_is_sent_when_the_seal_fails(tmp_path: Path) -> None:
-    snapshots = SealedSnapshots(tmp_path / "crypto.sealed", b"k" * 32)
-    client = _bot(tmp_path, snapshots)
-    _with_peer_device(client)
+    client, _ = _bot_with_peer(tmp_path)
     sent: list[str] = []
 
     async def send(response: type, method: str, path: str, *_: Any, **__: Any) -> Any:
@@ -134,9 +138,7 @@ async def test_nothing_is_sent_when_the_seal_fails(tmp_path: Path) -> None:
 async def test_a_room_key_shared_ahead_is_sealed_first_and_not_shared_again(
     tmp_path: Path,
 ) -> None:
-    snapshots = SealedSnapshots(tmp_path / "crypto.sealed", b"k" * 32)
-    client = _bot(tmp_path, snapshots)
-    _with_peer_device(client)
+    client, snapshots = _bot_with_peer(tmp_path)
     assert client.store is not None
     store = client.store
     snapshot(store, snapshots)
@@ -165,9 +167,7 @@ async def test_a_room_key_shared_ahead_is_sealed_first_and_not_shared_again(
 
 
 async def test_a_room_with_someone_unexpected_gets_no_key_ahead(tmp_path: Path) -> None:
-    snapshots = SealedSnapshots(tmp_path / "crypto.sealed", b"k" * 32)
-    client = _bot(tmp_path, snapshots)
-    _with_peer_device(client)
+    client, _ = _bot_with_peer(tmp_path)
     client.rooms[ROOM].add_member("@annan:localhost", None, None)
     sent: list[str] = []
 
@@ -202,9 +202,7 @@ def test_an_unchanged_crypto_store_is_not_written_again(tmp_path: Path) -> None:
 async def test_a_key_share_that_did_not_arrive_is_made_again_by_the_first_message(
     tmp_path: Path,
 ) -> None:
-    snapshots = SealedSnapshots(tmp_path / "crypto.sealed", b"k" * 32)
-    client = _bot(tmp_path, snapshots)
-    _with_peer_device(client)
+    client, _ = _bot_with_peer(tmp_path)
     sent: list[str] = []
 
     async def send(response: type, method: str, path: str, *_: Any, **__: Any) -> Any:
@@ -227,9 +225,7 @@ async def test_a_key_share_that_did_not_arrive_is_made_again_by_the_first_messag
 
 
 async def test_someone_who_joins_during_the_key_claim_gets_nothing(tmp_path: Path) -> None:
-    snapshots = SealedSnapshots(tmp_path / "crypto.sealed", b"k" * 32)
-    client = _bot(tmp_path, snapshots)
-    _with_peer_device(client)
+    client, _ = _bot_with_peer(tmp_path)
     sent: list[str] = []
 
     async def send(response: type, method: str, path: str, *_: Any, **__: Any) -> Any:
