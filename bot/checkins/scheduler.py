@@ -31,6 +31,8 @@ from bot.core.checkins import (
 )
 from bot.core.effects import EffectValidator
 from bot.core.model import Participant
+from bot.core.packing import pack
+from bot.core.replies import MAX_REPLY_CHARS
 from bot.core.texts import text
 from bot.escalation.engine import EscalationEngine
 from bot.rasa.client import RasaClient, RasaControl
@@ -177,7 +179,9 @@ class CheckinScheduler:
         if fresh is None or self._next(fresh, state, time.time()) != step:
             logs.event("checkin_step_abandoned", participant=who)
             return
-        outbox = Outbox(f"checkin|{who}|{step.slot}|{type(step).__name__}", replies, now)
+        # Packed now and stored packed: a resend sends exactly what was meant to go.
+        messages = pack(replies, MAX_REPLY_CHARS)
+        outbox = Outbox(f"checkin|{who}|{step.slot}|{type(step).__name__}", messages, now)
         self._store.save(who, after(state, step, now), outbox)
         logs.event("checkin_" + type(step).__name__.lower(), participant=who)
 
@@ -218,7 +222,7 @@ class CheckinScheduler:
         self._store.save(
             pseudonym,
             after(state, step, now),
-            Outbox(f"checkin|{pseudonym}|{now}|on_demand", replies, now),
+            Outbox(f"checkin|{pseudonym}|{now}|on_demand", pack(replies, MAX_REPLY_CHARS), now),
         )
         logs.event("checkin_start", participant=pseudonym, on_demand=True)
         await self._delivery.flush(pseudonym)

@@ -107,7 +107,7 @@ class Gateway:
         self._messengers = tuple(messengers)
         self.transports = TransportRouter(messengers)
         self.traffic = Traffic()
-        self.invites = self.matrix.invites(self.transports)
+        self.invites = self.matrix.invites(self.transports, self.traffic.pages_first)
         self.staff_room = StaffRoom(self.matrix.transport, self.vault, config.staff)
         self.desks = Desks(self.matrix.transport, self.vault, config.staff)
         digest = DigestStore(self.vault)
@@ -719,6 +719,7 @@ class Gateway:
             forgetting.cancel()
             checkins.cancel()
             await self.workers.stop()
+            await self.invites.close()
             escalations.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await escalations

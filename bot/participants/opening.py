@@ -18,6 +18,8 @@ from bot import logs
 from bot.config import GatewayConfig
 from bot.core.effects import EffectValidator
 from bot.core.model import Participant
+from bot.core.packing import pack
+from bot.core.replies import MAX_REPLY_CHARS
 from bot.ids import RoomId
 from bot.rasa.client import RasaClient
 from bot.rasa.opening import open_in_dialogue
@@ -110,11 +112,14 @@ class ChatOpening:
                 if replies is None:
                     return  # Rasa could not answer: the next poll tries again
                 expected = participant.room_members(self._config.matrix.bot_user_id)
-                for index, reply in enumerate(replies):
+                # As one message, under its own transaction ids: an introduction cut
+                # off part-way by an older version (one message per reply) is sent
+                # again whole rather than deduplicated into its first reply.
+                for index, message in enumerate(pack(replies, MAX_REPLY_CHARS)):
                     await self._sender.notice(
                         participant.room_id,
-                        reply,
-                        transaction_id(f"introduction {pseudonym} {due['at']}", index),
+                        message,
+                        transaction_id(f"introduction {pseudonym} {due['at']} whole", index),
                         expected,
                     )
                 logs.event("participant_introduced", participant=pseudonym)

@@ -89,11 +89,13 @@ async def send_after_pages(
     expected: frozenset[str],
 ) -> None:
     """Ordinary messages, in order, each behind any waiting page; transaction ids
-    derive from ``txn_key`` so a resend reaches the reader once.
+    derive from ``txn_key`` and each message's place, so a resend reaches the reader
+    once. Callers pack an answer's replies first (`bot/core/packing.py`) and store
+    what they pack, so a resend sends the same messages.
 
-    One answer holds its slot for all its messages, so a participant reads them
-    together (the consent introduction is seven) instead of interleaved with
-    everyone else's; a page raised meanwhile still goes before the next one."""
+    An answer too long for one message holds its slot for all of them, so a
+    participant reads them together instead of interleaved with everyone else's;
+    a page raised meanwhile still goes before the next one."""
     async with traffic.reply_slot(room_id):
         for index, body in enumerate(texts):
             if index:

@@ -23,7 +23,8 @@ from bot.core.kinds import NOT_READ, Kind, explain_due
 from bot.core.language import detect
 from bot.core.model import Inbound, Participant, TurnPlan
 from bot.core.own_words import without_matrix_ids
-from bot.core.replies import answered_or, plan_replies
+from bot.core.packing import pack
+from bot.core.replies import MAX_REPLY_CHARS, answered_or, plan_replies
 from bot.core.screen import SafetyScreen
 from bot.core.texts import text
 from bot.core.transport_names import transport_of
@@ -262,6 +263,9 @@ class TurnHandler:
                 plan = (None if in_handoff else self._flood_plan(turn)) or await self._plan(
                     turn, participant
                 )
+                # Stored as the messages that go out, so a resend after a crash sends
+                # exactly those (a turn planned before packing resends one per reply).
+                plan = replace(plan, replies=pack(plan.replies, MAX_REPLY_CHARS))
                 self._ledger.planned(turn.owner, turn.event_id, plan)
             planned = time.perf_counter()
             self._apply(participant, plan, turn, fresh=fresh)
@@ -283,7 +287,7 @@ class TurnHandler:
         logs.event(
             "turn_answered",
             participant=participant.pseudonym,
-            replies=len(plan.replies),
+            messages=len(plan.replies),
             effects=len(plan.effects),
             blocked_questions=plan.blocked_questions,
             ms=round((time.perf_counter() - started) * 1000, 1),

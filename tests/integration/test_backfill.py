@@ -76,7 +76,7 @@ async def test_fifteen_messages_sent_while_down_are_screened_paged_and_answered_
         heard = await client.quiet_for(room, 5)
         assert len(running_stack.gateway_events("turn_answered", offset)) == 15
         assert len(running_stack.gateway_events("message_screened", offset)) == 15
-        assert len(heard) == sum(int(str(e["replies"])) for e in answered)
+        assert len(heard) == sum(int(str(e["messages"])) for e in answered)
         # Staff hear that the gateway was away and that these came late.
         notice = await page_for(staff.supervisor, staff.room_id, "was not running", timeout=30)
         assert "15 messages that arrived meanwhile were" in notice

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Callable
 
+from bot.core.replies import MAX_REPLY_CHARS
 from bot.transports.traffic import Traffic, send_after_pages
 
 
@@ -107,28 +108,34 @@ class RecordingSender:
         return f"$e{len(self.sent)}"
 
 
-async def test_an_answer_arrives_whole_not_interleaved_with_others() -> None:
+def _long(name: str) -> str:
+    """A reply too long to share a message with another (over half the limit)."""
+    return name + "." * (MAX_REPLY_CHARS // 2 + 10)
+
+
+async def test_an_answer_too_long_for_one_message_arrives_whole_not_interleaved() -> None:
     traffic = Traffic(replies_in_flight=1)
     sender = RecordingSender()
-    answers = [("A0", "A1", "A2"), ("B0", "B1", "B2")]
+    answers = [tuple(_long(f"A{i}") for i in range(3)), tuple(_long(f"B{i}") for i in range(3))]
     await asyncio.gather(
         *(
             send_after_pages(sender, traffic, "!r", texts, f"t{n}", frozenset())  # type: ignore[arg-type]
             for n, texts in enumerate(answers)
         )
     )
-    assert sender.sent == ["A0", "A1", "A2", "B0", "B1", "B2"]
+    assert [text[:2] for text in sender.sent] == ["A0", "A1", "A2", "B0", "B1", "B2"]
 
 
 async def test_a_page_raised_mid_answer_goes_before_the_rest_of_it() -> None:
     traffic = Traffic(replies_in_flight=1, page_wait_s=5.0)
-    sender = RecordingSender(while_sending={"A0": traffic.page_waiting})  # a page comes up
+    first, second = _long("A0"), _long("A1")
+    sender = RecordingSender(while_sending={first: traffic.page_waiting})  # a page comes up
     answer = asyncio.create_task(
-        send_after_pages(sender, traffic, "!r", ("A0", "A1"), "t", frozenset())  # type: ignore[arg-type]
+        send_after_pages(sender, traffic, "!r", (first, second), "t", frozenset())  # type: ignore[arg-type]
     )
     await asyncio.sleep(0.05)
-    assert sender.sent == ["A0"]  # the rest waits for the page
+    assert sender.sent == [first]  # the rest waits for the page
     sender.sent.append("PAGE")
     traffic.pages_sent()
     await answer
-    assert sender.sent == ["A0", "PAGE", "A1"]
+    assert sender.sent == [first, "PAGE", second]

@@ -68,8 +68,17 @@ class MatrixConnection:
         self.undecryptable = UndecryptableQueue(self.client, vault)
         self._registry = registry
 
-    def invites(self, outbox: Outbox) -> InviteHandler:
-        return InviteHandler(self.client, self._config, self._registry, outbox)
+    def invites(
+        self, outbox: Outbox, pages_first: Callable[[], Awaitable[bool]] | None = None
+    ) -> InviteHandler:
+        return InviteHandler(
+            self.client,
+            self._config,
+            self._registry,
+            outbox,
+            share_key_ahead=self.sender.share_room_key_ahead,
+            pages_first=pages_first,
+        )
 
     def sync_loop(self, handle_batch: Callable[[], Awaitable[None]]) -> SyncLoop:
         return SyncLoop(

@@ -16,21 +16,38 @@ from typing import Any
 
 from nio.crypto import Olm
 
+from bot.errors import MatrixCallError
+
 _MARK = "_samtal_seals_before_sending"
 
 
-def seal_before_sending_room_keys(olm: Olm, seal: Callable[[], None]) -> None:
+def seal_before_sending_room_keys(
+    olm: Olm,
+    seal: Callable[[], None],
+    allowed: Callable[[str], frozenset[str] | None] = lambda room_id: None,
+) -> None:
     """Make ``olm`` call ``seal`` once its room-key payloads are encrypted and
-    before nio can send any of them (idempotent per Olm machine)."""
+    before nio can send any of them (idempotent per Olm machine).
+
+    ``allowed`` names the members a room's key may go to (None: not checked here).
+    nio reads the room's members after awaiting a key claim, so someone who joined
+    in that moment is refused here, before anything is encrypted for them."""
     if getattr(olm, _MARK, False):
         return
     encrypt = olm.share_group_session_parallel
 
-    def encrypt_then_seal(*args: Any, **kwargs: Any) -> Iterator[Any]:
+    def encrypt_then_seal(
+        room_id: str, users: list[str], *args: Any, **kwargs: Any
+    ) -> Iterator[Any]:
+        expected = allowed(room_id)
+        if expected is not None and not set(users) <= expected:
+            raise MatrixCallError(
+                "share_group_session", "unexpected_members", f"{len(set(users) - expected)} others"
+            )
         # Encrypt every batch before handing out the first: nio builds each
         # send as it receives a batch, so the seal must come before any of them.
         # If sealing fails, nothing is sent.
-        batches = list(encrypt(*args, **kwargs))
+        batches = list(encrypt(room_id, users, *args, **kwargs))
         if batches:
             seal()
         yield from batches

@@ -52,6 +52,8 @@ class SealedSnapshots:
     def __init__(self, path: Path, key: bytes) -> None:
         self.path = path
         self._aead = AESGCM(key)
+        # The connection last sealed and its change count then (see `snapshot`).
+        self.sealed_mark: tuple[sqlite3.Connection, int] | None = None
 
     def load(self) -> bytes | None:
         if not self.path.exists():
@@ -80,6 +82,15 @@ def sealed_store_class(snapshots: SealedSnapshots) -> type[SqliteStore]:
 
 
 def snapshot(store: SqliteStore, snapshots: SealedSnapshots) -> None:
-    """Seal the current in-memory database to disk."""
+    """Seal the current in-memory database to disk, unless nothing changed since the
+    last seal. SQLite counts every row any statement inserted, updated or deleted on
+    the connection (``total_changes``), and nio changes its store only with such
+    statements, so an equal count is an identical database. Most sync batches change
+    nothing, and a seal rewrites the whole store, on the event loop."""
     connection: sqlite3.Connection = store.database.connection()
+    changes = connection.total_changes
+    mark = snapshots.sealed_mark
+    if mark is not None and mark[0] is connection and mark[1] == changes:
+        return
     snapshots.save(connection.serialize())
+    snapshots.sealed_mark = (connection, changes)

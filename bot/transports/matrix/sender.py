@@ -52,6 +52,8 @@ class Sender:
         self._keys_lock = asyncio.Lock()
         # (waiting for keys, encrypting and sending) of the last notice, for the logs.
         self.last_timing_ms: tuple[float, float] = (0.0, 0.0)
+        # Per room, the members its key may go to, as last checked before a send.
+        self._members_allowed: dict[str, frozenset[str]] = {}
         self.gate = SendGate()
         watch_rate_limits(client, self.gate)
 
@@ -67,6 +69,7 @@ class Sender:
         strangers = set(room.users) - expected
         if strangers:
             raise MatrixCallError("room_send", "unexpected_members", f"{len(strangers)} others")
+        self._members_allowed[room_id] = expected
         self._trust.apply(room.users)
 
     async def prepare(self, room_id: str) -> None:
@@ -81,6 +84,47 @@ class Sender:
         missing = self._client.get_missing_sessions(room_id)
         if missing:
             checked("keys_claim", await self._client.keys_claim(missing))
+
+    async def share_room_key_ahead(self, room_id: str, expected: frozenset[str]) -> bool:
+        """Share the room's key with its members' trusted devices now, before any
+        message needs it, as Element does when someone starts to type. The first
+        answer in a new room then waits for no key query, claim or to-device send,
+        and a crowd of new participants does not queue those in front of answers.
+        False when there was nothing to share (already shared, or being shared)."""
+        room = self._client.rooms.get(room_id)
+        olm = self._client.olm
+        if room is None or not room.encrypted or olm is None:
+            return False
+        async with self._keys_lock:
+            await self.prepare(room_id)
+            self.trust_expected_devices(room_id, expected)
+        # No await between this check and nio marking the share as in flight, so a
+        # message sent meanwhile waits for this share instead of starting another.
+        if room_id in self._client.sharing_session or not olm.should_share_group_session(room_id):
+            return False
+        seal_before_sending_room_keys(olm, self._seal, self._members_allowed.get)
+        checked("share_group_session", await self._client.share_group_session(room_id))
+        # nio marks the key shared even when a to-device send failed; then the first
+        # message would never share it again, and that device could read nothing.
+        unshared = self._devices_without_key(room_id)
+        if unshared:
+            self._client.invalidate_outbound_session(room_id)
+            raise MatrixCallError("share_group_session", "not_shared", f"{unshared} devices")
+        return True
+
+    def _devices_without_key(self, room_id: str) -> int:
+        """Devices of the room's members that neither got its key nor were left out
+        on purpose (the bot's own device, withheld devices)."""
+        olm, room = self._client.olm, self._client.rooms.get(room_id)
+        session = None if olm is None else olm.outbound_group_sessions.get(room_id)
+        if olm is None or room is None or session is None:
+            return 0
+        done = session.users_shared_with | session.users_ignored
+        return sum(
+            (user, device.id) not in done
+            for user in room.users
+            for device in olm.device_store.active_user_devices(user)
+        )
 
     async def redact(self, room_id: str, event_id: str, reason: str) -> None:
         """Remove one of the bot's own messages from the room (its content is dropped
@@ -122,7 +166,7 @@ class Sender:
         prepared = time.perf_counter()
         olm = self._client.olm
         if olm is not None:
-            seal_before_sending_room_keys(olm, self._seal)
+            seal_before_sending_room_keys(olm, self._seal, self._members_allowed.get)
         response = checked(
             "room_send",
             await self._client.room_send(
