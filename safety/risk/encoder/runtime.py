@@ -38,7 +38,7 @@ from safety.risk.encoder.weights import (
 if TYPE_CHECKING:
     from numpy.typing import NDArray
 
-MODEL_SHA256 = "2a927a9ae4f703cc050df304b9f4d00703ec56bf78a3517087a9ec98514fb496"
+MODEL_SHA256 = "8e0754783fa19cb37e705df797b0329e31f2beff38a84a8121da241c0013848f"
 HIDDEN = 384
 # The embedding: each pooled layer's mean, made unit length, side by side, and the
 # whole made unit length again (the committed adapter pools this many layers).

@@ -19,12 +19,12 @@ from safety.risk.taxonomy import load_taxonomy
 
 LANGUAGES = ("sv", "en")
 # The screen meets the recall target (≥ 0.97) in both languages, which this holds. It
-# falls short of the other two in part (one Swedish and six English imminent messages
-# score below high; 3.4 % of Swedish ordinary messages are paged, target ≤ 3 %);
+# falls short of the other two in part (one Swedish and four English imminent messages
+# score below high; 3.3 % of Swedish ordinary messages are paged, target ≤ 3 %);
 # docs/safety.md gives the figures and the trade-off. Those two bounds stop it getting
 # worse than it is today; they are floors, not the targets. The imminent bound is a count.
 RECALL_FLOOR = 0.97
-IMMINENT_BELOW_HIGH_CEILING = 6
+IMMINENT_BELOW_HIGH_CEILING = 4
 ORDINARY_ESCALATION_CEILING = 0.035
 
 
