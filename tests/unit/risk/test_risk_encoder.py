@@ -12,7 +12,13 @@ import pytest
 
 from safety.risk.dataset import data_digest, load_all, split
 from safety.risk.encoder import DIMENSION, MODEL_SHA256, Encoder, EncoderError, load_encoder
-from safety.risk.encoder.adapter import Adapter, committed_adapter_path, read_adapter
+from safety.risk.encoder.adapter import (
+    Adapter,
+    committed_adapter_path,
+    read_adapter,
+    side_by_side,
+)
+from safety.risk.encoder.graph import build_float
 from safety.risk.encoder.runtime import HIDDEN, QUERY_PREFIX, load_model_bytes
 from safety.risk.encoder.tokenizer import Tokenizer
 from safety.risk.encoder.weights import E5Weights, package_weights, sha256_of, verify_weights
@@ -141,7 +147,7 @@ def test_merging_an_update_is_exact_and_leaves_other_maps_alone(adapter: Adapter
     rng = np.random.default_rng(3)
     up = rng.normal(size=(6, 2)).astype(np.float16)
     down = rng.normal(size=(2, 4)).astype(np.float16)
-    update = Adapter(1, (1,), {"l0.q": (up, down)}, "", "")
+    update = Adapter((1,), (1,), {"l0.q": (up, down)}, "", "")
     tensors = {f"{n}.w": np.ones((6, 4), np.float32) for n in ("q", "k", "v", "ao")}
     tensors |= {"fi.w": np.ones((8, 4), np.float32), "fo.w": np.ones((4, 8), np.float32)}
     update.merge(0, tensors)
@@ -149,6 +155,63 @@ def test_merging_an_update_is_exact_and_leaves_other_maps_alone(adapter: Adapter
     assert np.array_equal(tensors["q.w"], expected)
     assert np.array_equal(tensors["k.w"], np.ones((6, 4), np.float32))
     assert adapter.layers == 12 and adapter.updates  # the committed one changes something
+
+
+def test_two_updates_side_by_side_merge_as_their_sum() -> None:
+    rng = np.random.default_rng(5)
+    teacher = (
+        rng.normal(size=(6, 2)).astype(np.float16),
+        rng.normal(size=(2, 4)).astype(np.float16),
+    )
+    student = (
+        rng.normal(size=(6, 3)).astype(np.float32),
+        rng.normal(size=(3, 4)).astype(np.float32),
+    )
+    up, down = side_by_side(teacher, student)
+    joined = Adapter(
+        (1,), (1,), {"l0.fi": (up.astype(np.float16), down.astype(np.float16))}, "", ""
+    )
+    tensors = {"fi.w": np.zeros((6, 4), np.float32)}
+    joined.merge(0, tensors)
+    parts = [(a.astype(np.float16).astype(np.float64), b.astype(np.float16).astype(np.float64))
+             for a, b in (teacher, student)]  # fmt: skip
+    expected = sum(a @ b for a, b in parts)
+    assert up.shape == (6, 5) and down.shape == (5, 4)
+    assert np.allclose(tensors["fi.w"], expected, atol=1e-5)
+    with pytest.raises(EncoderError, match="different maps"):
+        side_by_side(teacher, (student[0][:5], student[1]))
+
+
+def _adapter_file(path: Path, **arrays: object) -> Path:
+    np.savez(path, data_digest=np.array(""), **{k: np.array(v) for k, v in arrays.items()})
+    return path
+
+
+def test_an_adapter_names_the_model_layers_it_runs(tmp_path: Path) -> None:
+    every_other = read_adapter(
+        _adapter_file(tmp_path / "six.npz", layers=6, source=(2, 4, 6, 8, 10, 12), pooled=(3, 6))
+    )
+    assert every_other.source == (2, 4, 6, 8, 10, 12) and every_other.layers == 6
+    first = read_adapter(_adapter_file(tmp_path / "old.npz", layers=4, pooled=(4,)))
+    assert first.source == (1, 2, 3, 4), "a file without a source list runs the first layers"
+    for name, source in {"beyond": (2, 13), "twice": (3, 3), "backwards": (4, 2)}.items():
+        bad = _adapter_file(tmp_path / f"{name}.npz", layers=2, source=source, pooled=(2,))
+        with pytest.raises(EncoderError, match="layers the model lacks"):
+            read_adapter(bad)
+    short = _adapter_file(tmp_path / "short.npz", layers=3, source=(2, 4), pooled=(2,))
+    with pytest.raises(EncoderError, match="layers the model lacks"):
+        read_adapter(short)
+
+
+def test_the_graph_runs_the_model_layer_the_adapter_names(weights: E5Weights) -> None:
+    from onnx import numpy_helper
+
+    model = build_float(weights, Adapter((5,), (1,), {}, "", ""))
+    constants = {c.name: numpy_helper.to_array(c) for c in model.graph.initializer}
+    fifth = weights.layer(4)
+    expected = np.concatenate([fifth[f"{n}.w"] for n in ("q", "k", "v")]).T
+    assert np.array_equal(constants["l0.qkv.w"], expected)
+    assert [o.name for o in model.graph.output] == ["mean_pooled_1"]
 
 
 def test_an_adapter_pooling_a_layer_it_does_not_run_is_refused(tmp_path: Path) -> None:

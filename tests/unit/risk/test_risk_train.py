@@ -15,7 +15,8 @@ from safety.risk.train import NotFineTuned, read_heads
 def adapter_like_the_committed(path: Path, **changes: object) -> Path:
     with np.load(committed_adapter_path(), allow_pickle=False) as committed:
         arrays = {key: committed[key] for key in (*SETTINGS, "questions.w", "questions.b",
-                                                  "category.w", "category.b")}  # fmt: skip
+                                                  "category.w", "category.b")
+                  if key in committed}  # fmt: skip
     arrays["held_out_fold"] = np.array(2)
     arrays.update({key: np.array(value) for key, value in changes.items()})
     np.savez(path, **arrays)
@@ -47,3 +48,6 @@ def test_an_adapter_of_other_data_another_fold_or_other_settings_is_refused(
     other = adapter_like_the_committed(tmp_path / "other.npz", rank=8)
     with pytest.raises(NotFineTuned, match="unlike the committed"):
         read_heads(other, digest, fold=2)
+    taught_elsewhere = adapter_like_the_committed(tmp_path / "six.npz", source=(1, 3, 5, 7, 9, 11))
+    with pytest.raises(NotFineTuned, match="unlike the committed"):
+        read_heads(taught_elsewhere, digest, fold=2)
