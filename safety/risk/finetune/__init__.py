@@ -39,6 +39,9 @@ def settings_of(data: Mapping[str, Any]) -> dict[str, str]:
     return {key: str(data[key]) if key in data else "" for key in SETTINGS}
 
 
+# How a teacher was trained; a student's file keeps them prefixed with `teacher_`.
+TEACHER_SETTINGS = ("layers", "pooled", "rank", "epochs", "learning_rate")
+
 # What must be the same for every fold's adapter and the final one.
 SETTINGS = (
     "data_digest",
@@ -50,4 +53,5 @@ SETTINGS = (
     "learning_rate",
     "soft_weight",
     "embedding_weight",
+    *(f"teacher_{key}" for key in TEACHER_SETTINGS),
 )

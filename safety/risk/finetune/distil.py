@@ -32,24 +32,28 @@ from torch.nn import functional as F
 from safety.risk.dataset import data_digest
 from safety.risk.encoder.adapter import Adapter, read_adapter, side_by_side
 from safety.risk.encoder.weights import E5Weights
-from safety.risk.finetune import FOLDS
+from safety.risk.finetune import FOLDS, TEACHER_SETTINGS
 from safety.risk.finetune.network import AdaptedEncoder
 from safety.risk.finetune.trainer import (
     SCALE,
-    Factors,
     Heads,
     LossTerm,
+    Updates,
     batches,
     collate,
     fit_rows,
     own_factors,
     save,
+    seed,
     train,
     training_rows,
 )
 
 SOURCE_LAYERS = (2, 4, 6, 8, 10, 12)  # the teacher's layers the student starts from
-POOLED_LAYERS = (3, 5, 6)  # student layers pooled: the model's 6th, 10th and 12th
+# Student layers pooled: the model's 6th, 10th and 12th. The teacher pools its 6th, 9th
+# and 12th; the student's 10th (its 5th) stands in for the teacher's 9th, which it
+# lacks, and learns to give what that layer gave.
+POOLED_LAYERS = (3, 5, 6)
 RANK = 64
 ALPHA = 2.0 * RANK
 EPOCHS = 6
@@ -58,16 +62,40 @@ SOFT_WEIGHT = 1.0  # the teacher's question probabilities
 EMBEDDING_WEIGHT = 20.0  # the teacher's pooled embedding, per dimension × dimensions / 3
 
 
+def check_teacher(path: Path, teacher: Adapter, digest: str, fold: int | None) -> None:
+    """The teacher must have been fine-tuned on these families without this fold, and
+    its embedding must have as many pooled layers as the student's."""
+    with np.load(path, allow_pickle=False) as data:
+        held_out = int(data["held_out_fold"])
+    if teacher.data_digest != digest:
+        raise SystemExit(f"{path.name} was fine-tuned on other data")
+    if held_out != (-1 if fold is None else fold):
+        raise SystemExit(f"{path.name} held out another fold")
+    if len(teacher.pooled) != len(POOLED_LAYERS):
+        raise SystemExit(f"{path.name} pools another number of layers than the student")
+
+
+def teacher_settings(path: Path) -> dict[str, str]:
+    """How the teacher was trained, kept in the student's file: every fold's student
+    must have been taught by a teacher trained alike (`SETTINGS`)."""
+    with np.load(path, allow_pickle=False) as data:
+        return {f"teacher_{key}": str(data[key]) for key in TEACHER_SETTINGS}
+
+
 def teacher_answers(
-    weights: E5Weights, teacher: Adapter, heads: Heads, rows: Sequence[np.ndarray]
+    weights: E5Weights,
+    teacher: Adapter,
+    heads: Heads,
+    rows: Sequence[np.ndarray],
+    fit: Sequence[int],
 ) -> tuple[torch.Tensor, torch.Tensor]:
-    """The teacher's pooled embedding and question probabilities for every message, as
-    training simulates production (8-bit rounding), in evaluation mode."""
+    """The teacher's pooled embedding and question probabilities for the messages the
+    student trains on, as training simulates production (8-bit rounding)."""
     network = AdaptedEncoder(weights, teacher.source, teacher.pooled, 1, 1.0, base=teacher)
     network.eval()
     embeddings = torch.zeros((len(rows), 384 * len(teacher.pooled)))
     with torch.no_grad():
-        for group in batches(range(len(rows)), rows, 64):
+        for group in batches(fit, rows, 64):
             batch, present = collate(group, rows)
             embeddings[group] = network(batch, present)
         probabilities = torch.sigmoid(heads(embeddings)[0])
@@ -86,13 +114,14 @@ def teacher_heads(path: Path) -> Heads:
     return heads
 
 
-def joined_factors(teacher: Adapter, student: Factors) -> Factors:
+def joined_factors(teacher: Adapter, source: Sequence[int], student: Updates) -> Updates:
     """Per student map, the teacher's update of its source layer beside the student's
-    own, so that the file's single update per map is their sum."""
-    joined: Factors = {}
+    own, so that the file's single update per map is their sum. `source` names the
+    model layer each student layer starts from."""
+    joined: Updates = {}
     for key, update in student.items():
         index, name = key.split(".", 1)
-        model_layer = SOURCE_LAYERS[int(index[1:])]
+        model_layer = source[int(index[1:])]
         base = teacher.updates.get(f"l{teacher.source.index(model_layer)}.{name}")
         joined[key] = update if base is None else side_by_side(base, update)
     return joined
@@ -118,12 +147,12 @@ def distil(directory: Path, fold_numbers: Sequence[int | None]) -> None:
         name = "all" if fold is None else f"fold{fold}"
         teacher_path = directory / f"teacher-{name}.npz"
         teacher = read_adapter(teacher_path)
-        if teacher.data_digest != data_digest(examples):
-            raise SystemExit(f"{teacher_path.name} was fine-tuned on other data")
+        check_teacher(teacher_path, teacher, data_digest(examples), fold)
         fit = fit_rows(fold_of, fold)
         print(f"{name}: distilling on {len(fit)} messages", flush=True)
         heads = teacher_heads(teacher_path)
-        taught_embedding, taught_answers = teacher_answers(weights, teacher, heads, rows)
+        taught_embedding, taught_answers = teacher_answers(weights, teacher, heads, rows, fit)
+        seed()
         student = AdaptedEncoder(weights, SOURCE_LAYERS, POOLED_LAYERS, RANK, ALPHA, base=teacher)
 
         taught = teacher_term(taught_embedding, taught_answers)
@@ -139,9 +168,10 @@ def distil(directory: Path, fold_numbers: Sequence[int | None]) -> None:
             "soft_weight": SOFT_WEIGHT,
             "embedding_weight": EMBEDDING_WEIGHT,
             "teacher": teacher.digest,
+            **teacher_settings(teacher_path),
             "held_out_fold": -1 if fold is None else fold,
         }
-        factors = joined_factors(teacher, own_factors(student))
+        factors = joined_factors(teacher, student.source, own_factors(student))
         save(directory / f"adapter-{name}.npz", settings, factors, heads)
 
 

@@ -94,6 +94,13 @@ def collate(
     return torch.from_numpy(batch), torch.from_numpy(present)
 
 
+def seed() -> None:
+    """Fix the random state; called before a network's updates are drawn and before
+    training, so a fold trains the same alone as in a run of every fold."""
+    torch.manual_seed(SEED)
+    random.seed(SEED)
+
+
 LossTerm = Callable[[list[int], torch.Tensor, torch.Tensor], torch.Tensor]
 
 
@@ -109,8 +116,7 @@ def train(
 ) -> None:
     """Train the encoder's adapters and the heads on the `fit` rows. `extra`, given the
     batch's rows, embeddings and question logits, adds to the loss (a teacher's)."""
-    torch.manual_seed(SEED)
-    random.seed(SEED)
+    seed()  # the batches' order
     categories = list(load_taxonomy())
     targets = torch.from_numpy(question_targets(examples))
     category_gold = torch.tensor(
@@ -157,10 +163,10 @@ def new_heads(pooled: int) -> Heads:
     return Heads(384 * pooled, len(load_taxonomy()))
 
 
-Factors = dict[str, tuple[np.ndarray, np.ndarray]]
+Updates = dict[str, tuple[np.ndarray, np.ndarray]]
 
 
-def own_factors(encoder: AdaptedEncoder) -> Factors:
+def own_factors(encoder: AdaptedEncoder) -> Updates:
     """Each linear map's trained update, keyed `l{layer}.{name}`."""
     return {
         f"l{index}.{name}": linear.delta()
@@ -169,7 +175,7 @@ def own_factors(encoder: AdaptedEncoder) -> Factors:
     }
 
 
-def save(path: Path, settings: dict[str, Any], factors: Factors, heads: Heads) -> None:
+def save(path: Path, settings: dict[str, Any], factors: Updates, heads: Heads) -> None:
     """The adapter file `safety.risk.encoder.adapter` reads, with the heads beside it.
     The updates are kept in half precision, which the graph builder merges exactly."""
     arrays: dict[str, Any] = {key: np.array(value) for key, value in settings.items()}
@@ -204,6 +210,7 @@ def fine_tune(out: Path, fold_numbers: Sequence[int | None], prefix: str = "teac
         name = "all" if fold is None else f"fold{fold}"
         print(f"{name}: fine-tuning on {len(fit)} messages", flush=True)
         source = tuple(range(1, LAYERS + 1))
+        seed()
         encoder = AdaptedEncoder(weights, source, POOLED_LAYERS, RANK, ALPHA)
         heads = new_heads(len(POOLED_LAYERS))
         train(encoder, heads, examples, rows, fit, EPOCHS, ADAPTER_LR)
