@@ -4,7 +4,8 @@ The published multilingual-e5-small was trained to match search queries to answe
 which blurs intent into topic: "no way I'd lay a finger on her" sat near a threat. The
 screen fine-tunes it on the training families, with the screen's own questions as the
 objective (`safety.risk.finetune`), and keeps only what changed: for each linear map
-of each layer it runs, an update `up · down` of rank 16, stored in half precision in
+of each layer it runs, an update `up · down` of low rank (16 for the fine-tuned
+encoder, 16 + 64 for one distilled from it), stored in half precision in
 `adapter.npz` (a few megabytes beside the pinned 4-bit weights). The file also says
 which of the model's layers the screen runs (`source`: a smaller encoder distilled
 from the fine-tuned one runs every other layer, `safety.risk.finetune.distil`) and
@@ -22,7 +23,7 @@ from __future__ import annotations
 
 import hashlib
 import zipfile
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
@@ -38,6 +39,21 @@ if TYPE_CHECKING:
 ADAPTER_FILE = "adapter.npz"
 
 
+Update = tuple["NDArray[np.floating[Any]]", "NDArray[np.floating[Any]]"]
+
+
+def side_by_side(first: Update, second: Update) -> Update:
+    """Two updates of one map as one: [up₁ up₂] · [down₁; down₂] = up₁·down₁ + up₂·down₂.
+    A distilled layer keeps its teacher's update and its own this way."""
+    (up_1, down_1), (up_2, down_2) = first, second
+    if up_1.shape[0] != up_2.shape[0] or down_1.shape[1] != down_2.shape[1]:
+        raise EncoderError("two updates of different maps cannot be joined")
+    return (
+        np.concatenate([up_1.astype(np.float32), up_2.astype(np.float32)], axis=1),
+        np.concatenate([down_1.astype(np.float32), down_2.astype(np.float32)], axis=0),
+    )
+
+
 @dataclass(frozen=True)
 class Adapter:
     source: tuple[int, ...]  # the model's layer (1-based) each run layer starts from
@@ -50,6 +66,20 @@ class Adapter:
     def layers(self) -> int:
         """How many layers run."""
         return len(self.source)
+
+    def beneath(self, source: Sequence[int], own: Mapping[str, Update]) -> dict[str, Update]:
+        """A distilled encoder's updates (`own`, keyed `l{i}.{name}`; its layer i starts
+        from model layer `source[i]`) joined to this adapter's updates of those model
+        layers, so that each map's one update in the file is their sum."""
+        joined: dict[str, Update] = {}
+        for key, update in own.items():
+            index, name = key.split(".", 1)
+            model_layer = source[int(index[1:])]
+            if model_layer not in self.source:
+                raise EncoderError("the encoder's fine-tuning file lacks a layer to build on")
+            base = self.updates.get(f"l{self.source.index(model_layer)}.{name}")
+            joined[key] = update if base is None else side_by_side(base, update)
+        return joined
 
     def merge(self, index: int, tensors: dict[str, NDArray[np.float32]]) -> None:
         """Add this layer's updates to its matrices (`NAME.w`, [out, in]) in place."""
@@ -66,21 +96,6 @@ class Adapter:
             for k in range(up.shape[1]):
                 total += up[:, k : k + 1] * down[k : k + 1, :]
             tensors[f"{name}.w"] = total.astype(np.float32)
-
-
-Factors = tuple["NDArray[np.floating[Any]]", "NDArray[np.floating[Any]]"]
-
-
-def side_by_side(first: Factors, second: Factors) -> Factors:
-    """Two updates of one map as one: [up₁ up₂] · [down₁; down₂] = up₁·down₁ + up₂·down₂.
-    A distilled layer keeps its teacher's update and its own this way."""
-    (up_1, down_1), (up_2, down_2) = first, second
-    if up_1.shape[0] != up_2.shape[0] or down_1.shape[1] != down_2.shape[1]:
-        raise EncoderError("two updates of different maps cannot be joined")
-    return (
-        np.concatenate([up_1.astype(np.float32), up_2.astype(np.float32)], axis=1),
-        np.concatenate([down_1.astype(np.float32), down_2.astype(np.float32)], axis=0),
-    )
 
 
 def adapter_digest(path: Path) -> str:
@@ -109,7 +124,7 @@ def read_adapter(path: Path, model_layers: int = 12) -> Adapter:
                 if key.endswith(".up")
             }
             data_digest = str(data["data_digest"])
-    except (OSError, KeyError, ValueError, EOFError, zipfile.BadZipFile) as exc:
+    except (OSError, KeyError, ValueError, TypeError, EOFError, zipfile.BadZipFile) as exc:
         raise EncoderError("the encoder's fine-tuning file is missing or unreadable") from exc
     if not 1 <= layers <= model_layers or len(source) != layers:
         raise EncoderError("the encoder's fine-tuning file runs layers the model lacks")

@@ -12,9 +12,12 @@ trained on the whole training split is committed as `safety/risk/encoder/adapter
 
 from __future__ import annotations
 
+import json
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
+
+import numpy as np
 
 from safety.risk.dataset import Example, data_digest
 from safety.risk.encoder.runtime import cache_root
@@ -35,8 +38,16 @@ def fold_adapter(examples: Sequence[Example], fold: int | None, stage: str = "ad
 
 def settings_of(data: Mapping[str, Any]) -> dict[str, str]:
     """How an adapter file was trained (all but which fold it held out, and which
-    teacher taught it); a setting the file lacks reads as empty."""
-    return {key: str(data[key]) if key in data else "" for key in SETTINGS}
+    teacher taught it), as comparable text; a file without a source list runs the
+    model's first layers, and another setting it lacks reads as empty."""
+    settings = {key: _text(data[key]) if key in data else "" for key in SETTINGS}
+    if "source" not in data and "layers" in data:
+        settings["source"] = _text(np.arange(1, int(data["layers"]) + 1))
+    return settings
+
+
+def _text(value: Any) -> str:
+    return json.dumps(np.asarray(value).tolist())
 
 
 # How a teacher was trained; a student's file keeps them prefixed with `teacher_`.

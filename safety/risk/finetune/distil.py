@@ -30,7 +30,7 @@ import torch
 from torch.nn import functional as F
 
 from safety.risk.dataset import data_digest
-from safety.risk.encoder.adapter import Adapter, read_adapter, side_by_side
+from safety.risk.encoder.adapter import Adapter, read_adapter
 from safety.risk.encoder.weights import E5Weights
 from safety.risk.finetune import FOLDS, TEACHER_SETTINGS
 from safety.risk.finetune.network import AdaptedEncoder
@@ -38,7 +38,6 @@ from safety.risk.finetune.trainer import (
     SCALE,
     Heads,
     LossTerm,
-    Updates,
     batches,
     collate,
     fit_rows,
@@ -114,19 +113,6 @@ def teacher_heads(path: Path) -> Heads:
     return heads
 
 
-def joined_factors(teacher: Adapter, source: Sequence[int], student: Updates) -> Updates:
-    """Per student map, the teacher's update of its source layer beside the student's
-    own, so that the file's single update per map is their sum. `source` names the
-    model layer each student layer starts from."""
-    joined: Updates = {}
-    for key, update in student.items():
-        index, name = key.split(".", 1)
-        model_layer = source[int(index[1:])]
-        base = teacher.updates.get(f"l{teacher.source.index(model_layer)}.{name}")
-        joined[key] = update if base is None else side_by_side(base, update)
-    return joined
-
-
 def teacher_term(embeddings: torch.Tensor, answers: torch.Tensor) -> LossTerm:
     """The loss that pulls the student towards the teacher's answers on a batch."""
 
@@ -171,7 +157,7 @@ def distil(directory: Path, fold_numbers: Sequence[int | None]) -> None:
             **teacher_settings(teacher_path),
             "held_out_fold": -1 if fold is None else fold,
         }
-        factors = joined_factors(teacher, student.source, own_factors(student))
+        factors = teacher.beneath(student.source, own_factors(student))
         save(directory / f"adapter-{name}.npz", settings, factors, heads)
 
 

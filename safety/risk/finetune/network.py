@@ -4,7 +4,8 @@ The network is the one `safety.risk.encoder.graph` writes out as ONNX, built fro
 same pinned weights: word rows, position and type embeddings, post-layer-norm BERT
 layers, and the mean of the token states of the pooled layers, each made unit length
 and put side by side. Every linear map gets a low-rank adapter (`B·A`, B starting at
-zero, so training starts from the published model); the pinned weights stay frozen.
+zero, so training starts from the published model, or from the fine-tuned one a
+student is distilled from); the pinned weights stay frozen.
 The trainer saves the factors, and `safety.risk.encoder.adapter` merges them into the
 matrices the graph builder quantises.
 

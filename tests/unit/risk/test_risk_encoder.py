@@ -182,6 +182,27 @@ def test_two_updates_side_by_side_merge_as_their_sum() -> None:
         side_by_side(teacher, (student[0][:5], student[1]))
 
 
+def test_a_students_update_sits_beside_its_teachers_update_of_the_same_model_layer() -> None:
+    rng = np.random.default_rng(8)
+
+    def update(rank: int) -> tuple[np.ndarray, np.ndarray]:
+        return rng.normal(size=(6, rank)).astype(np.float16), rng.normal(size=(rank, 4)).astype(
+            np.float16
+        )
+
+    # The teacher runs model layers 3, 5 and 7; the student runs 5 and 7.
+    teacher = Adapter((3, 5, 7), (3,), {"l0.q": update(2), "l1.q": update(2), "l2.q": update(2)},
+                      "", "")  # fmt: skip
+    own = {"l0.q": update(3), "l1.q": update(3), "l1.k": update(3)}
+    joined = teacher.beneath((5, 7), own)
+    assert np.array_equal(joined["l0.q"][0][:, :2], teacher.updates["l1.q"][0])
+    assert np.array_equal(joined["l1.q"][1][:2], teacher.updates["l2.q"][1])
+    assert np.array_equal(joined["l1.q"][0][:, 2:], own["l1.q"][0])
+    assert joined["l1.k"] is own["l1.k"], "a map the teacher left alone keeps the student's"
+    with pytest.raises(EncoderError, match="lacks a layer"):
+        teacher.beneath((4,), {"l0.q": update(3)})
+
+
 def _adapter_file(path: Path, **arrays: object) -> Path:
     np.savez(path, data_digest=np.array(""), **{k: np.array(v) for k, v in arrays.items()})
     return path
@@ -201,6 +222,9 @@ def test_an_adapter_names_the_model_layers_it_runs(tmp_path: Path) -> None:
     short = _adapter_file(tmp_path / "short.npz", layers=3, source=(2, 4), pooled=(2,))
     with pytest.raises(EncoderError, match="layers the model lacks"):
         read_adapter(short)
+    scalar = _adapter_file(tmp_path / "scalar.npz", layers=1, source=4, pooled=(1,))
+    with pytest.raises(EncoderError, match="unreadable"):
+        read_adapter(scalar)
 
 
 def test_the_graph_runs_the_model_layer_the_adapter_names(weights: E5Weights) -> None:

@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 from safety.risk.encoder.adapter import committed_adapter_path
-from safety.risk.finetune import SETTINGS
+from safety.risk.finetune import SETTINGS, settings_of
 from safety.risk.train import NotFineTuned, read_heads
 
 
@@ -51,3 +51,56 @@ def test_an_adapter_of_other_data_another_fold_or_other_settings_is_refused(
     taught_elsewhere = adapter_like_the_committed(tmp_path / "six.npz", source=(1, 3, 5, 7, 9, 11))
     with pytest.raises(NotFineTuned, match="unlike the committed"):
         read_heads(taught_elsewhere, digest, fold=2)
+
+
+STUDENT = {
+    "data_digest": "d" * 64,
+    "layers": 6,
+    "source": (2, 4, 6, 8, 10, 12),
+    "pooled": (3, 5, 6),
+    "rank": 64,
+    "epochs": 6,
+    "learning_rate": 5e-4,
+    "soft_weight": 1.0,
+    "embedding_weight": 20.0,
+    "teacher_layers": 12,
+    "teacher_pooled": (6, 9, 12),
+    "teacher_rank": 16,
+    "teacher_epochs": 4,
+    "teacher_learning_rate": 5e-4,
+}
+
+
+def student_file(path: Path, fold: int, **changes: object) -> Path:
+    arrays = {key: np.array(value) for key, value in (STUDENT | changes).items()}
+    arrays |= {"held_out_fold": np.array(fold), "teacher": np.array(f"teacher of {fold}")}
+    arrays |= {"questions.w": np.zeros((3, 1152)), "questions.b": np.zeros(3)}
+    arrays |= {"category.w": np.zeros((4, 1152)), "category.b": np.zeros(4)}
+    np.savez(path, **arrays)
+    return path
+
+
+def test_a_student_taught_like_the_committed_one_passes_and_one_taught_otherwise_does_not(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    committed = student_file(tmp_path / "adapter.npz", -1)
+    monkeypatch.setattr("safety.risk.train.committed_adapter_path", lambda: committed)
+    digest = STUDENT["data_digest"]
+    questions, _ = read_heads(student_file(tmp_path / "fold1.npz", 1), str(digest), fold=1)
+    assert questions.weights.shape[1] == 3  # another teacher (its own fold's) is expected
+    for change in (
+        {"source": (1, 3, 5, 7, 9, 11)},
+        {"soft_weight": 0.0},
+        {"teacher_rank": 8},
+        {"teacher_pooled": (6, 10, 12)},
+    ):
+        other = student_file(tmp_path / "other.npz", 1, **change)
+        with pytest.raises(NotFineTuned, match="unlike the committed"):
+            read_heads(other, str(digest), fold=1)
+
+
+def test_a_file_without_a_source_list_is_read_as_running_the_first_layers(tmp_path: Path) -> None:
+    old = {"layers": np.array(12), "pooled": np.array((6, 9, 12))}
+    listed = old | {"source": np.arange(1, 13)}
+    assert settings_of(old)["source"] == settings_of(listed)["source"]
+    assert settings_of(listed | {"source": np.arange(2, 14)}) != settings_of(old)
