@@ -11,7 +11,9 @@ if TYPE_CHECKING:
 
 
 def sigmoid(x: NDArray[np.float64]) -> NDArray[np.float64]:
-    result: NDArray[np.float64] = 1 / (1 + np.exp(-x))
+    # exp overflows to inf for a margin far below zero, and 1 / inf is the right 0.
+    with np.errstate(over="ignore"):
+        result: NDArray[np.float64] = 1 / (1 + np.exp(-x))
     return result
 
 
@@ -23,7 +25,7 @@ def fit_platt(margins: NDArray[np.float64], labels: NDArray[np.bool_]) -> tuple[
     target = np.where(y > 0, (positives + 1) / (positives + 2), 1 / (negatives + 2))
     a, b = 1.0, 0.0
     for _ in range(100):
-        p = 1 / (1 + np.exp(-(a * margins + b)))
+        p = sigmoid(a * margins + b)
         w = p * (1 - p) + 1e-9
         grad = np.array([((p - target) * margins).sum(), (p - target).sum()])
         hess = np.array(
