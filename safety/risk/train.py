@@ -54,7 +54,7 @@ from safety.risk.dataset import (
 from safety.risk.embedding_cache import embed_texts
 from safety.risk.encoder import Encoder
 from safety.risk.encoder.adapter import committed_adapter_path, read_adapter
-from safety.risk.finetune import FOLDS, fold_adapter, settings_of
+from safety.risk.finetune import FOLDS, fold_adapter_like, settings_of
 from safety.risk.levels import RiskLevel
 from safety.risk.lexical import BUCKETS, LexicalHead, term_counts
 from safety.risk.logreg import Softmax
@@ -195,13 +195,18 @@ def out_of_fold(examples: Sequence[Example], counts: sparse.csr_matrix) -> OutOf
     lexical_margin = np.zeros((len(examples), len(QUESTIONS)))
     texts = [prepare(e.text) for e in examples]
     digest = data_digest(examples)
+    with np.load(committed_adapter_path(), allow_pickle=False) as committed:
+        wanted = settings_of(committed)
     for fold in range(FOLDS):
         fit_rows = fold_of != fold
         held = ~fit_rows
         held_texts = [t for t, h in zip(texts, held, strict=True) if h]
-        adapter = fold_adapter(examples, fold)
-        if not adapter.exists():
-            raise NotFineTuned(f"no adapter for fold {fold}: python -m safety.risk.finetune")
+        adapter = fold_adapter_like(examples, fold, wanted)
+        if adapter is None:
+            raise NotFineTuned(
+                f"no adapter for fold {fold} trained like the committed one: "
+                "python -m safety.risk.finetune"
+            )
         heads, _ = read_heads(adapter, digest, fold)
         encoder = Encoder(adapter_path=adapter)
         margin[held] = heads.margins(embed_texts(held_texts, encoder=encoder))

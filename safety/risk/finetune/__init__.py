@@ -1,13 +1,14 @@
 """Fine-tuning the screen's encoder on the training families (needs PyTorch; production
 never imports the network or the trainer, only where their adapters are kept).
 
-    python -m safety.risk.finetune        # every fold, then all; writes the adapters
+    python -m safety.risk.finetune            # every fold, then all; writes the adapters
+    python -m safety.risk.finetune --distil   # and commits the six-layer one instead
 
-Two stages per fold: the twelve-layer encoder is fine-tuned (`trainer.py`, the
-teacher), then a six-layer one is distilled from it (`distil.py`, the student, which
-production runs). Each fold's student, trained without that fold, lets
-`safety.risk.train` score the fold as production would, out of fold; the student
-trained on the whole training split is committed as `safety/risk/encoder/adapter.npz`.
+The twelve-layer encoder is fine-tuned per fold and on all (`trainer.py`); with
+`--distil`, a six-layer encoder is then distilled from each (`distil.py`; measured,
+not shipped: docs/safety.md). Each fold's adapter, trained without that fold, lets
+`safety.risk.train` score the fold as production would, out of fold; the one trained
+on the whole training split is committed as `safety/risk/encoder/adapter.npz`.
 """
 
 from __future__ import annotations
@@ -30,10 +31,28 @@ def finetune_dir(examples: Sequence[Example]) -> Path:
     return cache_root() / "risk" / "finetune" / data_digest(examples)[:16]
 
 
-def fold_adapter(examples: Sequence[Example], fold: int | None, stage: str = "adapter") -> Path:
-    """A fold's (None: all data's) adapter; `stage` "teacher" for the twelve-layer one."""
+# The twelve-layer encoder fine-tuned on the families, and six layers distilled from it.
+STAGES = ("finetuned", "distilled")
+
+
+def fold_adapter(examples: Sequence[Example], fold: int | None, stage: str = "finetuned") -> Path:
+    """A fold's (None: all data's) adapter of one stage."""
     name = "all" if fold is None else f"fold{fold}"
     return finetune_dir(examples) / f"{stage}-{name}.npz"
+
+
+def fold_adapter_like(
+    examples: Sequence[Example], fold: int, wanted: Mapping[str, str]
+) -> Path | None:
+    """The fold's adapter trained like the committed one (`wanted`: its settings), of
+    whichever stage that is; None when there is none."""
+    for stage in STAGES:
+        path = fold_adapter(examples, fold, stage)
+        if path.exists():
+            with np.load(path, allow_pickle=False) as data:
+                if settings_of(data) == wanted:
+                    return path
+    return None
 
 
 def settings_of(data: Mapping[str, Any]) -> dict[str, str]:

@@ -1,11 +1,11 @@
 """Distils the fine-tuned twelve-layer encoder into one that runs half its layers.
 
-    python -m safety.risk.finetune.distil --fold 0 --out DIR   # taught by teacher-fold0
+    python -m safety.risk.finetune.distil --fold 0 --out DIR   # taught by finetuned-fold0
     python -m safety.risk.finetune.distil --out DIR            # every fold, then all
 
 The screen's throughput target needs about half the encoder's work (docs/benchmarks.md).
 The student starts from every other layer of its teacher, the twelve-layer encoder
-fine-tuned on the same families (`teacher-{fold}.npz`, from `trainer.py`), with the
+fine-tuned on the same families (`finetuned-{fold}.npz`, from `trainer.py`), with the
 teacher's updates merged in, and learns one more low-rank update per linear map. Its
 loss is the teacher's objective (the screen's three questions and the category) plus
 what the teacher answers on each message: its question probabilities (soft targets)
@@ -131,7 +131,7 @@ def distil(directory: Path, fold_numbers: Sequence[int | None]) -> None:
     weights, examples, fold_of, rows = training_rows()
     for fold in fold_numbers:
         name = "all" if fold is None else f"fold{fold}"
-        teacher_path = directory / f"teacher-{name}.npz"
+        teacher_path = directory / f"finetuned-{name}.npz"
         teacher = read_adapter(teacher_path)
         check_teacher(teacher_path, teacher, data_digest(examples), fold)
         fit = fit_rows(fold_of, fold)
@@ -158,7 +158,7 @@ def distil(directory: Path, fold_numbers: Sequence[int | None]) -> None:
             "held_out_fold": -1 if fold is None else fold,
         }
         factors = teacher.beneath(student.source, own_factors(student))
-        save(directory / f"adapter-{name}.npz", settings, factors, heads)
+        save(directory / f"distilled-{name}.npz", settings, factors, heads)
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -201,7 +201,7 @@ def fit_rows(fold_of: np.ndarray, fold: int | None) -> list[int]:
     return [i for i in range(len(fold_of)) if fold is None or fold_of[i] != fold]
 
 
-def fine_tune(out: Path, fold_numbers: Sequence[int | None], prefix: str = "teacher") -> None:
+def fine_tune(out: Path, fold_numbers: Sequence[int | None], prefix: str = "finetuned") -> None:
     """Train one adapter per entry (a fold number: without that fold; None: on all)."""
     weights, examples, fold_of, rows = training_rows()
     out.mkdir(parents=True, exist_ok=True)

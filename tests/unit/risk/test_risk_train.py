@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 from safety.risk.encoder.adapter import committed_adapter_path
-from safety.risk.finetune import SETTINGS, settings_of
+from safety.risk.finetune import SETTINGS, fold_adapter_like, settings_of
 from safety.risk.train import NotFineTuned, read_heads
 
 
@@ -104,3 +104,20 @@ def test_a_file_without_a_source_list_is_read_as_running_the_first_layers(tmp_pa
     listed = old | {"source": np.arange(1, 13)}
     assert settings_of(old)["source"] == settings_of(listed)["source"]
     assert settings_of(listed | {"source": np.arange(2, 14)}) != settings_of(old)
+
+
+def test_training_reads_the_folds_of_the_stage_the_committed_adapter_was_trained_as(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr("safety.risk.finetune.finetune_dir", lambda examples: tmp_path)
+    twelve = {"layers": 12, "pooled": (6, 9, 12), "rank": 16, "epochs": 4}
+    student_file(tmp_path / "distilled-fold1.npz", 1)
+    student_file(tmp_path / "finetuned-fold1.npz", 1, source=tuple(range(1, 13)), **twelve)
+    with np.load(student_file(tmp_path / "committed.npz", -1)) as committed:
+        assert fold_adapter_like([], 1, settings_of(committed)) == tmp_path / "distilled-fold1.npz"
+    like_twelve = student_file(
+        tmp_path / "committed12.npz", -1, source=tuple(range(1, 13)), **twelve
+    )
+    with np.load(like_twelve) as committed:
+        assert fold_adapter_like([], 1, settings_of(committed)) == tmp_path / "finetuned-fold1.npz"
+        assert fold_adapter_like([], 2, settings_of(committed)) is None
