@@ -203,9 +203,11 @@ def out_of_fold(examples: Sequence[Example], counts: sparse.csr_matrix) -> OutOf
         held_texts = [t for t, h in zip(texts, held, strict=True) if h]
         adapter = fold_adapter_like(examples, fold, wanted)
         if adapter is None:
+            command = "python -m safety.risk.finetune" + (
+                " --distil" if wanted.get("teacher_layers") else ""
+            )
             raise NotFineTuned(
-                f"no adapter for fold {fold} trained like the committed one: "
-                "python -m safety.risk.finetune"
+                f"no adapter for fold {fold} trained like the committed one: {command}"
             )
         heads, _ = read_heads(adapter, digest, fold)
         encoder = Encoder(adapter_path=adapter)

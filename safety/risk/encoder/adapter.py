@@ -70,15 +70,25 @@ class Adapter:
     def beneath(self, source: Sequence[int], own: Mapping[str, Update]) -> dict[str, Update]:
         """A distilled encoder's updates (`own`, keyed `l{i}.{name}`; its layer i starts
         from model layer `source[i]`) joined to this adapter's updates of those model
-        layers, so that each map's one update in the file is their sum."""
+        layers: the student trained on weights with the teacher's updates merged, so
+        the file must carry both, and each map's one update is their sum."""
+        if any(m not in self.source for m in source):
+            raise EncoderError("the encoder's fine-tuning file lacks a layer to build on")
+        known = {f"l{i}.{name}" for i in range(len(source)) for name in LINEARS}
+        if not set(own) <= known:
+            raise EncoderError("the encoder's fine-tuning file updates maps the model lacks")
         joined: dict[str, Update] = {}
-        for key, update in own.items():
-            index, name = key.split(".", 1)
-            model_layer = source[int(index[1:])]
-            if model_layer not in self.source:
-                raise EncoderError("the encoder's fine-tuning file lacks a layer to build on")
-            base = self.updates.get(f"l{self.source.index(model_layer)}.{name}")
-            joined[key] = update if base is None else side_by_side(base, update)
+        for index, model_layer in enumerate(source):
+            for name in LINEARS:
+                key = f"l{index}.{name}"
+                base: Update | None = self.updates.get(f"l{self.source.index(model_layer)}.{name}")
+                update = own.get(key)
+                if base is not None and update is not None:
+                    joined[key] = side_by_side(base, update)
+                elif base is not None:
+                    joined[key] = base
+                elif update is not None:
+                    joined[key] = update
         return joined
 
     def merge(self, index: int, tensors: dict[str, NDArray[np.float32]]) -> None:
@@ -108,7 +118,8 @@ def read_adapter(path: Path, model_layers: int = 12) -> Adapter:
     try:
         with np.load(path, allow_pickle=False) as data:
             layers = int(data["layers"])
-            # Files without a source list run the model's first layers.
+            # Files written before distillation have no source list: they run the
+            # model's first layers.
             source = (
                 tuple(int(n) for n in data["source"])
                 if "source" in data.files
@@ -128,8 +139,10 @@ def read_adapter(path: Path, model_layers: int = 12) -> Adapter:
         raise EncoderError("the encoder's fine-tuning file is missing or unreadable") from exc
     if not 1 <= layers <= model_layers or len(source) != layers:
         raise EncoderError("the encoder's fine-tuning file runs layers the model lacks")
-    if min(source) < 1 or max(source) > model_layers or list(source) != sorted(set(source)):
+    if min(source) < 1 or max(source) > model_layers:
         raise EncoderError("the encoder's fine-tuning file runs layers the model lacks")
+    if list(source) != sorted(set(source)):
+        raise EncoderError("the encoder's fine-tuning file runs a layer twice or out of order")
     if not pooled or max(pooled) > layers or min(pooled) < 1:
         raise EncoderError("the encoder's fine-tuning file pools layers it does not run")
     known = {f"l{index}.{name}" for index in range(layers) for name in LINEARS}

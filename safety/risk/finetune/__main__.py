@@ -1,4 +1,5 @@
-"""Fine-tune every fold and the whole training split (those not cached yet), distil
+"""Fine-tune every fold and the whole training split (those not cached with today's
+settings), distil
 six layers from each with `--distil`, and commit-ready the final adapter."""
 
 from __future__ import annotations
@@ -8,10 +9,10 @@ import shutil
 import sys
 from collections.abc import Sequence
 
-from safety.risk.dataset import load_all, split
+from safety.risk.dataset import data_digest, load_all, split
 from safety.risk.encoder.adapter import committed_adapter_path
 from safety.risk.finetune import FOLDS, finetune_dir, fold_adapter
-from safety.risk.finetune.trainer import fine_tune
+from safety.risk.finetune.trainer import fine_tune, trained_as_now
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -22,7 +23,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(argv)
     examples, _ = split(load_all())
     every: list[int | None] = [*range(FOLDS), None]
-    missing = [f for f in every if not fold_adapter(examples, f).exists()]
+    digest = data_digest(examples)
+    missing = [f for f in every if not trained_as_now(fold_adapter(examples, f), digest, f)]
     if missing:
         fine_tune(finetune_dir(examples), missing)
     stage = "finetuned"

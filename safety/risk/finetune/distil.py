@@ -48,7 +48,9 @@ from safety.risk.finetune.trainer import (
     training_rows,
 )
 
-SOURCE_LAYERS = (2, 4, 6, 8, 10, 12)  # the teacher's layers the student starts from
+# Every other layer, ending on the last, which e5 was trained to pool; the first six
+# alone, fine-tuned, had lost too much recall (docs/safety.md).
+SOURCE_LAYERS = (2, 4, 6, 8, 10, 12)
 # Student layers pooled: the model's 6th, 10th and 12th. The teacher pools its 6th, 9th
 # and 12th; the student's 10th (its 5th) stands in for the teacher's 9th, which it
 # lacks, and learns to give what that layer gave.
@@ -58,7 +60,10 @@ ALPHA = 2.0 * RANK
 EPOCHS = 6
 LEARNING_RATE = 5e-4
 SOFT_WEIGHT = 1.0  # the teacher's question probabilities
-EMBEDDING_WEIGHT = 20.0  # the teacher's pooled embedding, per dimension × dimensions / 3
+# The teacher's pooled embedding: its squared distance per dimension is tiny for a
+# unit-length vector of 1,152, so it is summed over the dimensions and divided by the
+# three pooled layers, which puts it near the question loss at the start.
+EMBEDDING_WEIGHT = 20.0
 
 
 def check_teacher(path: Path, teacher: Adapter, digest: str, fold: int | None) -> None:
@@ -74,11 +79,11 @@ def check_teacher(path: Path, teacher: Adapter, digest: str, fold: int | None) -
         raise SystemExit(f"{path.name} pools another number of layers than the student")
 
 
-def teacher_settings(path: Path) -> dict[str, str]:
+def teacher_settings(path: Path) -> dict[str, np.ndarray]:
     """How the teacher was trained, kept in the student's file: every fold's student
     must have been taught by a teacher trained alike (`SETTINGS`)."""
     with np.load(path, allow_pickle=False) as data:
-        return {f"teacher_{key}": str(data[key]) for key in TEACHER_SETTINGS}
+        return {f"teacher_{key}": data[key] for key in TEACHER_SETTINGS}
 
 
 def teacher_answers(

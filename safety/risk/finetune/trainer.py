@@ -1,5 +1,5 @@
 """Fine-tunes the twelve-layer encoder's adapters with the screen's questions as the
-objective: the teachers `distil.py` distils the screen's six-layer encoder from.
+objective (the screen's encoder, and the teacher `distil.py` distils six layers from).
 
     python -m safety.risk.finetune.trainer --fold 0 --out DIR   # train on the other folds
     python -m safety.risk.finetune.trainer --out DIR            # train on every fold
@@ -28,7 +28,7 @@ from safety.risk.dataset import Example, data_digest, folds, load_all, split
 from safety.risk.encoder.runtime import QUERY_PREFIX
 from safety.risk.encoder.tokenizer import Tokenizer
 from safety.risk.encoder.weights import E5Weights, package_weights
-from safety.risk.finetune import FOLDS
+from safety.risk.finetune import FOLDS, settings_of
 from safety.risk.finetune.network import AdaptedEncoder
 from safety.risk.semantic import prepare
 from safety.risk.taxonomy import load_taxonomy
@@ -116,7 +116,7 @@ def train(
 ) -> None:
     """Train the encoder's adapters and the heads on the `fit` rows. `extra`, given the
     batch's rows, embeddings and question logits, adds to the loss (a teacher's)."""
-    seed()  # the batches' order
+    seed()  # so a fold's batches come in the same order alone as in a run of all
     categories = list(load_taxonomy())
     targets = torch.from_numpy(question_targets(examples))
     category_gold = torch.tensor(
@@ -201,7 +201,29 @@ def fit_rows(fold_of: np.ndarray, fold: int | None) -> list[int]:
     return [i for i in range(len(fold_of)) if fold is None or fold_of[i] != fold]
 
 
-def fine_tune(out: Path, fold_numbers: Sequence[int | None], prefix: str = "finetuned") -> None:
+def settings(digest: str, fold: int | None) -> dict[str, Any]:
+    """How this trainer trains, as its adapter files record it."""
+    return {
+        "data_digest": digest,
+        "layers": LAYERS,
+        "source": tuple(range(1, LAYERS + 1)),
+        "pooled": POOLED_LAYERS,
+        "rank": RANK,
+        "epochs": EPOCHS,
+        "learning_rate": ADAPTER_LR,
+        "held_out_fold": -1 if fold is None else fold,
+    }
+
+
+def trained_as_now(path: Path, digest: str, fold: int | None) -> bool:
+    """Whether a cached adapter was trained with today's settings (else train again)."""
+    if not path.exists():
+        return False
+    with np.load(path, allow_pickle=False) as data:
+        return bool(settings_of(data) == settings_of(settings(digest, fold)))
+
+
+def fine_tune(out: Path, fold_numbers: Sequence[int | None]) -> None:
     """Train one adapter per entry (a fold number: without that fold; None: on all)."""
     weights, examples, fold_of, rows = training_rows()
     out.mkdir(parents=True, exist_ok=True)
@@ -209,22 +231,12 @@ def fine_tune(out: Path, fold_numbers: Sequence[int | None], prefix: str = "fine
         fit = fit_rows(fold_of, fold)
         name = "all" if fold is None else f"fold{fold}"
         print(f"{name}: fine-tuning on {len(fit)} messages", flush=True)
-        source = tuple(range(1, LAYERS + 1))
         seed()
-        encoder = AdaptedEncoder(weights, source, POOLED_LAYERS, RANK, ALPHA)
+        encoder = AdaptedEncoder(weights, range(1, LAYERS + 1), POOLED_LAYERS, RANK, ALPHA)
         heads = new_heads(len(POOLED_LAYERS))
         train(encoder, heads, examples, rows, fit, EPOCHS, ADAPTER_LR)
-        settings = {
-            "data_digest": data_digest(examples),
-            "layers": LAYERS,
-            "source": source,
-            "pooled": POOLED_LAYERS,
-            "rank": RANK,
-            "epochs": EPOCHS,
-            "learning_rate": ADAPTER_LR,
-            "held_out_fold": -1 if fold is None else fold,
-        }
-        save(out / f"{prefix}-{name}.npz", settings, own_factors(encoder), heads)
+        path = out / f"finetuned-{name}.npz"
+        save(path, settings(data_digest(examples), fold), own_factors(encoder), heads)
 
 
 def main(argv: Sequence[str] | None = None) -> int:

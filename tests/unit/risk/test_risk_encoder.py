@@ -199,8 +199,13 @@ def test_a_students_update_sits_beside_its_teachers_update_of_the_same_model_lay
     assert np.array_equal(joined["l1.q"][1][:2], teacher.updates["l2.q"][1])
     assert np.array_equal(joined["l1.q"][0][:, 2:], own["l1.q"][0])
     assert joined["l1.k"] is own["l1.k"], "a map the teacher left alone keeps the student's"
+    assert joined["l0.q"][0].shape[1] == 5 and set(joined) == {"l0.q", "l1.q", "l1.k"}
+    teacher_only = teacher.beneath((3,), {})
+    assert teacher_only["l0.q"] is teacher.updates["l0.q"], "the teacher's update is kept"
     with pytest.raises(EncoderError, match="lacks a layer"):
         teacher.beneath((4,), {"l0.q": update(3)})
+    with pytest.raises(EncoderError, match="maps the model lacks"):
+        teacher.beneath((5,), {"l1.q": update(3)})
 
 
 def _adapter_file(path: Path, **arrays: object) -> Path:
@@ -215,9 +220,12 @@ def test_an_adapter_names_the_model_layers_it_runs(tmp_path: Path) -> None:
     assert every_other.source == (2, 4, 6, 8, 10, 12) and every_other.layers == 6
     first = read_adapter(_adapter_file(tmp_path / "old.npz", layers=4, pooled=(4,)))
     assert first.source == (1, 2, 3, 4), "a file without a source list runs the first layers"
-    for name, source in {"beyond": (2, 13), "twice": (3, 3), "backwards": (4, 2)}.items():
+    beyond = _adapter_file(tmp_path / "beyond.npz", layers=2, source=(2, 13), pooled=(2,))
+    with pytest.raises(EncoderError, match="layers the model lacks"):
+        read_adapter(beyond)
+    for name, source in {"twice": (3, 3), "backwards": (4, 2)}.items():
         bad = _adapter_file(tmp_path / f"{name}.npz", layers=2, source=source, pooled=(2,))
-        with pytest.raises(EncoderError, match="layers the model lacks"):
+        with pytest.raises(EncoderError, match="twice or out of order"):
             read_adapter(bad)
     short = _adapter_file(tmp_path / "short.npz", layers=3, source=(2, 4), pooled=(2,))
     with pytest.raises(EncoderError, match="layers the model lacks"):
