@@ -13,6 +13,7 @@ on the whole training split is committed as `safety/risk/encoder/adapter.npz`.
 
 from __future__ import annotations
 
+import argparse
 import json
 from collections.abc import Mapping, Sequence
 from pathlib import Path
@@ -85,3 +86,16 @@ SETTINGS = (
     "embedding_weight",
     *(f"teacher_{key}" for key in TEACHER_SETTINGS),
 )
+
+
+def add_fold_arguments(parser: argparse.ArgumentParser) -> None:
+    """`--fold N` (repeatable) and `--all`, shared by the trainer and the distiller."""
+    parser.add_argument("--fold", type=int, action="append", help="only these folds")
+    parser.add_argument("--all", action="store_true", help="with --fold: also on all data")
+
+
+def chosen_folds(args: argparse.Namespace) -> list[int | None]:
+    """The folds asked for (None: on all data); every fold, then all, when none was."""
+    if not args.fold:
+        return [*range(FOLDS), None]
+    return [*args.fold, None] if args.all else list(args.fold)

@@ -32,7 +32,7 @@ from torch.nn import functional as F
 from safety.risk.dataset import data_digest
 from safety.risk.encoder.adapter import Adapter, read_adapter
 from safety.risk.encoder.weights import E5Weights
-from safety.risk.finetune import FOLDS, TEACHER_SETTINGS
+from safety.risk.finetune import TEACHER_SETTINGS, add_fold_arguments, chosen_folds
 from safety.risk.finetune.network import AdaptedEncoder
 from safety.risk.finetune.trainer import (
     SCALE,
@@ -168,14 +168,10 @@ def distil(directory: Path, fold_numbers: Sequence[int | None]) -> None:
 
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--fold", type=int, action="append", help="only these folds")
-    parser.add_argument("--all", action="store_true", help="with --fold: also on all data")
+    add_fold_arguments(parser)
     parser.add_argument("--out", type=Path, required=True, help="where the teachers are")
     args = parser.parse_args(argv)
-    chosen: list[int | None] = list(args.fold) if args.fold else [*range(FOLDS), None]
-    if args.fold and args.all:
-        chosen.append(None)
-    distil(args.out, chosen)
+    distil(args.out, chosen_folds(args))
     return 0
 
 

@@ -28,7 +28,7 @@ from safety.risk.dataset import Example, data_digest, folds, load_all, split
 from safety.risk.encoder.runtime import QUERY_PREFIX
 from safety.risk.encoder.tokenizer import Tokenizer
 from safety.risk.encoder.weights import E5Weights, package_weights
-from safety.risk.finetune import FOLDS, settings_of
+from safety.risk.finetune import FOLDS, add_fold_arguments, chosen_folds, settings_of
 from safety.risk.finetune.network import AdaptedEncoder
 from safety.risk.semantic import prepare
 from safety.risk.taxonomy import load_taxonomy
@@ -241,14 +241,10 @@ def fine_tune(out: Path, fold_numbers: Sequence[int | None]) -> None:
 
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--fold", type=int, action="append", help="only these folds")
-    parser.add_argument("--all", action="store_true", help="with --fold: also on all data")
+    add_fold_arguments(parser)
     parser.add_argument("--out", type=Path, required=True)
     args = parser.parse_args(argv)
-    chosen: list[int | None] = list(args.fold) if args.fold else [*range(FOLDS), None]
-    if args.fold and args.all:
-        chosen.append(None)
-    fine_tune(args.out, chosen)
+    fine_tune(args.out, chosen_folds(args))
     return 0
 
 

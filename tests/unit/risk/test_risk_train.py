@@ -2,13 +2,21 @@
 
 from __future__ import annotations
 
+import argparse
 from pathlib import Path
 
 import numpy as np
 import pytest
 
 from safety.risk.encoder.adapter import committed_adapter_path, read_adapter
-from safety.risk.finetune import SETTINGS, fold_adapter_like, settings_of
+from safety.risk.finetune import (
+    FOLDS,
+    SETTINGS,
+    add_fold_arguments,
+    chosen_folds,
+    fold_adapter_like,
+    settings_of,
+)
 from safety.risk.train import NotFineTuned, read_heads
 
 
@@ -125,3 +133,20 @@ def test_training_reads_the_folds_of_the_stage_the_committed_adapter_was_trained
     with np.load(like_twelve) as committed:
         assert fold_adapter_like([], 1, settings_of(committed)) == tmp_path / "finetuned-fold1.npz"
         assert fold_adapter_like([], 2, settings_of(committed)) is None
+
+
+@pytest.mark.parametrize(
+    ("argv", "expected"),
+    [
+        ([], [*range(FOLDS), None]),
+        (["--fold", "3"], [3]),
+        (["--fold", "0", "--fold", "2"], [0, 2]),
+        (["--fold", "4", "--all"], [4, None]),
+    ],
+)
+def test_the_trainer_and_the_distiller_train_the_folds_asked_for(
+    argv: list[str], expected: list[int | None]
+) -> None:
+    parser = argparse.ArgumentParser()
+    add_fold_arguments(parser)
+    assert chosen_folds(parser.parse_args(argv)) == expected
