@@ -5,7 +5,10 @@ Files (see data/risk/README.md for how they were made):
   a family is one situation written several ways, and it is split as a whole;
 * `data/risk/legacy.jsonl`: the project's earlier messages, one family each, without a
   category. They train the level head only and never enter the test split, because the
-  patterns were written while reading them.
+  patterns were written while reading them;
+* `data/risk/unseen/*.jsonl`: messages by writers who never saw the data, the patterns
+  or any model. They are only ever scored (`load_unseen`), never trained on or used to
+  choose anything, so they measure the screen on phrasings nobody here wrote.
 
 The split is a pure function of the family id (SHA-256), so it never changes when data
 is added, and no message of a test family is ever trained on.
@@ -24,6 +27,7 @@ from safety.risk.levels import RiskLevel
 DATA_DIR = Path(__file__).resolve().parents[2] / "data" / "risk"
 FAMILY_DIR = DATA_DIR / "families"
 LEGACY_PATH = DATA_DIR / "legacy.jsonl"
+UNSEEN_DIR = DATA_DIR / "unseen"
 TEST_SHARE = 25  # percent of families held out for the test split
 NONE_KINDS_PATH = DATA_DIR / "none_kinds.json"
 ORDINARY_PREFIX = "ord-"
@@ -84,6 +88,14 @@ def load_all(data_dir: Path = DATA_DIR) -> list[Example]:
         # text can never be trained on through the legacy file.
         seen = {e.text for e in examples}
         examples.extend(e for e in load_file(legacy) if e.text not in seen)
+    return examples
+
+
+def load_unseen(unseen_dir: Path = UNSEEN_DIR) -> list[Example]:
+    """The messages by writers who never saw the data: for evaluation only."""
+    examples: list[Example] = []
+    for path in sorted(unseen_dir.glob("*.jsonl")):
+        examples.extend(load_file(path))
     return examples
 
 

@@ -1,7 +1,8 @@
-"""Evaluate the production screen on the family-held-out test split.
+"""Evaluate the production screen on held-out families, or on other writers' messages.
 
     .venv-dev/bin/python -m safety.risk.evaluate [--plot docs/img/risk_pr.png] [--misses]
     .venv-dev/bin/python -m safety.risk.evaluate --cv [--misses]   # training families only
+    .venv-dev/bin/python -m safety.risk.evaluate --unseen [--misses]  # other writers' messages
 
 Every message goes through `assess`, the same call production and `samtal screen`
 make. Figures are per language:
@@ -26,7 +27,14 @@ import numpy as np
 
 from safety.risk.assess import assess, warm_up
 from safety.risk.context import RiskContext
-from safety.risk.dataset import Example, is_hard_negative, load_all, ordinary_families, split
+from safety.risk.dataset import (
+    Example,
+    is_hard_negative,
+    load_all,
+    load_unseen,
+    ordinary_families,
+    split,
+)
 from safety.risk.encoder import load_encoder
 from safety.risk.levels import LEVELS, RiskLevel
 from safety.risk.normalise import normalise
@@ -49,6 +57,8 @@ class Scores:
     ordinary: list[RiskLevel] = field(default_factory=list)
     hard_negative: list[RiskLevel] = field(default_factory=list)
     per_category: dict[str, list[bool]] = field(default_factory=lambda: defaultdict(list))
+    # Per style: recall of high ∪ imminent, and how often harmless messages were paged.
+    per_style: dict[str, list[bool]] = field(default_factory=lambda: defaultdict(list))
     misses: list[tuple[str, str, str]] = field(default_factory=list)
 
     def add(self, example: Example, predicted: RiskLevel, hard_negative: bool) -> None:
@@ -59,6 +69,11 @@ class Scores:
         if example.category and gold is not NONE:
             floor = HIGH if gold >= HIGH else ELEVATED
             self.per_category[f"{example.category}/{gold.value}"].append(predicted >= floor)
+        if gold >= HIGH:
+            self.per_style[f"{example.style} (recall)"].append(predicted >= HIGH)
+        elif gold is NONE:
+            kind = "hard_negative" if hard_negative else "ordinary"
+            self.per_style[f"{kind} {example.style} (paged)"].append(predicted >= HIGH)
         if (gold >= HIGH and predicted < HIGH) or (gold is NONE and predicted >= HIGH):
             self.misses.append((example.family, gold.value, predicted.value))
 
@@ -128,6 +143,13 @@ def print_categories(s: Scores) -> None:
         print(f"  {key:38s} {sum(hits) / len(hits):.3f}  ({sum(hits)}/{len(hits)})")
 
 
+def print_styles(scores: dict[str, Scores]) -> None:
+    print("\nby style")
+    for lang in sorted(name for name in scores if name != "all"):
+        for key, hits in sorted(scores[lang].per_style.items()):
+            print(f"  {lang} {key:41s} {sum(hits) / len(hits):.3f}  ({sum(hits)}/{len(hits)})")
+
+
 def encoder_scores(examples: Sequence[Example]) -> np.ndarray:
     """P(≥ high) from the encoder alone (for the precision-recall plot)."""
     model, encoder = load_semantic_model(), load_encoder()
@@ -183,7 +205,7 @@ def compare_sources(examples: Sequence[Example]) -> None:
         rows["patterns only"].append((e, pattern))
         rows["encoder only"].append((e, encoder))
         rows["both (shipped)"].append((e, max(pattern, encoder)))
-    print("\nsources on the test split:   recall(high∪imm)  ordinary≥high  hard-neg≥high")
+    print("\nsources:                     recall(high∪imm)  ordinary≥high  hard-neg≥high")
     for name, pairs in rows.items():
         s = Scores()
         for e, level in pairs:
@@ -206,7 +228,6 @@ def cross_validate(show_misses: bool) -> None:
     lexicon, ordinary = load_lexicon(), ordinary_families()
     imminent_as_high = oof.thresholds[IMMINENT]
     result: dict[str, Scores] = defaultdict(Scores)
-    styles: dict[str, list[bool]] = defaultdict(list)
     for index, example in enumerate(train):
         if example.is_legacy:
             continue
@@ -218,20 +239,12 @@ def cross_validate(show_misses: bool) -> None:
         hard = is_hard_negative(example, ordinary)
         for name in (example.lang, "all"):
             result[name].add(example, predicted, hard)
-        if example.level >= HIGH:
-            styles[f"{example.lang} {example.style} (recall)"].append(predicted >= HIGH)
-        elif example.level is NONE:
-            kind = "hard_negative" if hard else "ordinary"
-            styles[f"{example.lang} {kind} {example.style} (paged)"].append(predicted >= HIGH)
     print("out-of-fold, training families only (5 folds grouped by family)")
     print("thresholds " + ", ".join(f"{lv.value} {t:.2f}" for lv, t in oof.thresholds.items()))
     for name in sorted(result, key=lambda n: (n == "all", n)):
         print_scores(name, result[name])
     print_categories(result["all"])
-    print("\nby style")
-    for key in sorted(styles):
-        hits = styles[key]
-        print(f"  {key:44s} {sum(hits) / len(hits):.3f}  ({sum(hits)}/{len(hits)})")
+    print_styles(result)
     if show_misses:
         for family, gold_level, got in result["all"].misses:
             print(f"  {family}: gold {gold_level}, got {got}")
@@ -247,15 +260,25 @@ def main(argv: Sequence[str] | None = None) -> int:
         action="store_true",
         help="cross-validation by family over the training split instead (test split unread)",
     )
+    parser.add_argument(
+        "--unseen",
+        action="store_true",
+        help="the messages by writers who never saw the data (data/risk/unseen) instead",
+    )
     args = parser.parse_args(argv)
     if args.cv:
         cross_validate(args.misses)
         return 0
     _, test = split(load_all())
+    if args.unseen:
+        test = load_unseen()
+        print(f"messages by writers who never saw the data: {len(test)}")
     scores = score(test)
     for name in sorted(scores, key=lambda n: (n == "all", n)):
         print_scores(name, scores[name])
     print_categories(scores["all"])
+    if args.unseen:
+        print_styles(scores)
     if args.compare:
         compare_sources(test)
     if args.plot:
