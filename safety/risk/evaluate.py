@@ -266,6 +266,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         help="the messages by writers who never saw the data (data/risk/unseen) instead",
     )
     args = parser.parse_args(argv)
+    if args.unseen and (args.cv or args.plot):
+        parser.error("--unseen is scored as it is: not with --cv or --plot")
     if args.cv:
         cross_validate(args.misses)
         return 0
