@@ -8,19 +8,23 @@
 * A category head naming the taxonomy category, so a page says what kind of risk it
   is (`weapon`, `strangulation`, …) without quoting anyone.
 
-The whole message is read as one: reading a long message sentence by sentence as
-well caught no more danger in cross-validation and doubled the ordinary messages
-escalated (docs/safety.md).
+A message is read as one. A model trained with `windows` (`SAMTAL_RISK_WINDOWS=1`
+in training) would also read a message of three or more sentences two sentences at a
+time, highest wins, with thresholds chosen out of fold on the same readings. Cross-
+validation rejected it: the windows of everyday check-ins paged so often that the
+threshold had to rise, and recall fell (docs/safety.md); the shipped model does not.
 The model file is `semantic_model.npz` (NumPy arrays only, loaded without pickle).
 """
 
 from __future__ import annotations
 
+import re
 import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from importlib import resources
+from itertools import pairwise
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -52,14 +56,43 @@ def prepare(text: str) -> str:
     return " ".join(visible.split())
 
 
-def readings(text: str) -> list[str]:
-    """What the encoder reads of a message: all of it, or its first and last stretch."""
+# A sentence ends at . ! ? … (or their Arabic and CJK forms) before a space, and at a
+# line break: phones send one thought per line.
+_SENTENCE_END = re.compile(r"(?<=[.!?…؟。！？])\s+|\s*[\n\r\u2028\u2029]+\s*")
+WINDOW_MIN_SENTENCES = 3
+# Bounds the encoder's work on one message (each window is one more reading).
+MAX_WINDOWS = 16
+
+
+def sentence_windows(text: str) -> list[str]:
+    """Each two neighbouring sentences of a message of three or more, else none; of a
+    message longer than one reading, its first and last stretch, and of more windows
+    than `MAX_WINDOWS`, the first and the last half of them."""
+    stretches = [text] if len(text) <= MAX_CHARS else [text[:MAX_CHARS], text[-MAX_CHARS:]]
+    sentences = [
+        sentence
+        for stretch in stretches
+        for sentence in (prepare(part) for part in _SENTENCE_END.split(stretch))
+        if sentence
+    ]
+    if len(sentences) < WINDOW_MIN_SENTENCES:
+        return []
+    pairs = [f"{first} {second}" for first, second in pairwise(sentences)]
+    if len(pairs) > MAX_WINDOWS:
+        pairs = pairs[: MAX_WINDOWS // 2] + pairs[-MAX_WINDOWS // 2 :]
+    return pairs
+
+
+def readings(text: str, windows: bool = False) -> list[str]:
+    """What the encoder reads of a message: all of it, or its first and last stretch;
+    with `windows`, then its sentences two at a time."""
     prepared = prepare(text)
     if not prepared:
         return []
-    if len(prepared) <= MAX_CHARS:
-        return [prepared]
-    return [prepared[:MAX_CHARS], prepared[-MAX_CHARS:]]
+    whole = [prepared]
+    if len(prepared) > MAX_CHARS:
+        whole = [prepared[:MAX_CHARS], prepared[-MAX_CHARS:]]
+    return whole + sentence_windows(text) if windows else whole
 
 
 def lift(
@@ -95,6 +128,9 @@ class SemanticModel:
     # SHA-256 of the encoder adapter whose embedding the heads read: heads calibrated
     # for one fine-tuning are wrong for another.
     encoder_digest: str = ""
+    # Whether a long message is also read two sentences at a time (`readings`): the
+    # thresholds were chosen reading it so.
+    windows: bool = False
 
     def cumulative(
         self, vectors: NDArray[np.floating], texts: Sequence[str]
@@ -140,7 +176,7 @@ class SemanticModel:
 
     def signal(self, text: str) -> Signal | None:
         """The encoder's signal for one message, or None below elevated."""
-        parts = readings(text)
+        parts = readings(text, self.windows)
         if not parts:
             return None
         return self.assess_vectors(load_encoder().encode_many(parts), parts)
@@ -154,6 +190,7 @@ class SemanticModel:
         arrays.update(
             data_digest=np.array(self.data_digest),
             encoder_digest=np.array(self.encoder_digest),
+            windows=np.array(self.windows),
             category_weights=self.category_head.weights.astype(np.float32),
             category_bias=self.category_head.bias.astype(np.float32),
             categories=np.array(self.categories),
@@ -179,6 +216,7 @@ class SemanticModel:
                 thresholds=thresholds,
                 data_digest=str(data["data_digest"]),
                 encoder_digest=str(data["encoder_digest"]) if "encoder_digest" in data else "",
+                windows=bool(data["windows"]) if "windows" in data else False,
                 imminent_as_high=imminent_as_high,
                 lexical=tuple(
                     LexicalHead.from_arrays(data, f"lex{i}")

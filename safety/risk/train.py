@@ -59,7 +59,7 @@ from safety.risk.levels import RiskLevel
 from safety.risk.lexical import BUCKETS, LexicalHead, term_counts
 from safety.risk.logreg import Softmax
 from safety.risk.question_heads import QuestionHeads
-from safety.risk.semantic import MODEL_FILE, SemanticModel, prepare
+from safety.risk.semantic import MODEL_FILE, SemanticModel, prepare, sentence_windows
 from safety.risk.taxonomy import load_taxonomy
 
 ORDINARY_PAGE_BUDGET = 0.05
@@ -69,6 +69,9 @@ NONE_LIFT_BUDGET = 0.02
 # chosen by grouped cross-validation over the training families (docs/safety.md).
 LEXICAL_WEIGHT = float(os.environ.get("SAMTAL_RISK_LEXICAL_WEIGHT", "0.2"))
 LEXICAL_C = 4.0
+# Whether a long message is also read two sentences at a time (`semantic.readings`);
+# `SAMTAL_RISK_WINDOWS=0` or `1` overrides it to compare, out of fold.
+READ_WINDOWS = os.environ.get("SAMTAL_RISK_WINDOWS", "0") == "1"
 GRID = np.round(np.linspace(0.02, 0.98, 97), 3)
 
 
@@ -187,13 +190,45 @@ class OutOfFold:
     ordinary: np.ndarray  # ordinary none messages
 
 
-def out_of_fold(examples: Sequence[Example], counts: sparse.csr_matrix) -> OutOfFold:
-    """Out-of-fold scores and the thresholds chosen on them (families never straddle folds)."""
+def _mixed(
+    margin: np.ndarray,
+    lexical_margin: np.ndarray,
+    platt: Sequence[tuple[float, float]],
+    lexical_platt: Sequence[tuple[float, float]],
+    mix: Sequence[tuple[float, float, float]],
+) -> np.ndarray:
+    """Calibrated P(≥ elevated), P(≥ high), P(imminent) per row, as the model computes."""
+    columns = []
+    for q in range(len(QUESTIONS)):
+        semantic = sigmoid(platt[q][0] * margin[:, q] + platt[q][1])
+        if not LEXICAL_WEIGHT:
+            columns.append(semantic)
+            continue
+        lexical = sigmoid(lexical_platt[q][0] * lexical_margin[:, q] + lexical_platt[q][1])
+        weight, a, b = mix[q]
+        columns.append(sigmoid(a * ((1 - weight) * semantic + weight * lexical) + b))
+    return np.stack(columns, axis=1)
+
+
+def out_of_fold(
+    examples: Sequence[Example], counts: sparse.csr_matrix, windows: bool = READ_WINDOWS
+) -> OutOfFold:
+    """Out-of-fold scores and the thresholds chosen on them (families never straddle folds).
+    With `windows`, a message's score is the highest over its readings, as production
+    reads it; calibration is fitted on whole messages only."""
     gold = np.array([e.level.rank for e in examples], dtype=np.int64)
     fold_of = np.array(folds(examples, FOLDS))
     margin = np.zeros((len(examples), len(QUESTIONS)))
     lexical_margin = np.zeros((len(examples), len(QUESTIONS)))
     texts = [prepare(e.text) for e in examples]
+    # The extra readings (sentence windows) and the message each belongs to.
+    window_of = [
+        (row, w) for row, e in enumerate(examples) if windows for w in sentence_windows(e.text)
+    ]
+    parent = np.array([row for row, _ in window_of], dtype=np.int64)
+    window_texts = [w for _, w in window_of]
+    window_margin = np.zeros((len(window_of), len(QUESTIONS)))
+    window_lexical = np.zeros((len(window_of), len(QUESTIONS)))
     digest = data_digest(examples)
     with np.load(committed_adapter_path(), allow_pickle=False) as committed:
         wanted = settings_of(committed)
@@ -212,24 +247,33 @@ def out_of_fold(examples: Sequence[Example], counts: sparse.csr_matrix) -> OutOf
         heads, _ = read_heads(adapter, digest, fold)
         encoder = Encoder(adapter_path=adapter)
         margin[held] = heads.margins(embed_texts(held_texts, encoder=encoder))
+        held_windows = held[parent] if len(parent) else np.zeros(0, dtype=bool)
+        held_window_texts = [t for t, h in zip(window_texts, held_windows, strict=True) if h]
+        if held_window_texts:
+            embedded = embed_texts(held_window_texts, encoder=encoder)
+            window_margin[held_windows] = heads.margins(embedded)
         for q, question in enumerate(QUESTIONS):
             if LEXICAL_WEIGHT:
                 head = fit_lexical(counts[fit_rows], question(gold[fit_rows]))
                 lexical_margin[held, q] = head.margin(held_texts)
+                if held_window_texts:
+                    window_lexical[held_windows, q] = head.margin(held_window_texts)
     platt = [fit_platt(margin[:, q], question(gold)) for q, question in enumerate(QUESTIONS)]
     lexical_platt = [
         fit_platt(lexical_margin[:, q], question(gold)) for q, question in enumerate(QUESTIONS)
     ]
     mix: list[tuple[float, float, float]] = []
-    columns = []
     for q, question in enumerate(QUESTIONS):
         semantic = sigmoid(platt[q][0] * margin[:, q] + platt[q][1])
         lexical = sigmoid(lexical_platt[q][0] * lexical_margin[:, q] + lexical_platt[q][1])
         mixed = (1 - LEXICAL_WEIGHT) * semantic + LEXICAL_WEIGHT * lexical
         a, b = fit_platt(mixed, question(gold)) if LEXICAL_WEIGHT else (1.0, 0.0)
         mix.append((LEXICAL_WEIGHT, a, b))
-        columns.append(sigmoid(a * mixed + b) if LEXICAL_WEIGHT else semantic)
-    scores = np.stack(columns, axis=1)
+    scores = _mixed(margin, lexical_margin, platt, lexical_platt, mix)
+    if len(parent):
+        # Highest wins across readings, per question (each level's test reads one).
+        window_scores = _mixed(window_margin, window_lexical, platt, lexical_platt, mix)
+        np.maximum.at(scores, parent, window_scores)
     family_rows = np.array([not e.is_legacy for e in examples])
     ordinary_names = ordinary_families()
     ordinary = np.array(
@@ -245,7 +289,8 @@ def out_of_fold(examples: Sequence[Example], counts: sparse.csr_matrix) -> OutOf
 def train(examples: Sequence[Example]) -> tuple[SemanticModel, dict[str, float]]:
     """Calibrate the heads and choose thresholds; returns the model and out-of-fold figures."""
     counts = term_matrix(examples)
-    oof = out_of_fold(examples, counts)
+    windows = READ_WINDOWS  # read once: the thresholds and the saved model must agree
+    oof = out_of_fold(examples, counts, windows)
     scores, platt, thresholds = oof.scores, oof.platt, oof.thresholds
     gold, family_rows, ordinary = oof.gold, oof.family_rows, oof.ordinary
     imminent_as_high = thresholds[RiskLevel.IMMINENT]
@@ -273,6 +318,7 @@ def train(examples: Sequence[Example]) -> tuple[SemanticModel, dict[str, float]]
         lexical,
         tuple(oof.mix) if LEXICAL_WEIGHT else (),
         encoder_digest=read_adapter(committed_adapter_path()).digest,
+        windows=windows,
     )
 
     lifted = np.array([model.lift(row).rank for row in scores])

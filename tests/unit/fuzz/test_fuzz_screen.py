@@ -43,7 +43,7 @@ class StandInModel:
     vectors, not text, and are left to test_fuzz_screen_engine.py."""
 
     def signal(self, text: str) -> Signal | None:
-        parts = semantic.readings(text)
+        parts = semantic.readings(text, windows=True)
         if not parts:
             return None
         vectors = []

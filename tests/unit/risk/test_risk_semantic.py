@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import dataclasses
 from pathlib import Path
 
 import numpy as np
 import pytest
 
-from safety.risk import logreg
+from safety.risk import logreg, semantic
 from safety.risk.assess import assess
 from safety.risk.calibration import fit_platt
 from safety.risk.context import RiskContext
@@ -17,7 +18,13 @@ from safety.risk.encoder.adapter import committed_adapter_path, read_adapter
 from safety.risk.encoder.runtime import HIDDEN
 from safety.risk.levels import RiskLevel
 from safety.risk.question_heads import QuestionHeads
-from safety.risk.semantic import SemanticModel, load_semantic_model, prepare, readings
+from safety.risk.semantic import (
+    MAX_WINDOWS,
+    SemanticModel,
+    load_semantic_model,
+    prepare,
+    readings,
+)
 from safety.risk.taxonomy import load_taxonomy
 from safety.risk.train import ORDINARY_PAGE_BUDGET, choose_thresholds
 
@@ -48,6 +55,65 @@ def test_a_long_message_is_read_at_both_ends() -> None:
     first, last = readings(chatter + threat)
     assert first.startswith("Vi var på IKEA") and last.endswith(threat)
     assert readings("kort") == ["kort"]
+
+
+def test_a_message_of_three_sentences_or_more_is_also_read_two_at_a_time() -> None:
+    message = "Jobbade hela veckan. Jag har sparat tabletter till i kväll! Barnen mår bra… Hej."
+    whole, *windows = readings(message, windows=True)
+    assert whole == message
+    assert windows == [
+        "Jobbade hela veckan. Jag har sparat tabletter till i kväll!",
+        "Jag har sparat tabletter till i kväll! Barnen mår bra…",
+        "Barnen mår bra… Hej.",
+    ]
+    assert readings(message) == [message]
+    assert readings("En mening. Två meningar.", windows=True) == ["En mening. Två meningar."]
+    many = " ".join(f"Mening {i}." for i in range(40))
+    whole, *windows = readings(many, windows=True)
+    assert len(windows) == MAX_WINDOWS
+    assert windows[0] == "Mening 0. Mening 1." and windows[-1] == "Mening 38. Mening 39."
+
+
+def test_line_breaks_end_sentences_and_text_without_breaks_has_no_windows() -> None:
+    lines = "hej\njag ska döda henne\r\nikväll"
+    assert readings(lines, windows=True)[1:] == [
+        "hej jag ska döda henne",
+        "jag ska döda henne ikväll",
+    ]
+    assert readings("inga punkter alls bara en lång rad utan slut", windows=True) == [
+        "inga punkter alls bara en lång rad utan slut"
+    ]
+    assert readings(" \n\t ", windows=True) == []
+
+
+def test_highest_over_readings_is_the_lift_of_the_highest_scores() -> None:
+    # Training chooses thresholds on the per-question maximum over a message's readings;
+    # production lifts each reading and keeps the highest. They must agree.
+    model = load_semantic_model()
+    rows = np.random.default_rng(7).random((2000, 3, 3))
+    for readings_of_one in rows:
+        best = max(model.lift(row) for row in readings_of_one)
+        assert model.lift(readings_of_one.max(axis=0)) is best
+
+
+def test_a_model_trained_with_windows_reads_them_and_keeps_the_setting(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    model = dataclasses.replace(load_semantic_model(), windows=True)
+    encoder = load_encoder()
+    read: list[str] = []
+
+    class Recording:
+        def encode_many(self, texts: list[str]) -> np.ndarray:
+            read.extend(texts)
+            return encoder.encode_many(texts)
+
+    monkeypatch.setattr(semantic, "load_encoder", Recording)
+    message = "Jobbade hela veckan. Jag har sparat tabletter. Barnen mår bra."
+    model.signal(message)
+    assert read == readings(message, windows=True) and len(read) == 3
+    model.save(tmp_path / "model.npz")
+    assert SemanticModel.load(tmp_path / "model.npz").windows is True
 
 
 def test_the_cache_holds_no_message_text() -> None:
