@@ -65,19 +65,12 @@ MAX_WINDOWS = 16
 
 
 def sentence_windows(text: str) -> list[str]:
-    """Each two neighbouring sentences of a message of three or more, else none; of a
-    message longer than one reading, its first and last stretch, and of more windows
-    than `MAX_WINDOWS`, the first and the last half of them."""
-    stretches = [text] if len(text) <= MAX_CHARS else [text[:MAX_CHARS], text[-MAX_CHARS:]]
-    sentences = [
-        sentence
-        for stretch in stretches
-        for sentence in (prepare(part) for part in _SENTENCE_END.split(stretch))
-        if sentence
-    ]
+    """Each two neighbouring sentences of a message of three or more, else none; of
+    more windows than `MAX_WINDOWS`, the first and the last half of them."""
+    sentences = [sentence for part in _SENTENCE_END.split(text) if (sentence := prepare(part))]
     if len(sentences) < WINDOW_MIN_SENTENCES:
         return []
-    pairs = [f"{first} {second}" for first, second in pairwise(sentences)]
+    pairs = [f"{first} {second}"[:MAX_CHARS] for first, second in pairwise(sentences)]
     if len(pairs) > MAX_WINDOWS:
         pairs = pairs[: MAX_WINDOWS // 2] + pairs[-MAX_WINDOWS // 2 :]
     return pairs

@@ -71,7 +71,10 @@ LEXICAL_WEIGHT = float(os.environ.get("SAMTAL_RISK_LEXICAL_WEIGHT", "0.2"))
 LEXICAL_C = 4.0
 # Whether a long message is also read two sentences at a time (`semantic.readings`);
 # `SAMTAL_RISK_WINDOWS=0` or `1` overrides it to compare, out of fold.
-READ_WINDOWS = os.environ.get("SAMTAL_RISK_WINDOWS", "0") == "1"
+_WINDOWS_SETTING = os.environ.get("SAMTAL_RISK_WINDOWS", "0")
+if _WINDOWS_SETTING not in ("0", "1"):
+    raise ValueError("SAMTAL_RISK_WINDOWS is 0 or 1")
+READ_WINDOWS = _WINDOWS_SETTING == "1"
 GRID = np.round(np.linspace(0.02, 0.98, 97), 3)
 
 
@@ -289,7 +292,7 @@ def out_of_fold(
 def train(examples: Sequence[Example]) -> tuple[SemanticModel, dict[str, float]]:
     """Calibrate the heads and choose thresholds; returns the model and out-of-fold figures."""
     counts = term_matrix(examples)
-    windows = READ_WINDOWS  # read once: the thresholds and the saved model must agree
+    windows = READ_WINDOWS  # one value for both: the thresholds and the saved model agree
     oof = out_of_fold(examples, counts, windows)
     scores, platt, thresholds = oof.scores, oof.platt, oof.thresholds
     gold, family_rows, ordinary = oof.gold, oof.family_rows, oof.ordinary

@@ -16,7 +16,7 @@ from safety.risk.dataset import data_digest, load_all, split
 from safety.risk.encoder import DIMENSION, load_encoder
 from safety.risk.encoder.adapter import committed_adapter_path, read_adapter
 from safety.risk.encoder.runtime import HIDDEN
-from safety.risk.levels import RiskLevel
+from safety.risk.levels import LEVELS, RiskLevel
 from safety.risk.question_heads import QuestionHeads
 from safety.risk.semantic import (
     MAX_WINDOWS,
@@ -90,7 +90,11 @@ def test_highest_over_readings_is_the_lift_of_the_highest_scores() -> None:
     # Training chooses thresholds on the per-question maximum over a message's readings;
     # production lifts each reading and keeps the highest. They must agree.
     model = load_semantic_model()
-    rows = np.random.default_rng(7).random((2000, 3, 3))
+    # Each score just below or above its threshold, so every level's test is exercised.
+    thresholds = np.array([model.thresholds[level] for level in LEVELS[1:]])
+    rng = np.random.default_rng(7)
+    rows = np.clip(thresholds + rng.choice([-0.01, 0.01], size=(2000, 3, 3)), 0, 1)
+    assert len({model.lift(row) for row in rows.reshape(-1, 3)}) == len(LEVELS)
     for readings_of_one in rows:
         best = max(model.lift(row) for row in readings_of_one)
         assert model.lift(readings_of_one.max(axis=0)) is best
@@ -114,6 +118,9 @@ def test_a_model_trained_with_windows_reads_them_and_keeps_the_setting(
     assert read == readings(message, windows=True) and len(read) == 3
     model.save(tmp_path / "model.npz")
     assert SemanticModel.load(tmp_path / "model.npz").windows is True
+    read.clear()
+    load_semantic_model().signal(message)
+    assert load_semantic_model().windows is False and read == [message]
 
 
 def test_the_cache_holds_no_message_text() -> None:

@@ -22,18 +22,43 @@ from safety.risk.levels import RiskLevel
 from safety.risk.taxonomy import NONE_CATEGORY, load_taxonomy
 
 LANGUAGES = ("sv", "en")
-# Measured (docs/safety.md): recall 0.968 / 0.937, imminent below high 1 / 2 of 83,
-# ordinary paged 1.9 % / 5.7 %.
+# Measured (docs/safety.md): recall 0.961 / 0.931, imminent below high 1 of 88 / 2 of 85,
+# ordinary paged 1.9 % / 5.6 %.
 RECALL_GUARD = 0.90
 IMMINENT_BELOW_HIGH_GUARD = 0.05  # share of the imminent messages
 ORDINARY_ESCALATION_GUARD = 0.10
-# A message nearly repeats another when half the word trigrams of either are in the other.
+# A message nearly repeats a labelled one when half its own word trigrams are in that
+# message, or half of that message's trigrams are in it; the second only for a labelled
+# message of at least `MIN_TRIGRAMS`, so a short phrase inside a long message is not one.
 NEAR_REPEAT_SHARE = 0.5
+MIN_TRIGRAMS = 5
 
 
 def trigrams(text: str) -> set[tuple[str, ...]]:
     words = re.findall(r"\w+", text.lower())
     return {tuple(words[i : i + 3]) for i in range(len(words) - 2)}
+
+
+def near_repeats(candidates: list[Example], labelled: list[Example]) -> list[str]:
+    """Families of the candidates that nearly repeat a labelled message."""
+    index: defaultdict[tuple[str, ...], set[int]] = defaultdict(set)
+    sizes = []
+    for row, example in enumerate(labelled):
+        grams = trigrams(example.text)
+        sizes.append(len(grams))
+        for gram in grams:
+            index[gram].add(row)
+    found = []
+    for example in candidates:
+        grams = trigrams(example.text)
+        shared: Counter[int] = Counter(row for gram in grams for row in index.get(gram, ()))
+        if any(
+            n >= NEAR_REPEAT_SHARE * len(grams)
+            or (sizes[row] >= MIN_TRIGRAMS and n >= NEAR_REPEAT_SHARE * sizes[row])
+            for row, n in shared.items()
+        ):
+            found.append(example.family)
+    return found
 
 
 @pytest.fixture(scope="module")
@@ -74,38 +99,46 @@ def test_the_waiting_round_is_labelled_one_way_per_family() -> None:
         labels[e.family].add((e.level, e.category))
     assert all(len(v) == 1 for v in labels.values())
     kinds = json.loads(NONE_KINDS_PATH.read_text(encoding="utf-8"))
-    assert all(e.family in kinds for e in pending if e.level is RiskLevel.NONE)
+    for name, kind in (("ord5", "ordinary"), ("neg5", "hard_negative")):
+        harmless = load_file(DATA_DIR / "round5" / f"{name}.jsonl")
+        assert harmless and all(kinds.get(e.family) == kind for e in harmless), name
+    categories = set(load_taxonomy())
+    assert all(e.category in categories for e in pending)
+    assert all((e.level is RiskLevel.NONE) == (e.category == NONE_CATEGORY) for e in pending)
+    assert {e.family for e in load_all()}.isdisjoint(labels)
 
 
 def test_no_unseen_message_nearly_repeats_a_labelled_one(unseen: list[Example]) -> None:
     data = written_for_training()
     assert {e.family for e in data}.isdisjoint({e.family for e in unseen})
-    index: defaultdict[tuple[str, ...], set[int]] = defaultdict(set)
-    sizes = []
-    for row, example in enumerate(data):
-        grams = trigrams(example.text)
-        sizes.append(len(grams))
-        for gram in grams:
-            index[gram].add(row)
-    repeats = []
-    for example in unseen:
-        grams = trigrams(example.text)
-        shared: Counter[int] = Counter(row for gram in grams for row in index.get(gram, ()))
-        if any(
-            n >= NEAR_REPEAT_SHARE * len(grams) or n >= NEAR_REPEAT_SHARE * sizes[row]
-            for row, n in shared.items()
-        ):
-            repeats.append(example.family)
-    assert not repeats
-    written = {" ".join(e.text.lower().split()) for e in data}
-    assert not [e.family for e in unseen if " ".join(e.text.lower().split()) in written]
+    assert not near_repeats(unseen, data)
+    written = {" ".join(re.findall(r"\w+", e.text.lower())) for e in data}
+    assert not [e.family for e in unseen if " ".join(re.findall(r"\w+", e.text.lower())) in written]
 
 
-def test_near_repeats_are_recognised() -> None:
-    # The check above must be able to fail: a reworded copy shares most trigrams.
-    original = trigrams("I made her have sex with me on Saturday when she didn't want to.")
-    copy = trigrams("I made her have sex with me on Saturday when she said no.")
-    assert len(original & copy) >= NEAR_REPEAT_SHARE * len(copy)
+def test_the_waiting_round_does_not_nearly_repeat_the_labelled_data() -> None:
+    data = written_for_training()
+    pending = [e for e in data if e.family.startswith("r5")]
+    assert not near_repeats(pending, [e for e in data if not e.family.startswith("r5")])
+
+
+def example(family: str, text: str) -> Example:
+    return Example(family, "en", RiskLevel.HIGH, "sexual_violence", "direct", text)
+
+
+def test_near_repeats_are_told_from_shared_phrases() -> None:
+    labelled = [
+        example("a", "I made her have sex with me on Saturday when she didn't want to."),
+        example("b", "cheers, speak next week"),
+    ]
+    copy = example("copy", "I made her have sex with me on Saturday when she said no.")
+    phrase = example(
+        "phrase",
+        "Work was long and the van broke down on Tuesday again. The kids had a match on "
+        "Sunday and we won two nil. Anyway, cheers, speak next week.",
+    )
+    assert trigrams(copy.text) and trigrams(phrase.text)
+    assert near_repeats([copy, phrase], labelled) == ["copy"]
 
 
 @pytest.mark.parametrize("lang", LANGUAGES)
