@@ -143,6 +143,31 @@ def print_categories(s: Scores) -> None:
         print(f"  {key:38s} {sum(hits) / len(hits):.3f}  ({sum(hits)}/{len(hits)})")
 
 
+# The sets of other writers' messages in the order they were written, named by the first
+# two letters of a family id: a set first read after a change is told from one read before.
+UNSEEN_SETS = ("uw", "u2")
+
+
+def unseen_sets(examples: Sequence[Example]) -> dict[str, list[Example]]:
+    """Other writers' messages by set, in `UNSEEN_SETS` order (any other set after)."""
+    sets: dict[str, list[Example]] = defaultdict(list)
+    for example in examples:
+        sets[example.family[:2]].append(example)
+    order = {name: index for index, name in enumerate(UNSEEN_SETS)}
+    return dict(sorted(sets.items(), key=lambda item: (order.get(item[0], len(order)), item[0])))
+
+
+def print_summary(name: str, scores: dict[str, Scores]) -> None:
+    for lang in sorted(n for n in scores if n != "all"):
+        s = scores[lang]
+        print(
+            f"  {name} {lang}: recall {s.recall_high:.3f}, imminent below high"
+            f" {s.imminent_below_high} of {s.count({IMMINENT})}, ordinary paged"
+            f" {s.ordinary_escalated:.1%} of {len(s.ordinary)}, hard negatives paged"
+            f" {s.hard_negative_escalated:.1%} of {len(s.hard_negative)}"
+        )
+
+
 def print_styles(scores: dict[str, Scores]) -> None:
     print("\nby style")
     for lang in sorted(name for name in scores if name != "all"):
@@ -281,6 +306,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     print_categories(scores["all"])
     if args.unseen:
         print_styles(scores)
+        print("\nby set of writers")
+        for name, examples in unseen_sets(test).items():
+            print_summary(name, score(examples))
     if args.compare:
         compare_sources(test)
     if args.plot:

@@ -297,8 +297,17 @@ def train(examples: Sequence[Example]) -> tuple[SemanticModel, dict[str, float]]
     scores, platt, thresholds = oof.scores, oof.platt, oof.thresholds
     gold, family_rows, ordinary = oof.gold, oof.family_rows, oof.ordinary
     imminent_as_high = thresholds[RiskLevel.IMMINENT]
-    if os.environ.get("SAMTAL_RISK_OOF"):  # for analysis: out-of-fold scores, no text
-        np.savez(os.environ["SAMTAL_RISK_OOF"], scores=scores, gold=gold, legacy=~family_rows)
+    # For analysis: out-of-fold scores, no text. `ordinary` is True for legacy harmless
+    # rows too; thresholds read family rows only (`~legacy`).
+    if os.environ.get("SAMTAL_RISK_OOF"):
+        np.savez(
+            os.environ["SAMTAL_RISK_OOF"],
+            scores=scores,
+            gold=gold,
+            legacy=~family_rows,
+            ordinary=ordinary,
+            languages=np.array([e.lang for e in examples]),
+        )
 
     heads, category_head = read_heads(committed_adapter_path(), data_digest(examples))
     questions = heads.calibrated(np.array(platt, dtype=np.float64))
