@@ -160,11 +160,11 @@ rasa-nlu-cv: setup
 rasa-audit: setup
 	$(VENV)/bin/python -m bot.cli.audit_dialogues --static
 
-# Fine-tunes the risk screen's encoder on the training families (about an hour on two
-# cores), then calibrates the heads and chooses thresholds out of fold. Only needed when
-# data/risk changes. `safety.risk.train` prints the new graph's SHA-256: pin it as
-# MODEL_SHA256 in safety/risk/encoder/runtime.py and commit it with the adapter and the
-# model. PyTorch is never in the gateway. The `+cpu` build is not on PyPI: where this
+# Fine-tunes the risk screen's encoder on the training families (an hour to an hour
+# and a quarter on two cores), then calibrates the heads and chooses thresholds out of
+# fold. Only needed when data/risk changes. `safety.risk.train` prints the new graph's
+# SHA-256: pin it as MODEL_SHA256 in safety/risk/encoder/runtime.py and commit it with
+# the adapter and the model. PyTorch is never in the gateway. The `+cpu` build is not on PyPI: where this
 # machine's own package sources lack it, set
 # TORCH_INDEX="--extra-index-url https://download.pytorch.org/whl/cpu".
 TORCH_INDEX ?=
