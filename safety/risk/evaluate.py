@@ -145,7 +145,7 @@ def print_categories(s: Scores) -> None:
 
 # The sets of other writers' messages in the order they were written, named by the first
 # two letters of a family id: a set first read after a change is told from one read before.
-UNSEEN_SETS = ("uw", "u2")
+UNSEEN_SETS = ("uw", "u2", "u3")
 
 
 def unseen_sets(examples: Sequence[Example]) -> dict[str, list[Example]]:
