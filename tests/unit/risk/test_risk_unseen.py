@@ -24,7 +24,8 @@ from safety.risk.taxonomy import NONE_CATEGORY, load_taxonomy
 LANGUAGES = ("sv", "en")
 # Measured (docs/safety.md), sv / en. First set: recall 0.961 / 0.931, imminent below
 # high 1 of 88 / 2 of 85, ordinary paged 1.9 % / 5.6 %. Second set: recall 0.941 / 0.918,
-# imminent below high 7 of 98 / 6 of 93, ordinary paged 2.8 % / 2.6 %. The imminent
+# imminent below high 7 of 98 / 6 of 93, ordinary paged 2.8 % / 2.6 %. Third set: recall
+# 0.962 / 0.945, imminent below high 2 of 92 / 1 of 91, ordinary paged 6.2 % / 3.0 %. The imminent
 # bound was one in twenty until the second set, written later, showed the shipped screen
 # at one in fourteen there: these bounds catch a collapse; the target (none) is not met.
 RECALL_GUARD = 0.90
