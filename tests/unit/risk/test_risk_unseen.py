@@ -158,10 +158,10 @@ def test_near_repeats_are_told_from_shared_phrases() -> None:
 
 
 def test_the_sets_of_other_writers_are_told_apart() -> None:
-    rows = [example("u2er-004", "b"), example("xxen-001", "d"), example("uwsr-001", "a")]
-    rows.append(example("uwen-010", "c"))
+    rows = [example("u2er-004", "b"), example("xxen-001", "d"), example("u3sn-002", "e")]
+    rows += [example("uwsr-001", "a"), example("uwen-010", "c")]
     sets = unseen_sets(rows)
-    assert list(sets) == ["uw", "u2", "xx"]
+    assert list(sets) == ["uw", "u2", "u3", "xx"]
     assert [e.family for e in sets["uw"]] == ["uwsr-001", "uwen-010"]
 
 
