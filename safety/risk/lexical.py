@@ -38,19 +38,22 @@ Counts = tuple["NDArray[np.int64]", "NDArray[np.float64]"]
 
 def term_counts(text: str) -> Counts:
     """Bucket ids of the message's n-grams and their sublinear counts (1 + ln count)."""
-    counts: Counter[int] = Counter()
     words = normalise(text).split()
-    for word in words:
-        padded = f" {word} ".encode()
-        for n in range(SHORTEST, LONGEST + 1):
-            for start in range(len(padded) - n + 1):
-                counts[zlib.crc32(padded[start : start + n]) % BUCKETS] += 1
+    grams = [
+        padded[start : start + n]
+        for padded in (f" {word} ".encode() for word in words)
+        for n in range(SHORTEST, LONGEST + 1)
+        for start in range(len(padded) - n + 1)
+    ]
     # Whole words and word pairs, marked apart from the character n-grams.
     # (A message of emoji only normalises to no words at all.)
     for index, first in enumerate(words):
-        counts[zlib.crc32(f"\x01{first}".encode()) % BUCKETS] += 1
+        grams.append(f"\x01{first}".encode())
         if index + 1 < len(words):
-            counts[zlib.crc32(f"\x01{first} {words[index + 1]}".encode()) % BUCKETS] += 1
+            grams.append(f"\x01{first} {words[index + 1]}".encode())
+    # One pass in C over the hashes; the buckets keep the order they first occur in, so
+    # the heads sum their products in the same order in training and in production.
+    counts = Counter(crc % BUCKETS for crc in map(zlib.crc32, grams))
     ids = np.fromiter(counts.keys(), dtype=np.int64, count=len(counts))
     tf = 1.0 + np.log(np.fromiter(counts.values(), dtype=np.float64, count=len(counts)))
     return ids, tf
