@@ -1,8 +1,8 @@
 """Embeddings of the labelled data, cached on disk so training and evaluation re-run fast.
 
-The cache is keyed by the encoder graph's pinned digest and by the SHA-256 of each
-text, and holds only vectors: it is derived from the committed synthetic data, never
-from anything a participant wrote.
+The cache is keyed by the encoder graph's digest with the prefix it reads first, and
+by the SHA-256 of each text, and holds only vectors: it is derived from the committed
+synthetic data, never from anything a participant wrote.
 """
 
 from __future__ import annotations
@@ -23,7 +23,7 @@ if TYPE_CHECKING:
 
 def cache_path(encoder: Encoder) -> Path:
     root = Path(os.environ.get("SAMTAL_CACHE", Path.home() / ".cache" / "samtal"))
-    return root / "risk" / f"embeddings-{encoder.model_digest[:16]}.npz"
+    return root / "risk" / f"embeddings-{encoder.reading_digest[:16]}.npz"
 
 
 def _key(text: str) -> str:

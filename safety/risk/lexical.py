@@ -51,7 +51,7 @@ def term_counts(text: str) -> Counts:
         grams.append(f"\x01{first}".encode())
         if index + 1 < len(words):
             grams.append(f"\x01{first} {words[index + 1]}".encode())
-    # One pass in C over the hashes; the buckets keep the order they first occur in, so
+    # The hashing in one pass of C; the buckets keep the order they first occur in, so
     # the heads sum their products in the same order in training and in production.
     counts = Counter(crc % BUCKETS for crc in map(zlib.crc32, grams))
     ids = np.fromiter(counts.keys(), dtype=np.int64, count=len(counts))

@@ -9,7 +9,8 @@ encoder, 16 + 64 for one distilled from it), stored in half precision in
 `adapter.npz` (a few megabytes beside the pinned 4-bit weights). The file also says
 which of the model's layers the screen runs (`source`: a smaller encoder distilled
 from the fine-tuned one runs every other layer, `safety.risk.finetune.distil`) and
-which of those it pools.
+which of those it pools, and what the encoder reads before each message (`prefix`):
+e5 was published to read "query: " first, and a file that names none was trained so.
 
 Merging is deterministic on every machine: the factors are multiplied in double
 precision and summed in a fixed order by element-wise operations (no BLAS, whose
@@ -37,6 +38,10 @@ if TYPE_CHECKING:
     from numpy.typing import NDArray
 
 ADAPTER_FILE = "adapter.npz"
+# What the published e5 reads before a search query, and so before each message when a
+# fine-tuning file names no prefix of its own.
+E5_QUERY_PREFIX = "query: "
+MAX_PREFIX = 64
 
 
 Update = tuple["NDArray[np.floating[Any]]", "NDArray[np.floating[Any]]"]
@@ -61,6 +66,8 @@ class Adapter:
     updates: Mapping[str, tuple[NDArray[np.float16], NDArray[np.float16]]]  # l{i}.{name}
     digest: str  # SHA-256 of the file: keys the built graph's cache
     data_digest: str  # the training data it was fitted on
+    # What the encoder reads before the message: the fine-tuning learned to read it so.
+    prefix: str = E5_QUERY_PREFIX
 
     @property
     def layers(self) -> int:
@@ -135,6 +142,7 @@ def read_adapter(path: Path, model_layers: int = 12) -> Adapter:
                 if key.endswith(".up")
             }
             data_digest = str(data["data_digest"])
+            prefix = str(data["prefix"]) if "prefix" in data.files else E5_QUERY_PREFIX
     except (OSError, KeyError, ValueError, TypeError, EOFError, zipfile.BadZipFile) as exc:
         raise EncoderError("the encoder's fine-tuning file is missing or unreadable") from exc
     if not 1 <= layers <= model_layers or len(source) != layers:
@@ -148,7 +156,9 @@ def read_adapter(path: Path, model_layers: int = 12) -> Adapter:
     known = {f"l{index}.{name}" for index in range(layers) for name in LINEARS}
     if not set(updates) <= known:
         raise EncoderError("the encoder's fine-tuning file updates maps the model lacks")
-    return Adapter(source, pooled, updates, adapter_digest(path), data_digest)
+    if len(prefix) > MAX_PREFIX:
+        raise EncoderError("the encoder's fine-tuning file names too long a prefix")
+    return Adapter(source, pooled, updates, adapter_digest(path), data_digest, prefix)
 
 
 def committed_adapter_path() -> Path:

@@ -48,7 +48,6 @@ DIMENSION = HIDDEN * POOLED_COUNT
 # first and its last stretch (see `safety.risk.semantic`).
 MAX_CHARS = 2_000
 CACHE_SIZE = 4_096
-QUERY_PREFIX = "query: "  # e5 was trained to read a search query after this prefix
 
 
 def cache_root() -> Path:
@@ -120,10 +119,13 @@ class Encoder:
         self._tokenizer = Tokenizer(self._weights.vocabulary)
         adapter = read_adapter(adapter_path or committed_adapter_path())
         self._pooled = len(adapter.pooled)
+        self.prefix = adapter.prefix  # read before each message, as the fine-tuning did
         self.dimension = HIDDEN * self._pooled
         pinned = MODEL_SHA256 if adapter_path is None else None
         model = load_model_bytes(self._weights, adapter, pinned=pinned)
         self.model_digest = _digest(model)
+        # The same graph reading another prefix gives other embeddings.
+        self.reading_digest = _digest(f"{self.model_digest}\n{self.prefix}".encode())
         self._session = _session(model)
         vocabulary = self._weights.vocabulary
         self._bos, self._eos = vocabulary.bos, vocabulary.eos
@@ -133,7 +135,7 @@ class Encoder:
         self._lock = threading.Lock()  # guards the memo and the tokenizer's memo
 
     def encode(self, text: str) -> NDArray[np.float32]:
-        """One text's embedding (as a query, the prefix e5 was trained with)."""
+        """One text's embedding, read after the adapter's prefix."""
         text = text[:MAX_CHARS]
         key = hashlib.blake2b(text.encode("utf-8", "replace"), digest_size=16).digest()
         with self._lock:
@@ -141,7 +143,7 @@ class Encoder:
             if hit is not None:
                 self._cache.move_to_end(key)
                 return hit
-            vector = self._embed(self._tokenizer.ids(QUERY_PREFIX + text))
+            vector = self._embed(self._tokenizer.ids(self.prefix + text))
             self._cache[key] = vector
             if len(self._cache) > CACHE_SIZE:
                 self._cache.popitem(last=False)

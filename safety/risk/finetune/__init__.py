@@ -22,6 +22,7 @@ from typing import Any
 import numpy as np
 
 from safety.risk.dataset import Example, data_digest
+from safety.risk.encoder.adapter import E5_QUERY_PREFIX
 from safety.risk.encoder.runtime import cache_root
 
 FOLDS = 5  # grouped cross-validation over the training families
@@ -59,8 +60,11 @@ def fold_adapter_like(
 def settings_of(data: Mapping[str, Any]) -> dict[str, str]:
     """How an adapter file was trained (all but which fold it held out, and which
     teacher taught it), as comparable text; a file without a source list runs the
-    model's first layers, and another setting it lacks reads as empty."""
+    model's first layers, one without a prefix read e5's, and another setting it lacks
+    reads as empty."""
     settings = {key: _text(data[key]) if key in data else "" for key in SETTINGS}
+    if "prefix" not in data:
+        settings["prefix"] = _text(E5_QUERY_PREFIX)
     if "source" not in data and "layers" in data:
         settings["source"] = _text(np.arange(1, int(data["layers"]) + 1))
     return settings
@@ -84,6 +88,7 @@ SETTINGS = (
     "learning_rate",
     "soft_weight",
     "embedding_weight",
+    "prefix",
     *(f"teacher_{key}" for key in TEACHER_SETTINGS),
 )
 

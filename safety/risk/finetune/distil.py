@@ -35,6 +35,7 @@ from safety.risk.encoder.weights import E5Weights
 from safety.risk.finetune import TEACHER_SETTINGS, add_fold_arguments, chosen_folds
 from safety.risk.finetune.network import AdaptedEncoder
 from safety.risk.finetune.trainer import (
+    READ_PREFIX,
     SCALE,
     Heads,
     LossTerm,
@@ -75,6 +76,8 @@ def check_teacher(path: Path, teacher: Adapter, digest: str, fold: int | None) -
         raise SystemExit(f"{path.name} was fine-tuned on other data")
     if held_out != (-1 if fold is None else fold):
         raise SystemExit(f"{path.name} held out another fold")
+    if teacher.prefix != READ_PREFIX:
+        raise SystemExit(f"{path.name} read the messages after another prefix")
     if len(teacher.pooled) != len(POOLED_LAYERS):
         raise SystemExit(f"{path.name} pools another number of layers than the student")
 
@@ -158,6 +161,7 @@ def distil(directory: Path, fold_numbers: Sequence[int | None]) -> None:
             "learning_rate": LEARNING_RATE,
             "soft_weight": SOFT_WEIGHT,
             "embedding_weight": EMBEDDING_WEIGHT,
+            "prefix": READ_PREFIX,
             "teacher": teacher.digest,
             **teacher_settings(teacher_path),
             "held_out_fold": -1 if fold is None else fold,

@@ -25,7 +25,7 @@ import torch
 from torch import nn
 
 from safety.risk.dataset import Example, data_digest, folds, load_all, split
-from safety.risk.encoder.runtime import QUERY_PREFIX
+from safety.risk.encoder.adapter import E5_QUERY_PREFIX
 from safety.risk.encoder.tokenizer import Tokenizer
 from safety.risk.encoder.weights import E5Weights, package_weights
 from safety.risk.finetune import FOLDS, add_fold_arguments, chosen_folds, settings_of
@@ -45,6 +45,9 @@ SCALE = 16.0  # the embedding is unit length; the heads read it magnified
 SEED = 20261206
 LAYERS = int(os.environ.get("SAMTAL_FT_LAYERS", "12"))
 POOLED_LAYERS = tuple(int(n) for n in os.environ.get("SAMTAL_FT_POOLED", "6,9,12").split(","))
+# What the encoder reads before each message, as e5 was published to read a query; the
+# adapter file records it, so a fold read one way is never taken for one read another.
+READ_PREFIX = E5_QUERY_PREFIX
 
 
 class Heads(nn.Module):
@@ -67,7 +70,7 @@ def token_rows(weights: E5Weights, examples: Sequence[Example]) -> list[np.ndarr
     vocabulary = weights.vocabulary
     rows = []
     for e in examples:
-        ids = tokenizer.ids(QUERY_PREFIX + prepare(e.text))[: MAX_TOKENS - 2]
+        ids = tokenizer.ids(READ_PREFIX + prepare(e.text))[: MAX_TOKENS - 2]
         sequence = np.array([vocabulary.bos, *ids, vocabulary.eos], dtype=np.int64)
         rows.append(weights.word_rows(sequence))
     return rows
@@ -211,6 +214,7 @@ def settings(digest: str, fold: int | None) -> dict[str, Any]:
         "rank": RANK,
         "epochs": EPOCHS,
         "learning_rate": ADAPTER_LR,
+        "prefix": READ_PREFIX,
         "held_out_fold": -1 if fold is None else fold,
     }
 

@@ -11,15 +11,17 @@ import numpy as np
 import pytest
 
 from safety.risk.dataset import data_digest, load_all, split
+from safety.risk.embedding_cache import cache_path
 from safety.risk.encoder import DIMENSION, MODEL_SHA256, Encoder, EncoderError, load_encoder
 from safety.risk.encoder.adapter import (
+    E5_QUERY_PREFIX,
     Adapter,
     committed_adapter_path,
     read_adapter,
     side_by_side,
 )
 from safety.risk.encoder.graph import build_float
-from safety.risk.encoder.runtime import HIDDEN, QUERY_PREFIX, load_model_bytes
+from safety.risk.encoder.runtime import HIDDEN, load_model_bytes
 from safety.risk.encoder.tokenizer import Tokenizer
 from safety.risk.encoder.weights import E5Weights, package_weights, sha256_of, verify_weights
 
@@ -125,10 +127,35 @@ def test_the_embedding_agrees_with_the_four_bit_engine(published: Encoder) -> No
     assert float(cosines.min()) > 0.98, cosines.min()
 
 
-def test_the_query_prefix_is_read(tokenizer: Tokenizer) -> None:
-    assert tokenizer.ids(QUERY_PREFIX + "hej")[: len(tokenizer.ids("query:"))] == tokenizer.ids(
-        "query:"
+def test_the_prefix_is_the_adapters_and_keys_the_embeddings(
+    published: Encoder, tmp_path: Path
+) -> None:
+    """A file that names no prefix reads e5's "query: " first, as the engine does (the
+    cosines above); one that names another reads that, and its embeddings are cached
+    apart although the graph is the same."""
+    assert published.prefix == E5_QUERY_PREFIX
+    plain_file = tmp_path / "plain.npz"
+    np.savez(
+        plain_file,
+        layers=np.array(12),
+        pooled=np.array((6, 9, 12)),
+        data_digest=np.array(""),
+        prefix=np.array(""),
     )
+    plain = Encoder(adapter_path=plain_file)
+    assert plain.prefix == ""
+    assert plain.model_digest == published.model_digest
+    assert plain.reading_digest != published.reading_digest
+    assert float(plain.encode("hej") @ published.encode("hej")) < 0.9999
+    assert cache_path(plain) != cache_path(published)
+
+
+def test_a_prefix_too_long_is_refused(tmp_path: Path) -> None:
+    path = tmp_path / "long.npz"
+    np.savez(path, layers=np.array(12), pooled=np.array((6, 9, 12)),
+             data_digest=np.array(""), prefix=np.array("x" * 65))  # fmt: skip
+    with pytest.raises(EncoderError, match="prefix"):
+        read_adapter(path)
 
 
 def test_the_word_memo_holds_no_words(tokenizer: Tokenizer) -> None:

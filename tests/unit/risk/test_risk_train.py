@@ -118,6 +118,15 @@ def test_a_file_without_a_source_list_is_read_as_running_the_first_layers(tmp_pa
     assert settings_of(listed | {"source": np.arange(2, 14)}) != settings_of(old)
 
 
+def test_a_file_without_a_prefix_is_read_as_reading_e5s(tmp_path: Path) -> None:
+    """A fold fine-tuned reading "query: " first is not taken for one that read the
+    message alone: the two embed every message differently."""
+    old = {"layers": np.array(12), "pooled": np.array((6, 9, 12))}
+    named = old | {"prefix": np.array("query: ")}
+    assert settings_of(old)["prefix"] == settings_of(named)["prefix"]
+    assert settings_of(old | {"prefix": np.array("")}) != settings_of(old)
+
+
 def test_training_reads_the_folds_of_the_stage_the_committed_adapter_was_trained_as(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
