@@ -5,7 +5,13 @@ from __future__ import annotations
 import asyncio
 
 import pytest
-from nio import JoinResponse, RoomGetStateEventResponse, RoomInviteResponse, RoomSendResponse
+from nio import (
+    JoinResponse,
+    RoomCreateResponse,
+    RoomGetStateEventResponse,
+    RoomInviteResponse,
+    RoomSendResponse,
+)
 
 from tests.conftest import RunningStack, Staff
 from tests.integration.test_escalation import close, page_for
@@ -54,16 +60,20 @@ async def test_risk_in_an_unencrypted_room_is_screened_and_paged(
 ) -> None:
     client = await running_stack.new_client("plain-risk", enroll_language="sv")
     try:
-        room = await client.open_chat(
-            running_stack.bot_user_id, encrypted=False, wait_for_join=False
-        )
-        # Written at once, before the bot has refused the room and left it. The room
-        # is not encrypted, so the homeserver holds this text in the clear: it is sent
-        # past the recording client, and the canary does not look for it.
+        created = await client.client.room_create(is_direct=True)
+        assert isinstance(created, RoomCreateResponse)
+        room = str(created.room_id)
+        # Written before the bot is invited, so it is in the room when the bot joins
+        # and reads it, however slowly the participant's phone sends: sent after the
+        # invite, it raced the bot's refusal and lost on a busy machine. The room is not
+        # encrypted, so the homeserver holds this text in the clear: it is sent past the
+        # recording client, and the canary does not look for it.
         sent = await client.client.room_send(
             room, "m.room.message", {"msgtype": "m.text", "body": UNENCRYPTED_IMMINENT_SV}
         )
         assert isinstance(sent, RoomSendResponse)
+        invited = await client.client.room_invite(room, running_stack.bot_user_id)
+        assert isinstance(invited, RoomInviteResponse)
         who = running_stack.participant_code(str(client.client.user_id))
         page = await page_for(staff.on_call, staff.desk(staff.on_call), f"participant {who}")
         assert "IMMINENT" in page
