@@ -11,7 +11,6 @@ these messages. docs/safety.md gives the figures and what is missed.
 from __future__ import annotations
 
 import json
-import re
 from collections import Counter, defaultdict
 
 import pytest
@@ -19,6 +18,7 @@ import pytest
 from safety.risk.dataset import DATA_DIR, NONE_KINDS_PATH, Example, load_all, load_file, load_unseen
 from safety.risk.evaluate import UNSEEN_SETS, Scores, score, unseen_sets
 from safety.risk.levels import RiskLevel
+from safety.risk.near_repeats import exact_repeats, near_repeats, trigrams
 from safety.risk.taxonomy import NONE_CATEGORY, load_taxonomy
 
 LANGUAGES = ("sv", "en")
@@ -31,38 +31,6 @@ LANGUAGES = ("sv", "en")
 RECALL_GUARD = 0.90
 IMMINENT_BELOW_HIGH_GUARD = 0.10  # share of the imminent messages
 ORDINARY_ESCALATION_GUARD = 0.10
-# A message nearly repeats a labelled one when half its own word trigrams are in that
-# message, or half of that message's trigrams are in it; the second only for a labelled
-# message of at least `MIN_TRIGRAMS`, so a short phrase inside a long message is not one.
-NEAR_REPEAT_SHARE = 0.5
-MIN_TRIGRAMS = 5
-
-
-def trigrams(text: str) -> set[tuple[str, ...]]:
-    words = re.findall(r"\w+", text.lower())
-    return {tuple(words[i : i + 3]) for i in range(len(words) - 2)}
-
-
-def near_repeats(candidates: list[Example], labelled: list[Example]) -> list[str]:
-    """Families of the candidates that nearly repeat a labelled message."""
-    index: defaultdict[tuple[str, ...], set[int]] = defaultdict(set)
-    sizes = []
-    for row, example in enumerate(labelled):
-        grams = trigrams(example.text)
-        sizes.append(len(grams))
-        for gram in grams:
-            index[gram].add(row)
-    found = []
-    for example in candidates:
-        grams = trigrams(example.text)
-        shared: Counter[int] = Counter(row for gram in grams for row in index.get(gram, ()))
-        if any(
-            n >= NEAR_REPEAT_SHARE * len(grams)
-            or (sizes[row] >= MIN_TRIGRAMS and n >= NEAR_REPEAT_SHARE * sizes[row])
-            for row, n in shared.items()
-        ):
-            found.append(example.family)
-    return found
 
 
 @pytest.fixture(scope="module")
@@ -127,8 +95,7 @@ def test_no_unseen_message_nearly_repeats_a_labelled_one(unseen: list[Example]) 
     data = written_for_training()
     assert {e.family for e in data}.isdisjoint({e.family for e in unseen})
     assert not near_repeats(unseen, data)
-    written = {" ".join(re.findall(r"\w+", e.text.lower())) for e in data}
-    assert not [e.family for e in unseen if " ".join(re.findall(r"\w+", e.text.lower())) in written]
+    assert not exact_repeats(unseen, data)
 
 
 @pytest.mark.parametrize("prefix", WAITING_ROUNDS)
