@@ -8,7 +8,10 @@ Files (see data/risk/README.md for how they were made):
   patterns were written while reading them;
 * `data/risk/unseen/*.jsonl`: messages by writers who never saw the data, the patterns
   or any model. They are only ever scored (`load_unseen`), never trained on or used to
-  choose anything, so they measure the screen on phrasings nobody here wrote.
+  choose anything, so they measure the screen on phrasings nobody here wrote;
+* `data/risk/decision/*.jsonl`: the decision set, by more writers who never saw the data.
+  Never trained on and never read to shape a candidate: it is read once per candidate,
+  beside the shipped screen, to decide under a rule written down before (`load_decision`).
 
 The split is a pure function of the family id (SHA-256), so it never changes when data
 is added, and no message of a test family is ever trained on.
@@ -28,6 +31,7 @@ DATA_DIR = Path(__file__).resolve().parents[2] / "data" / "risk"
 FAMILY_DIR = DATA_DIR / "families"
 LEGACY_PATH = DATA_DIR / "legacy.jsonl"
 UNSEEN_DIR = DATA_DIR / "unseen"
+DECISION_DIR = DATA_DIR / "decision"
 TEST_SHARE = 25  # percent of families held out for the test split
 NONE_KINDS_PATH = DATA_DIR / "none_kinds.json"
 ORDINARY_PREFIX = "ord-"
@@ -92,11 +96,17 @@ def load_all(data_dir: Path = DATA_DIR) -> list[Example]:
 
 
 def load_unseen(unseen_dir: Path = UNSEEN_DIR) -> list[Example]:
-    """The messages by writers who never saw the data: for evaluation only."""
+    """The messages by writers who never saw the data (every file of the folder, in name
+    order): for evaluation only."""
     examples: list[Example] = []
     for path in sorted(unseen_dir.glob("*.jsonl")):
         examples.extend(load_file(path))
     return examples
+
+
+def load_decision(decision_dir: Path = DECISION_DIR) -> list[Example]:
+    """The decision set: read only to decide whether a candidate ships."""
+    return load_unseen(decision_dir)
 
 
 def ordinary_families(path: Path = NONE_KINDS_PATH) -> frozenset[str]:

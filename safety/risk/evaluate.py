@@ -3,6 +3,7 @@
     .venv-dev/bin/python -m safety.risk.evaluate [--plot docs/img/risk_pr.png] [--misses]
     .venv-dev/bin/python -m safety.risk.evaluate --cv [--misses]   # training families only
     .venv-dev/bin/python -m safety.risk.evaluate --unseen [--misses]  # other writers' messages
+    .venv-dev/bin/python -m safety.risk.evaluate --decision  # once per candidate, by a rule
 
 Every message goes through `assess`, the same call production and `samtal screen`
 make. Figures are per language:
@@ -31,6 +32,7 @@ from safety.risk.dataset import (
     Example,
     is_hard_negative,
     load_all,
+    load_decision,
     load_unseen,
     ordinary_families,
     split,
@@ -290,9 +292,19 @@ def main(argv: Sequence[str] | None = None) -> int:
         action="store_true",
         help="the messages by writers who never saw the data (data/risk/unseen) instead",
     )
+    parser.add_argument(
+        "--decision",
+        action="store_true",
+        help="the decision set (data/risk/decision) instead: read once per candidate,"
+        " under a ship rule written down before, never to list its misses",
+    )
     args = parser.parse_args(argv)
     if args.unseen and (args.cv or args.plot):
         parser.error("--unseen is scored as it is: not with --cv or --plot")
+    if args.decision and (args.unseen or args.cv or args.plot or args.misses or args.compare):
+        # Its misses would tell the next round of data what to write, and then it would no
+        # longer decide anything.
+        parser.error("--decision is read alone: its figures, not its messages")
     if args.cv:
         cross_validate(args.misses)
         return 0
@@ -300,9 +312,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.unseen:
         test = load_unseen()
         print(f"messages by writers who never saw the data: {len(test)}")
+    if args.decision:
+        test = load_decision()
+        print(f"the decision set: {len(test)} messages")
     scores = score(test)
     for name in sorted(scores, key=lambda n: (n == "all", n)):
         print_scores(name, scores[name])
+    if args.decision:
+        return 0
     print_categories(scores["all"])
     if args.unseen:
         print_styles(scores)

@@ -1,0 +1,98 @@
+"""The decision set (data/risk/decision/): labelled, marked and apart from everything else.
+
+It is read once per candidate screen, beside the shipped one, under a rule written down
+before (docs/safety.md). So these tests never score it: a test that printed or bounded
+its figures would read it on every run, and a bound would become a way of choosing.
+"""
+
+from __future__ import annotations
+
+import json
+from collections import Counter, defaultdict
+
+import pytest
+
+from safety.risk.dataset import (
+    DATA_DIR,
+    DECISION_DIR,
+    NONE_KINDS_PATH,
+    Example,
+    load_all,
+    load_decision,
+    load_file,
+    load_unseen,
+    split,
+)
+from safety.risk.evaluate import main as evaluate_main
+from safety.risk.levels import RiskLevel
+from safety.risk.near_repeats import exact_repeats, near_repeats, words_of
+from safety.risk.taxonomy import NONE_CATEGORY, load_taxonomy
+
+LANGUAGES = ("sv", "en")
+PREFIX = "d1"  # the first decision set; a later one gets d2, and is kept apart from this
+
+
+@pytest.fixture(scope="module")
+def decision() -> list[Example]:
+    return load_decision()
+
+
+def everything_else() -> list[Example]:
+    """The labelled data, the rounds waiting to join it and the other writers' sets."""
+    waiting = [e for path in sorted(DATA_DIR.glob("round*/*.jsonl")) for e in load_file(path)]
+    return load_all() + waiting + load_unseen()
+
+
+def test_the_decision_set_is_labelled_one_way_per_family(decision: list[Example]) -> None:
+    per_language = Counter(e.lang for e in decision)
+    assert all(per_language[lang] >= 250 for lang in LANGUAGES), per_language
+    assert all(e.family.startswith(PREFIX) for e in decision)
+    labels: defaultdict[str, set[tuple[RiskLevel, str | None]]] = defaultdict(set)
+    for e in decision:
+        labels[e.family].add((e.level, e.category))
+    assert all(len(v) == 1 for v in labels.values())
+    categories = set(load_taxonomy())
+    assert all(e.category in categories for e in decision)
+    assert all((e.level is RiskLevel.NONE) == (e.category == NONE_CATEGORY) for e in decision)
+
+
+def test_every_level_is_there_in_both_languages(decision: list[Example]) -> None:
+    seen = Counter((e.lang, e.level) for e in decision)
+    assert all(seen[(lang, level)] >= 40 for lang in LANGUAGES for level in RiskLevel), seen
+
+
+def test_its_harmless_families_are_marked(decision: list[Example]) -> None:
+    """A harmless family left unmarked would count as a hard negative, and the ordinary
+    pages, which decide as much as recall does, would be counted on the wrong messages."""
+    kinds = json.loads(NONE_KINDS_PATH.read_text(encoding="utf-8"))
+    harmless = [e for e in decision if e.level is RiskLevel.NONE]
+    per_kind = Counter((e.lang, kinds.get(e.family)) for e in harmless)
+    kinds_wanted = ("ordinary", "hard_negative")
+    assert all(per_kind[(lang, k)] >= 60 for lang in LANGUAGES for k in kinds_wanted), per_kind
+    assert {kind for _, kind in per_kind} == set(kinds_wanted)
+
+
+def test_training_never_reads_it(decision: list[Example]) -> None:
+    train, test = split(load_all())
+    families = {e.family for e in decision}
+    assert families.isdisjoint(e.family for e in train + test)
+    assert not DECISION_DIR.is_relative_to(DATA_DIR / "families")
+
+
+def test_it_nearly_repeats_nothing_else(decision: list[Example]) -> None:
+    others = everything_else()
+    assert {e.family for e in decision}.isdisjoint(e.family for e in others)
+    assert not near_repeats(decision, others)
+    assert not exact_repeats(decision, others)
+    own = Counter(words_of(e.text) for e in decision)
+    assert not [words for words, n in own.items() if n > 1]
+
+
+@pytest.mark.parametrize("other", ["--misses", "--compare", "--unseen", "--cv"])
+def test_the_evaluation_reads_it_alone_and_never_lists_its_messages(
+    other: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    with pytest.raises(SystemExit) as refused:
+        evaluate_main(["--decision", other])
+    assert refused.value.code == 2
+    assert "read alone" in capsys.readouterr().err
