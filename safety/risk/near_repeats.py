@@ -5,8 +5,9 @@ screen has nearly seen measures memory, not generalisation. A message nearly rep
 labelled one when half its own word trigrams are in that message, or half of that
 message's trigrams are in it; the second only for a labelled message of at least
 `MIN_TRIGRAMS`, so that a short phrase ("cheers, speak next week") inside a long
-check-in does not count. Used by the tests that keep the data, the waiting rounds, the
-sets of other writers and the decision set apart, and when a new set is merged.
+check-in does not count. The tests keep the data, the waiting rounds, the sets of other
+writers and the decision set apart by this rule; a new set has its near repeats dropped
+by it before it is merged (data/risk/README.md).
 """
 
 from __future__ import annotations

@@ -12,9 +12,9 @@ from collections import Counter, defaultdict
 
 import pytest
 
+from safety.risk import evaluate
 from safety.risk.dataset import (
     DATA_DIR,
-    DECISION_DIR,
     NONE_KINDS_PATH,
     Example,
     load_all,
@@ -29,7 +29,9 @@ from safety.risk.near_repeats import exact_repeats, near_repeats, words_of
 from safety.risk.taxonomy import NONE_CATEGORY, load_taxonomy
 
 LANGUAGES = ("sv", "en")
-PREFIX = "d1"  # the first decision set; a later one gets d2, and is kept apart from this
+# The first decision set. `load_decision` reads every file of the folder, so a later set
+# (d2) comes only after this one has left it (data/risk/README.md).
+PREFIX = "d1"
 
 
 @pytest.fixture(scope="module")
@@ -76,7 +78,7 @@ def test_training_never_reads_it(decision: list[Example]) -> None:
     train, test = split(load_all())
     families = {e.family for e in decision}
     assert families.isdisjoint(e.family for e in train + test)
-    assert not DECISION_DIR.is_relative_to(DATA_DIR / "families")
+    assert {e.text for e in decision}.isdisjoint(e.text for e in train + test)
 
 
 def test_it_nearly_repeats_nothing_else(decision: list[Example]) -> None:
@@ -88,7 +90,7 @@ def test_it_nearly_repeats_nothing_else(decision: list[Example]) -> None:
     assert not [words for words, n in own.items() if n > 1]
 
 
-@pytest.mark.parametrize("other", ["--misses", "--compare", "--unseen", "--cv"])
+@pytest.mark.parametrize("other", ["--misses", "--compare", "--unseen", "--cv", "--plot=x.png"])
 def test_the_evaluation_reads_it_alone_and_never_lists_its_messages(
     other: str, capsys: pytest.CaptureFixture[str]
 ) -> None:
@@ -96,3 +98,22 @@ def test_the_evaluation_reads_it_alone_and_never_lists_its_messages(
         evaluate_main(["--decision", other])
     assert refused.value.code == 2
     assert "read alone" in capsys.readouterr().err
+
+
+def test_its_reading_prints_figures_and_no_message(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """What `--decision` prints could reach a terminal log; a family id or a text there
+    would tell the next round of data what to write."""
+    rows = [
+        Example(
+            "zz-dec-001", "en", RiskLevel.IMMINENT, "weapon", "direct", "Qx7 loaded and going now"
+        ),
+        Example("zz-dec-002", "sv", RiskLevel.NONE, NONE_CATEGORY, "direct", "Zy9 hämtar barnen"),
+    ]
+    monkeypatch.setattr(evaluate, "load_decision", lambda: rows)
+    assert evaluate_main(["--decision"]) == 0
+    printed = capsys.readouterr().out
+    assert "[en]" in printed and "recall(high ∪ imminent)" in printed
+    assert "zz-dec" not in printed and "Qx7" not in printed and "Zy9" not in printed
+    assert "weapon" not in printed  # no per-category lines either
