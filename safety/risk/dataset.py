@@ -47,10 +47,21 @@ class Example:
     category: str | None
     style: str
     text: str
+    # Contrast pairs (a harmless family and its dangerous twin, one clause apart) name
+    # their pair, and a pair is split and folded as one: a twin on the other side would
+    # be a near copy of a test message in training.
+    pair: str = ""
 
     @property
     def is_legacy(self) -> bool:
         return self.family.startswith("legacy-")
+
+    @property
+    def split_key(self) -> str:
+        """What the split and the folds hash: the family, or the pair it belongs to."""
+        if not self.pair:
+            return self.family
+        return f"{self.family.rsplit('-', 1)[0]}-pair-{self.pair}"
 
 
 def parse_examples(lines: Iterable[str], source: str = "<lines>") -> Iterator[Example]:
@@ -71,6 +82,7 @@ def parse_examples(lines: Iterable[str], source: str = "<lines>") -> Iterator[Ex
                 category=category,
                 style=str(raw.get("style", "")),
                 text=text,
+                pair=str(raw.get("pair", "")),
             )
         except (ValueError, KeyError, TypeError, AttributeError) as exc:
             raise ValueError(f"{source}:{number}: bad example ({type(exc).__name__})") from None
@@ -131,7 +143,7 @@ def family_bucket(family: str) -> int:
 
 
 def is_test(example: Example) -> bool:
-    return not example.is_legacy and family_bucket(example.family) < TEST_SHARE
+    return not example.is_legacy and family_bucket(example.split_key) < TEST_SHARE
 
 
 def split(examples: Sequence[Example]) -> tuple[list[Example], list[Example]]:
@@ -142,9 +154,10 @@ def split(examples: Sequence[Example]) -> tuple[list[Example], list[Example]]:
 
 
 def folds(examples: Sequence[Example], count: int) -> list[int]:
-    """A fold number per example for grouped cross-validation: families never straddle."""
+    """A fold number per example for grouped cross-validation: families (and pairs)
+    never straddle."""
     return [
-        int(hashlib.sha256(("fold:" + e.family).encode("utf-8")).hexdigest()[:8], 16) % count
+        int(hashlib.sha256(("fold:" + e.split_key).encode("utf-8")).hexdigest()[:8], 16) % count
         for e in examples
     ]
 
@@ -154,5 +167,7 @@ def data_digest(examples: Sequence[Example]) -> str:
     digest = hashlib.sha256()
     for e in examples:
         row = [e.family, e.lang, e.level.value, e.category or "", e.text]
+        if e.pair:  # it moves the split and the folds; without one, digests are as before
+            row.append(e.pair)
         digest.update(json.dumps(row, ensure_ascii=False).encode("utf-8") + b"\n")
     return digest.hexdigest()
