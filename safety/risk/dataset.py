@@ -1,8 +1,9 @@
 """Labelled risk messages, grouped in paraphrase families, and the family-held-out split.
 
 Files (see data/risk/README.md for how they were made):
-* `data/risk/families/*.jsonl`: `{"family","lang","level","category","style","text"}`;
-  a family is one situation written several ways, and it is split as a whole;
+* `data/risk/families/*.jsonl`: `{"family","lang","level","category","style","text"}`,
+  and `"pair"` on a line of a contrast pair; a family is one situation written several
+  ways, and it is split as a whole (a contrast pair, its two families, as one);
 * `data/risk/legacy.jsonl`: the project's earlier messages, one family each, without a
   category. They train the level head only and never enter the test split, because the
   patterns were written while reading them;
@@ -13,8 +14,8 @@ Files (see data/risk/README.md for how they were made):
   Never trained on and never read to shape a candidate: it is read once per candidate,
   beside the shipped screen, to decide under a rule written down before (`load_decision`).
 
-The split is a pure function of the family id (SHA-256), so it never changes when data
-is added, and no message of a test family is ever trained on.
+The split is a pure function of the family id, or of its pair (SHA-256), so it never
+changes when data is added, and no message of a test family is ever trained on.
 """
 
 from __future__ import annotations
@@ -73,8 +74,11 @@ def parse_examples(lines: Iterable[str], source: str = "<lines>") -> Iterator[Ex
             raw = json.loads(line)
             category = raw.get("category")
             text = raw["text"]
+            pair = raw.get("pair", "")
             if not isinstance(text, str) or not (category is None or isinstance(category, str)):
                 raise TypeError("text or category")
+            if not isinstance(pair, str):  # a null or a number would group lines by accident
+                raise TypeError("pair")
             yield Example(
                 family=str(raw["family"]),
                 lang=str(raw["lang"]),
@@ -82,7 +86,7 @@ def parse_examples(lines: Iterable[str], source: str = "<lines>") -> Iterator[Ex
                 category=category,
                 style=str(raw.get("style", "")),
                 text=text,
-                pair=str(raw.get("pair", "")),
+                pair=pair,
             )
         except (ValueError, KeyError, TypeError, AttributeError) as exc:
             raise ValueError(f"{source}:{number}: bad example ({type(exc).__name__})") from None

@@ -3,8 +3,23 @@ where it always was."""
 
 from __future__ import annotations
 
-from safety.risk.dataset import Example, data_digest, folds, is_test, parse_examples
+import hashlib
+
+import pytest
+
+from safety.risk.dataset import (
+    TEST_SHARE,
+    Example,
+    data_digest,
+    family_bucket,
+    folds,
+    is_test,
+    parse_examples,
+)
 from safety.risk.levels import RiskLevel
+
+# `data_digest` of the one message below, computed by the code before pairs existed.
+PLAIN_DIGEST = "cc2a04c1ffbfcff81b94c5cb787b7d80c769bc8fab5d5f13c1c8a04e3374bed3"
 
 
 def twins(count: int = 40) -> list[tuple[Example, Example]]:
@@ -50,3 +65,19 @@ def test_a_pair_changes_which_data_a_model_saw() -> None:
     (harmless, _), *_ = twins(1)
     unpaired = Example(harmless.family, "en", RiskLevel.NONE, "none", "direct", "a")
     assert data_digest([harmless]) != data_digest([unpaired])
+
+
+def test_a_pair_must_be_text() -> None:
+    line = '{"family": "r9xp-007a", "lang": "sv", "level": "none", "text": "hej", "pair": null}'
+    with pytest.raises(ValueError, match="TypeError"):
+        list(parse_examples([line]))
+
+
+def test_a_family_without_a_pair_splits_folds_and_digests_as_it_always_did() -> None:
+    """Pinned to the values before pairs existed: the shipped screen's data digest, its
+    split and its folds must not move because pairs were added."""
+    plain = Example("thr-sv-001", "sv", RiskLevel.HIGH, "threat_to_kill", "direct", "x")
+    assert data_digest([plain]) == PLAIN_DIGEST
+    assert is_test(plain) == (family_bucket("thr-sv-001") < TEST_SHARE)
+    fold = int(hashlib.sha256(b"fold:thr-sv-001").hexdigest()[:8], 16) % 5
+    assert folds([plain], 5) == [fold]

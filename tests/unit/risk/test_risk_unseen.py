@@ -66,6 +66,8 @@ def test_the_unseen_messages_are_labelled_and_marked(unseen: list[Example]) -> N
 # round6/, round7/, round8/; family prefix: folder): not read by training or the split,
 # checked like data.
 WAITING_ROUNDS = {"r5": "round5", "r6": "round6", "r7": "round7", "r8": "round8"}
+# How many messages each holds at least (a round that lost a file would be noticed).
+WAITING_ROUND_SIZES = {"r5": 900, "r6": 900, "r7": 900, "r8": 600}
 
 
 def written_for_training() -> list[Example]:
@@ -77,7 +79,7 @@ def written_for_training() -> list[Example]:
 @pytest.mark.parametrize("prefix", WAITING_ROUNDS)
 def test_each_waiting_round_is_labelled_one_way_per_family(prefix: str) -> None:
     rows = [e for e in written_for_training() if e.family.startswith(prefix)]
-    assert len(rows) >= 600
+    assert len(rows) >= WAITING_ROUND_SIZES[prefix]
     labels: defaultdict[str, set[tuple[RiskLevel, str | None]]] = defaultdict(set)
     for e in rows:
         labels[e.family].add((e.level, e.category))
@@ -85,7 +87,7 @@ def test_each_waiting_round_is_labelled_one_way_per_family(prefix: str) -> None:
     # Every harmless family is marked, or it would silently count as a hard negative.
     kinds = json.loads(NONE_KINDS_PATH.read_text(encoding="utf-8"))
     harmless = Counter(kinds.get(e.family) for e in rows if e.level is RiskLevel.NONE)
-    assert harmless and None not in harmless, harmless
+    assert set(harmless) == {"ordinary", "hard_negative"}, harmless
     categories = set(load_taxonomy())
     assert all(e.category in categories for e in rows if e.level is not RiskLevel.NONE)
     assert all((e.level is RiskLevel.NONE) == (e.category == NONE_CATEGORY) for e in rows)
@@ -93,15 +95,25 @@ def test_each_waiting_round_is_labelled_one_way_per_family(prefix: str) -> None:
 
 
 def test_the_contrast_pairs_are_whole_and_two_sided() -> None:
-    """Round eight is pairs: a harmless family and its dangerous twin, which the split
-    and the folds keep together (`Example.split_key`)."""
+    """Round eight is pairs: family `NNNa` harmless and `NNNb` its dangerous twin, both
+    naming pair NNN, which the split and the folds keep together (`Example.split_key`).
+    A twin naming another pair, or a line without one, would cross the split."""
     rows = [e for e in written_for_training() if e.family.startswith("r8")]
-    sides: defaultdict[str, set[bool]] = defaultdict(set)
+    families: defaultdict[str, set[str]] = defaultdict(set)
     for e in rows:
-        assert e.pair and e.family.endswith(("a", "b")), e.family
-        sides[e.split_key].add(e.level is RiskLevel.NONE)
-    assert len(sides) >= 100
-    assert all(both == {True, False} for both in sides.values())
+        number, side = e.family.rsplit("-", 1)[1][:-1], e.family[-1]
+        assert e.pair == number and side in "ab", e.family
+        assert (side == "a") == (e.level is RiskLevel.NONE), e.family
+        families[e.split_key].add(e.family)
+    assert len(families) >= 100
+    assert all(len(both) == 2 for both in families.values())
+
+
+def test_every_family_has_one_split_key() -> None:
+    keys: defaultdict[str, set[str]] = defaultdict(set)
+    for e in written_for_training():
+        keys[e.family].add(e.split_key)
+    assert all(len(v) == 1 for v in keys.values())
 
 
 def test_no_unseen_message_nearly_repeats_a_labelled_one(unseen: list[Example]) -> None:
