@@ -120,6 +120,18 @@ def load_unseen(unseen_dir: Path = UNSEEN_DIR) -> list[Example]:
     return examples
 
 
+def waiting_rounds(data_dir: Path = DATA_DIR) -> list[Path]:
+    """The folders of rounds written but not yet trained on (`round5/`, …), in name order."""
+    return sorted(path for path in data_dir.glob("round*") if path.is_dir())
+
+
+def load_waiting(data_dir: Path = DATA_DIR) -> list[Example]:
+    """The rounds waiting for a retraining: never read by training or the split, only
+    checked like data and kept apart from the sets that judge the screen."""
+    paths = [path for folder in waiting_rounds(data_dir) for path in sorted(folder.glob("*.jsonl"))]
+    return [example for path in paths for example in load_file(path)]
+
+
 def load_decision(decision_dir: Path = DECISION_DIR) -> list[Example]:
     """The decision set: read only to decide whether a candidate ships."""
     return load_unseen(decision_dir)

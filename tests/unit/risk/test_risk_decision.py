@@ -14,13 +14,12 @@ import pytest
 
 from safety.risk import evaluate
 from safety.risk.dataset import (
-    DATA_DIR,
     NONE_KINDS_PATH,
     Example,
     load_all,
     load_decision,
-    load_file,
     load_unseen,
+    load_waiting,
     split,
 )
 from safety.risk.evaluate import main as evaluate_main
@@ -41,8 +40,7 @@ def decision() -> list[Example]:
 
 def everything_else() -> list[Example]:
     """The labelled data, the rounds waiting to join it and the other writers' sets."""
-    waiting = [e for path in sorted(DATA_DIR.glob("round*/*.jsonl")) for e in load_file(path)]
-    return load_all() + waiting + load_unseen()
+    return load_all() + load_waiting() + load_unseen()
 
 
 def test_the_decision_set_is_labelled_one_way_per_family(decision: list[Example]) -> None:

@@ -15,7 +15,14 @@ from collections import Counter, defaultdict
 
 import pytest
 
-from safety.risk.dataset import DATA_DIR, NONE_KINDS_PATH, Example, load_all, load_file, load_unseen
+from safety.risk.dataset import (
+    NONE_KINDS_PATH,
+    Example,
+    load_all,
+    load_unseen,
+    load_waiting,
+    waiting_rounds,
+)
 from safety.risk.evaluate import UNSEEN_SETS, Scores, score, unseen_sets
 from safety.risk.levels import RiskLevel
 from safety.risk.near_repeats import exact_repeats, near_repeats, trigrams
@@ -72,8 +79,12 @@ WAITING_ROUND_SIZES = {"r5": 900, "r6": 900, "r7": 900, "r8": 600}
 
 def written_for_training() -> list[Example]:
     """The labelled data, and the rounds waiting to join it."""
-    waiting = [sorted((DATA_DIR / folder).glob("*.jsonl")) for folder in WAITING_ROUNDS.values()]
-    return load_all() + [e for paths in waiting for path in paths for e in load_file(path)]
+    return load_all() + load_waiting()
+
+
+def test_every_waiting_folder_is_a_known_round() -> None:
+    # A new round's folder must be listed above, or its own checks would never run.
+    assert [path.name for path in waiting_rounds()] == sorted(WAITING_ROUNDS.values())
 
 
 @pytest.mark.parametrize("prefix", WAITING_ROUNDS)
