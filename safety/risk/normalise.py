@@ -3,9 +3,12 @@
 `normalise` turns a phone-typed message into lower-case, diacritic-free, space-separated
 tokens, undoing the usual ways of hiding a word from a filter:
 
-* case, Swedish diacritics (å→a, ä→a, ö→o; any combining mark), look-alike letters;
-* zero-width and joiner characters, apostrophes ("don't" → "dont");
-* letters split by spaces or punctuation ("k i l l", "k.i.l.l", "d ö d a");
+* case, Swedish diacritics (å→a, ä→a, ö→o; any combining mark), look-alike letters in
+  either case;
+* invisible characters (zero-width, joiners, direction marks and overrides, variation
+  selectors, tags, controls), apostrophes ("don't" → "dont");
+* letters split by spaces or punctuation ("k i l l", "k.i.l.l", "d ö d a"), or one to a
+  line or by the same wider gap throughout ("k  i  l  l");
 * leetspeak inside words ("k1ll", "h4te", "$hoot", "j@g"), but not plain numbers ("40", "10am");
 * stretched letters: every run of a repeated letter collapses to one ("kiiiill" → "kil").
 
@@ -20,24 +23,47 @@ from __future__ import annotations
 import re
 import unicodedata
 
-_DROP = "\u200b\u200c\u200d\u2060\ufeff\u00ad\u180e\ufe0e\ufe0f'’‘`´ʼ"
+# Apostrophes join a word's parts; invisible characters go later (`_INVISIBLE`).
+_DROP = "'’‘`´ʼ"
 _MAP = {
     "æ": "a", "Æ": "a", "ø": "o", "Ø": "o", "ß": "ss", "œ": "oe",
     # Cyrillic and Greek look-alikes of Latin letters.
     "а": "a", "е": "e", "о": "o", "р": "p", "с": "c", "х": "x", "у": "y", "і": "i",
-    "к": "k", "м": "m", "т": "t", "н": "h", "ο": "o", "α": "a", "ε": "e", "ι": "i",
+    "к": "k", "м": "m", "т": "t", "н": "h", "ј": "j", "ѕ": "s", "һ": "h", "ԁ": "d",
+    "ԛ": "q", "ԝ": "w", "ӏ": "l", "в": "b",
+    "ο": "o", "α": "a", "ε": "e", "ι": "i", "κ": "k", "ρ": "p", "τ": "t", "υ": "u",
+    "χ": "x", "ν": "v", "β": "b",
     # Weapon and pill emoji carry meaning; give them words.
     "🔪": " knife ", "🗡": " knife ", "🔫": " gun ", "💊": " pills ", "🪢": " rope ",
 }  # fmt: skip
 _TABLE = str.maketrans({**dict.fromkeys(_DROP, None), **_MAP})
 
-_COMBINING = re.compile(r"[\u0300-\u036f]+")
-# Three or more single characters split by one space or 1-2 filler characters.
+
+def _invisible() -> dict[int, None]:
+    """Marks, format characters and controls other than whitespace: drawn nowhere, so
+    they can hide inside a word. Planes 0, 1 and 14 hold every one a phone can type
+    (tags and the supplementary variation selectors are in plane 14)."""
+    planes = (range(0x20000), range(0xE0000, 0xE1000))
+    return {
+        code: None
+        for plane in planes
+        for code in plane
+        if (kind := unicodedata.category(chr(code))) in ("Mn", "Me", "Cf")
+        or (kind == "Cc" and not chr(code).isspace())
+    }
+
+
+_INVISIBLE = _invisible()
+# Three or more single characters split by one space or 1-2 filler characters, or
+# split all the way by the same wider gap or line break ("k  i  l  l", one to a line);
+# a double space between such runs still separates words ("s k a  d ö d a").
 _UNIT = r"[^\W_]|[@$]"
 _SPLIT_WORD = re.compile(
     rf"(?<![^\W_])(?:{_UNIT})(?:(?: |[.\-_*·•~^|+/]{{1,2}})(?:{_UNIT})(?![^\W_])){{2,}}"
+    rf"|(?<![^\W_])(?:{_UNIT})(?P<gap>[^\S\n]{{2,3}}|[^\S\n]*\n\s*)(?:{_UNIT})(?![^\W_])"
+    rf"(?:(?P=gap)(?:{_UNIT})(?![^\W_]))+"
 )
-_SPLIT_SEP = re.compile(r" |[.\-_*·•~^|+/]")
+_SPLIT_SEP = re.compile(r"\s|[.\-_*·•~^|+/]")
 _INNER_PUNCT = re.compile(r"(?<=[^\W\d_])[*_·•~^|:](?=[^\W\d_])")
 # Whole tokens, checked for leet characters in `_unleet`: a pattern that looks for
 # the leet character itself backtracks quadratically on a long token.
@@ -53,10 +79,11 @@ _SPACES = re.compile(r"\s+")
 
 
 def _fold_chars(text: str) -> str:
-    text = text.translate(_TABLE).casefold()
+    # Case first: the look-alike table holds lower-case letters only.
+    text = text.casefold().translate(_TABLE)
     if not text.isascii():
-        text = _COMBINING.sub("", unicodedata.normalize("NFKD", text))
-    return text
+        text = unicodedata.normalize("NFKD", text)
+    return text.translate(_INVISIBLE)
 
 
 def _join_split(match: re.Match[str]) -> str:

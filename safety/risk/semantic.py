@@ -76,15 +76,29 @@ def sentence_windows(text: str) -> list[str]:
     return pairs
 
 
+# Neighbouring stretches of a long message share this much text, so a sentence that
+# one stretch cuts is read whole in the next.
+STRETCH_OVERLAP = 300
+
+
+def stretches(prepared: str) -> list[str]:
+    """A text as one reading, or, longer than one reading holds, as overlapping
+    stretches from its start to its end: risk buried in the middle of a long message
+    is read like risk at its start. A 64 KB message is about 38 readings."""
+    if len(prepared) <= MAX_CHARS:
+        return [prepared]
+    step = MAX_CHARS - STRETCH_OVERLAP
+    starts = [*range(0, len(prepared) - MAX_CHARS, step), len(prepared) - MAX_CHARS]
+    return [prepared[start : start + MAX_CHARS] for start in starts]
+
+
 def readings(text: str, windows: bool = False) -> list[str]:
-    """What the encoder reads of a message: all of it, or its first and last stretch;
+    """What the encoder reads of a message: all of it, in stretches if it is long;
     with `windows`, then its sentences two at a time."""
     prepared = prepare(text)
     if not prepared:
         return []
-    whole = [prepared]
-    if len(prepared) > MAX_CHARS:
-        whole = [prepared[:MAX_CHARS], prepared[-MAX_CHARS:]]
+    whole = stretches(prepared)
     return whole + sentence_windows(text) if windows else whole
 
 

@@ -9,6 +9,20 @@ from dataclasses import dataclass
 from safety.risk.levels import RiskLevel
 
 _CLAUSE_PUNCT = r"[.!?;:]"
+# Tokens before a match that a negator or a pseudo-negation can span besides the
+# scope's `window` (the longest, "aldrig i livet att jag", is five).
+_NEGATOR_REACH = 16
+
+
+def last_tokens(text: str, end: int, count: int) -> str:
+    """The last `count` space-separated tokens of `text[:end]`: the negation check reads
+    only these, so a long message costs the same per match as a short one."""
+    start = end
+    for _ in range(count):
+        start = text.rfind(" ", 0, start - 1) if start > 0 else -1
+        if start < 0:
+            return text[:end]
+    return text[start + 1 : end]
 
 
 @dataclass(frozen=True, slots=True)
@@ -29,7 +43,8 @@ class NegationScope:
 
     def negates(self, text: str, start: int) -> bool:
         """True if the match starting at `start` in `text` is in a negator's scope."""
-        clause = self.clause_break.split(text[:start])[-1]
+        before = last_tokens(text, start, self.window + _NEGATOR_REACH)
+        clause = self.clause_break.split(before)[-1]
         if self.pseudo is not None:
             clause = self.pseudo.sub(" _ ", clause)
         found = list(self.negators.finditer(clause))

@@ -59,3 +59,40 @@ def test_fold_pattern_matches_folded_text_and_keeps_escapes() -> None:
     assert pattern.search(normalise("Jag ska SLÅÅÅ IHJÄL henne"))
     assert fold_pattern(r"\S+\W\B") == r"\S+\W\B"
     assert fold_pattern("kill") == normalise("kill")
+
+
+@pytest.mark.parametrize(
+    ("raw", "expected"),
+    [
+        ("SHOТGUN", "shotgun"),  # Cyrillic capital Т
+        ("PUNCHЕD", "punched"),  # Cyrillic capital Е
+        ("ΟΚ", "ok"),  # Greek capital omicron, Cyrillic capital К
+        ("pun\u200fched", "punched"),  # right-to-left mark
+        ("su\u200eper", "super"),  # left-to-right mark
+        ("ki\u202ell", "kil"),  # direction override
+        ("ki\u2066l\u2069l", "kil"),  # direction isolates
+        ("ki\ufe01ll", "kil"),  # variation selector
+        ("ki\U000e0041ll", "kil"),  # tag character
+        ("ki\u1ab0ll", "kil"),  # combining mark outside U+0300-036F
+        ("ki\x00ll", "kil"),  # a control character
+        ("ki\U000e0100ll", "kil"),  # supplementary variation selector
+    ],
+)
+def test_invisible_and_capital_look_alikes_do_not_split_or_hide_a_word(
+    raw: str, expected: str
+) -> None:
+    assert normalise(raw) == expected
+
+
+@pytest.mark.parametrize(
+    ("raw", "expected"),
+    [
+        ("the\ns\nh\no\nt\ng\nu\nn", "the shotgun"),
+        ("the\r\ns\r\nh\r\no\r\nt", "the shot"),
+        ("the s  h  o  t  g  u  n", "the shotgun"),
+        ("s k a  d ö d a  h e n n e", "ska doda hene"),
+        ("ja\nnej\nok", "ja nej ok"),
+    ],
+)
+def test_letters_one_to_a_line_or_evenly_spaced_are_joined(raw: str, expected: str) -> None:
+    assert normalise(raw) == expected

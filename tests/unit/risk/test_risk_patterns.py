@@ -11,6 +11,7 @@ from safety.risk.normalise import normalise
 from safety.risk.patterns import PatternError, load_lexicon
 from safety.risk.patterns.compiler import build_lexicon
 from safety.risk.patterns.matcher import match
+from safety.risk.patterns.model import last_tokens
 
 NONE, ELEVATED, HIGH, IMMINENT = (
     RiskLevel.NONE,
@@ -187,3 +188,20 @@ def test_a_new_language_is_just_data() -> None:
     result = match(lexicon, normalise("jeg vil dræbe hende nu"))
     assert {s.category for s in result.signals} == {"threat_to_partner", "x"}
     assert match(lexicon, normalise("jeg vil not dræbe hende")).signals == ()
+
+
+def test_negation_reads_the_same_clause_after_a_long_preamble() -> None:
+    # The scope reads a bounded stretch before each match (so a long message costs the
+    # same per match); what it decides must not change with what came far before.
+    lexicon = load_lexicon()
+    preamble = normalise("work was long and the van broke down again. " * 400)
+    negated = match(lexicon, preamble + " " + normalise("i would never hurt her"))
+    live = match(lexicon, preamble + " " + normalise("i am going to hurt her"))
+    assert "threat_to_partner" in negated.negated and not negated.signals
+    assert any(s.category == "threat_to_partner" for s in live.signals)
+
+
+def test_the_negation_scope_reads_only_thelast_tokens() -> None:
+    assert last_tokens("a b c d e f", 11, 3) == "d e f"
+    assert last_tokens("a b c d e f", 6, 2) == "b c "
+    assert last_tokens("a b", 3, 9) == "a b"

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+from itertools import pairwise
 from pathlib import Path
 
 import numpy as np
@@ -13,17 +14,19 @@ from safety.risk.assess import assess
 from safety.risk.calibration import fit_platt
 from safety.risk.context import RiskContext
 from safety.risk.dataset import data_digest, load_all, split
-from safety.risk.encoder import DIMENSION, load_encoder
+from safety.risk.encoder import DIMENSION, MAX_CHARS, load_encoder
 from safety.risk.encoder.adapter import committed_adapter_path, read_adapter
 from safety.risk.encoder.runtime import HIDDEN
 from safety.risk.levels import LEVELS, RiskLevel
 from safety.risk.question_heads import QuestionHeads
 from safety.risk.semantic import (
     MAX_WINDOWS,
+    STRETCH_OVERLAP,
     SemanticModel,
     load_semantic_model,
     prepare,
     readings,
+    stretches,
 )
 from safety.risk.taxonomy import load_taxonomy
 from safety.risk.train import ORDINARY_PAGE_BUDGET, choose_thresholds
@@ -49,12 +52,29 @@ def test_a_lone_surrogate_is_screened_not_raised() -> None:
     assert assess("\ud800 " + threat, RiskContext(language="sv")).level is RiskLevel.IMMINENT
 
 
-def test_a_long_message_is_read_at_both_ends() -> None:
-    threat = "jag har kniven i bilen och åker till hennes lägenhet nu"
+def test_a_long_message_is_read_from_end_to_end_in_overlapping_stretches() -> None:
+    threat = "jag har kniven i bilen och åker till hennes lägenhet nu."
     chatter = "Vi var på IKEA och köpte en ny soffa och sedan åt vi köttbullar. " * 40
-    first, last = readings(chatter + threat)
-    assert first.startswith("Vi var på IKEA") and last.endswith(threat)
+    message = prepare(chatter + threat + " " + chatter)
+    parts = readings(message)
+    assert parts[0].startswith("Vi var på IKEA") and message.endswith(parts[-1])
+    assert all(len(part) == MAX_CHARS for part in parts)
+    # Every stretch overlaps the next, so the buried threat is read whole in one.
+    assert all(a[-STRETCH_OVERLAP:] in b[: STRETCH_OVERLAP * 2] for a, b in pairwise(parts))
+    assert any(threat in part for part in parts)
     assert readings("kort") == ["kort"]
+    assert stretches("x" * (MAX_CHARS + 1)) == ["x" * MAX_CHARS] * 2
+
+
+def test_a_threat_in_the_middle_of_a_long_message_is_found_by_the_encoder() -> None:
+    # Over 5,000 characters, the threat in neither the first nor the last stretch.
+    threat = (
+        "Jag har hämtat hagelgeväret från sommarstugan. Jag ska döda henne i kväll när "
+        "hon kommer hem. Hon kommer inte finnas kvar efter helgen."
+    )
+    chatter = "Vi var på IKEA och köpte en ny soffa och sedan åt vi köttbullar. " * 40
+    signal = load_semantic_model().signal(chatter + threat + " " + chatter)
+    assert signal is not None and signal.level >= RiskLevel.HIGH
 
 
 def test_a_message_of_three_sentences_or_more_is_also_read_two_at_a_time() -> None:
