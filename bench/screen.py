@@ -13,7 +13,7 @@ import time
 from bench.stats import summary
 from safety.risk.assess import assess, warm_up
 from safety.risk.context import RiskContext
-from safety.risk.dataset import load_all, split
+from safety.risk.dataset import Example, load_all, split
 from safety.risk.encoder import load_encoder
 
 TARGET_P99_MS = 25.0
@@ -64,6 +64,27 @@ def run() -> None:
     print(f"load average at the end: {os.getloadavg()[0]:.1f}")
     words = sorted(len(e.text.split()) for e in test)
     print(f"message length, words: median {words[len(words) // 2]}, max {words[-1]}")
+    longest(test)
+
+
+# The most a Matrix event carries; the screen reads all of it (docs/safety.md).
+LONGEST_MESSAGE = 64 * 1024
+
+
+def longest(test: list[Example]) -> None:
+    """The worst case one participant can send: the held-out messages run together to
+    64 KB, read in overlapping stretches from end to end. Nothing bounds it but the
+    event's size, so the figure is what one such message delays the pages queued
+    behind it."""
+    for lang in ("sv", "en"):
+        text, texts = "", [e.text for e in test if e.lang == lang]
+        while len(text.encode("utf-8")) < LONGEST_MESSAGE and texts:
+            text += texts.pop() + " "
+        text = text.encode("utf-8")[:LONGEST_MESSAGE].decode("utf-8", "ignore")
+        load_encoder().forget()
+        began = time.perf_counter()
+        assess(text, RiskContext(language=lang))
+        print(f"one 64 KB message ({lang}): {(time.perf_counter() - began) * 1000:,.0f} ms")
 
 
 if __name__ == "__main__":
