@@ -19,9 +19,11 @@ _IDENTIFIER = re.compile(r"[@!$#+][A-Za-z0-9._=\-/+]+(:[A-Za-z0-9.\-]+(:\d+)?)?"
 _LOGGER = logging.getLogger("samtal")
 
 Field = str | int | float | bool | None
-# Called with the level ("info" or "warning"), the event kind and its fields.
+# Called with the level ("info", "warning", or TALLY for what is never logged), the
+# event kind and its fields.
 Observer = Callable[[str, str, dict[str, Field]], None]
 _OBSERVERS: list[Observer] = []
+TALLY = "tally"
 
 
 def event(kind: str, **fields: Field) -> None:
@@ -33,6 +35,13 @@ def event(kind: str, **fields: Field) -> None:
 def warning(kind: str, **fields: Field) -> None:
     _LOGGER.warning(kind, extra={"samtal_fields": fields})
     _notify("warning", kind, fields)
+
+
+def tally(kind: str, **fields: Field) -> None:
+    """Tell the observers (the metrics' counters) without writing a record. For a
+    figure about people, such as a risk level, that the log must not hold: even on a
+    line of its own it would sit beside the line naming whom it was about."""
+    _notify(TALLY, kind, fields)
 
 
 def observe(observer: Observer) -> Callable[[], None]:

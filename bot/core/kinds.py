@@ -3,7 +3,9 @@
 A phone sends far more than text: photos, voice messages, stickers, locations,
 polls, reactions, redactions. The gateway reads text only. Everything else is
 named here by its event type and message type alone (never by its content), so
-each kind is either handled or dropped with a stated reason.
+each kind is either handled or dropped with a stated reason. A file's caption is
+text the participant wrote: the transport finds it, and ``read_as`` makes the
+message text, so the caption is screened and the file stays unread.
 """
 
 from __future__ import annotations
@@ -27,7 +29,8 @@ class Kind(Enum):
 NOT_READ = frozenset({Kind.MEDIA, Kind.LOCATION, Kind.POLL})
 
 _TEXT_MSGTYPES = frozenset({"m.text", "m.emote", "m.notice"})
-_MEDIA_MSGTYPES = frozenset({"m.image", "m.file", "m.audio", "m.video"})
+# The file msgtypes that may carry a caption (Matrix 1.10, MSC2530).
+MEDIA_MSGTYPES = frozenset({"m.image", "m.file", "m.audio", "m.video"})
 _POLL_TYPES = frozenset({"m.poll.start", "org.matrix.msc3381.poll.start"})
 
 # One answer per burst: a participant sending ten photos hears it once.
@@ -57,6 +60,14 @@ def kind_of(event_type: str, content: Mapping[str, Any]) -> Kind:
     if event_type == "m.room.redaction":
         return Kind.REDACTION
     return Kind.OTHER
+
+
+def read_as(kind: Kind, caption: str | None) -> Kind:
+    """Media with a caption counts as text: a threat written under a photo must be
+    screened like any other message, and answered as one."""
+    if kind is Kind.MEDIA and caption is not None and caption.strip():
+        return Kind.TEXT
+    return kind
 
 
 def explain_due(last_explained_at: float | None, now: float) -> bool:

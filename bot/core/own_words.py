@@ -1,10 +1,12 @@
 """The participant's own words in a Matrix message, and nothing quoted from anyone else.
 
 A reply carries a fallback: the quoted message as `> <@user:server> …` lines in `body`
-and an `<mx-reply>` block in `formatted_body`. Screening that quote would score the
-bot's own question ("have you had thoughts of harming someone?") as the participant's
-words, and a page would then quote a Matrix id. An edit (`m.replace`) carries its new
-text in `m.new_content`; the screen reads that, not the "* " fallback.
+and an `<mx-reply>` block in `formatted_body` (never read here). Screening that quote
+would score the bot's own question ("have you had thoughts of harming someone?") as the
+participant's words. The fallback is stripped only from an event that says it is a reply
+(`m.in_reply_to`): anyone can type the same quote lines as markdown, and hiding a threat
+behind them must not get it past the screen. An edit (`m.replace`) carries its new text
+in `m.new_content`; the screen reads that, not the "* " fallback.
 Pure functions over the event content; no I/O.
 """
 
@@ -19,9 +21,9 @@ from typing import Any
 _MATRIX_ID = re.compile(
     r"[@!#$+][A-Za-z0-9._=/+\-]+:(?:\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9.\-]+)(?::\d+)?"
 )
-# A reply fallback starts with the quoted sender: "> <@user:server> …" (or "> * <@…>"
-# for an emote). Only then are the leading quote lines someone else's words.
-_FALLBACK_HEADER = re.compile(r"> (?:\* )?<[^>\s]+> ")
+# A reply fallback starts with the quoted sender's user id: "> <@user:server> …" (or
+# "> * <@…>" for an emote). Only then are the leading quote lines someone else's words.
+_FALLBACK_HEADER = re.compile(r"> (?:\* )?<@[^>\s:]+:[^>\s]+> ")
 
 
 @dataclass(frozen=True)
@@ -35,7 +37,7 @@ class OwnWords:
 def strip_reply_fallback(body: str) -> str:
     """Drop a reply fallback: the quoted lines under a `> <@sender>` header, and the blank
     line after them. A message of the participant's own that starts with `>` is kept, and
-    so is the whole body if nothing would be left."""
+    so is the whole body if nothing would be left. Only for a reply (`is_reply`)."""
     lines = body.split("\n")
     if not lines or not _FALLBACK_HEADER.match(lines[0]):
         return body
@@ -53,24 +55,36 @@ def _relation(content: Mapping[str, Any]) -> Mapping[str, Any]:
     return relation if isinstance(relation, Mapping) else {}
 
 
+def is_reply(content: Mapping[str, Any]) -> bool:
+    """Whether the content names the message it answers (`m.in_reply_to`)."""
+    return isinstance(_relation(content).get("m.in_reply_to"), Mapping)
+
+
+def _body(content: Mapping[str, Any], reply: bool) -> str:
+    body = content.get("body")
+    text = body if isinstance(body, str) else ""
+    return strip_reply_fallback(text) if reply else text
+
+
 def own_words(content: Mapping[str, Any]) -> OwnWords:
     """The text a participant wrote in a `m.room.message` event's content."""
     relation = _relation(content)
     replaced = relation.get("event_id") if relation.get("rel_type") == "m.replace" else None
     new_content = content.get("m.new_content")
     if isinstance(replaced, str) and isinstance(new_content, Mapping):
-        body = new_content.get("body")
-        text = body if isinstance(body, str) else ""
-        return OwnWords(text=strip_reply_fallback(text), replaces=replaced)
-    body = content.get("body")
-    text = body if isinstance(body, str) else ""
-    return OwnWords(text=strip_reply_fallback(text))
+        # The edited message's own relation is not in the edit; a client that kept the
+        # fallback in the new text says it is a reply in one of the two places.
+        reply = is_reply(content) or is_reply(new_content)
+        return OwnWords(text=_body(new_content, reply), replaces=replaced)
+    return OwnWords(text=_body(content, is_reply(content)))
 
 
 def without_matrix_ids(text: str) -> str:
     """Text with any Matrix id (user, room, alias) replaced, for anything shown to staff.
 
     Invisible format characters are dropped first, so a zero-width space cannot split
-    an id past the pattern (the quote is made inert afterwards anyway)."""
+    an id past the pattern, and look-alikes are folded (NFKC), so an id typed as
+    "＠anna：example．org" (or pasted from an inert quote) is found too; the quote is
+    made inert afterwards anyway."""
     visible = "".join(ch for ch in text if unicodedata.category(ch) != "Cf")
-    return _MATRIX_ID.sub("[id]", visible)
+    return _MATRIX_ID.sub("[id]", unicodedata.normalize("NFKC", visible))

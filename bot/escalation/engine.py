@@ -21,6 +21,7 @@ from bot import logs
 from bot.config import EscalationConfig
 from bot.core.desk_routing import route
 from bot.core.model import Participant
+from bot.core.own_words import without_matrix_ids
 from bot.errors import SamtalError
 from bot.escalation.batching import combined_body, group_by_size
 from bot.escalation.desks import Desks
@@ -153,7 +154,12 @@ class EscalationEngine:
             for earlier in self._store.all_of(participant.pseudonym):
                 if event_id in earlier.events:
                     return earlier  # the same message again, after a failed intake
-        quote = inert_quote(text) if (text is not None and self._config.quote_message) else None
+        # Every caller's quote passes here: no page may carry a Matrix id, whoever raised it.
+        quote = (
+            inert_quote(without_matrix_ids(text))
+            if (text is not None and self._config.quote_message)
+            else None
+        )
         now = time.time()
         for open_case in self._store.unresolved_for(participant.pseudonym):
             if absorbs(open_case, level, now, COALESCE_WINDOW_SECONDS):
@@ -167,7 +173,6 @@ class EscalationEngine:
                 logs.event(
                     "escalation_coalesced",
                     code=folded.code,
-                    risk=level,
                     further=folded.further,
                     participant=participant.pseudonym,
                 )
@@ -188,9 +193,10 @@ class EscalationEngine:
         self._store.save(esc)
         self._traffic.page_waiting()
         self._on_change(esc, "created", "system")
-        logs.event(
-            "escalation_created", code=esc.code, risk=level, participant=participant.pseudonym
-        )
+        # The level goes to the metrics alone: beside a code or a pseudonym in the log it
+        # would say how dangerous that person was judged (docs/privacy.md).
+        logs.event("escalation_created", code=esc.code, participant=participant.pseudonym)
+        logs.tally("escalation_opened", level=level)
         self._wake.set()
         return esc
 

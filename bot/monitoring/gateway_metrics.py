@@ -1,8 +1,10 @@
 """The gateway's metrics, counted from its own structured log events.
 
 Every count here follows an event the gateway already logs (bot.logs), so the
-metrics and the log cannot disagree and no call site had to change. Fields
-that name someone (``participant``, ``code``) are never read.
+metrics and the log cannot disagree. Risk levels are the exception: the log must
+not tie them to anyone, so they come from tallies (``logs.tally``) that reach
+the counters and no file. Fields that name someone (``participant``, ``code``)
+are never read.
 """
 
 from __future__ import annotations
@@ -11,7 +13,7 @@ import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
-from bot.logs import Field
+from bot.logs import TALLY, Field
 from bot.monitoring.registry import Counter, Histogram, Registry
 
 PREFIX = "samtal_"
@@ -156,7 +158,8 @@ class GatewayMetrics:
         )
         self._handlers: dict[str, Callable[[Mapping[str, Field]], None]] = {
             "message_screened": self._screened,
-            "escalation_created": lambda f: self.escalations.inc(level=_label(f, "risk")),
+            "escalation_opened": lambda f: self.escalations.inc(level=_label(f, "level")),
+            "risk_screened": lambda f: self.screened.inc(risk=_label(f, "risk")),
             "escalation_notice_sent": self._notice,
             "escalation_reescalated": lambda f: self.reescalations.inc(),
             "escalation_acknowledged": lambda f: self.changes.inc(change="acknowledged"),
@@ -174,7 +177,7 @@ class GatewayMetrics:
     def on_event(self, level: str, kind: str, fields: Mapping[str, Field]) -> None:
         """A bot.logs observer: count one structured event."""
         with self.registry.lock:
-            if _EVENT_KIND.match(kind):
+            if level != TALLY and _EVENT_KIND.match(kind):
                 self.events.inc(event=kind, level=level)
             handler = self._handlers.get(kind)
             if handler is not None:
@@ -184,7 +187,6 @@ class GatewayMetrics:
         return self.registry.render()
 
     def _screened(self, fields: Mapping[str, Field]) -> None:
-        self.screened.inc(risk=_label(fields, "risk"))
         seconds = _seconds(fields, "ms")
         if seconds is not None:
             self.screen_seconds.observe(seconds)

@@ -421,8 +421,9 @@ class TurnHandler:
             return
         if RiskLevel(level).rank <= RiskLevel(turn.level).rank:
             return  # the screen already paged at this level or higher
+        quote = without_matrix_ids(turn.text)
         self._escalations.raise_for(
-            participant, level, tuple(sorted(signals)), turn.text, f"{turn.event_id} dialogue"
+            participant, level, tuple(sorted(signals)), quote, f"{turn.event_id} dialogue"
         )
         self._memory.message(participant, RiskLevel(level))
 

@@ -85,6 +85,5 @@ class RiskMemory:
         if trend:
             names = tuple(sorted(s.category for s in trend))
             self._digest.note(participant.pseudonym, names, time.time())
-            logs.event(
-                "risk_trend_noted", participant=participant.pseudonym, signals=",".join(names)
-            )
+            # Which trend stays in the sealed digest; the log only says one was noted.
+            logs.event("risk_trend_noted", participant=participant.pseudonym)

@@ -69,8 +69,8 @@ async def test_fifteen_messages_sent_while_down_are_screened_paged_and_answered_
 
         backfilled = await wait_for_events(running_stack, "backfill", 1, offset, 30)
         assert sum(int(str(e["events"])) for e in backfilled) >= 5
-        screened = await wait_for_events(running_stack, "message_screened", 15, offset, 60)
-        assert screened[0]["risk"] in ("high", "imminent")
+        await wait_for_events(running_stack, "message_screened", 15, offset, 60)
+        # The log never holds the level (docs/privacy.md); the page shows it was read.
         await page_for(staff.mediator, staff.desk(staff.mediator), f"participant {who}", timeout=30)
         answered = await wait_for_events(running_stack, "turn_answered", 15, offset, 180)
         heard = await client.quiet_for(room, 5)

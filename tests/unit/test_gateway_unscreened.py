@@ -3,55 +3,19 @@ means unscreened, so the people responsible hear of it, once, naming a code only
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
-from typing import Any
 
 import pytest
 
-from bot.cli.gateway import SCHEMA
-from bot.config import parse_config
 from bot.core.model import Inbound
 from bot.gateway.gateway import MAX_TURN_ATTEMPTS, Gateway
 from bot.ids import EventId, MatrixUserId, RoomId, participant_code
-from bot.turns.screening import RiskScreen
-
-PARTICIPANT = "@deltagare:localhost"
-MEDIATOR = "@m:localhost"
-
-
-def _secret(home: Path, name: str, value: str) -> None:
-    path = home / "secrets" / name
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(value)
-    os.chmod(path, 0o600)
+from tests.support.gateway import MEDIATOR, PARTICIPANT, make_gateway
 
 
 @pytest.fixture
 def gateway(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Gateway:
-    for name in ("SAMTAL_PICKLE_KEY", "SAMTAL_RASA_TOKEN", "SAMTAL_VAULT_URL"):
-        monkeypatch.delenv(name, raising=False)
-    _secret(tmp_path, "pickle.key", "p" * 40)
-    _secret(tmp_path, "rasa.token", "t" * 40)
-    raw: dict[str, Any] = {
-        "matrix": {
-            "homeserver_url": "http://127.0.0.1:9",
-            "bot_user_id": "@samtal:localhost",
-            "bot_password_file": "secrets/bot.password",
-            "mediators": [MEDIATOR],
-        },
-        "rasa": {"url": "http://127.0.0.1:9", "token_file": "secrets/rasa.token"},
-        "crypto": {"kek_file": "secrets/kek.hex", "pickle_key_file": "secrets/pickle.key"},
-        "dialogue": {"consent_version": "v2", "default_language": "sv", "languages": ["sv"]},
-        "escalation": {
-            "on_call": ["@jour:localhost"],
-            "supervisors": ["@chef:localhost"],
-            "ack_seconds": {"imminent": 300, "high": 3600, "handoff": 3600},
-        },
-        "monitoring": {"port": 0},
-        "console": {"port": 0},
-    }
-    return Gateway(parse_config(raw, tmp_path), SCHEMA, RiskScreen())
+    return make_gateway(tmp_path, monkeypatch)
 
 
 def message(event: str) -> Inbound:

@@ -65,6 +65,42 @@ def test_media_location_sticker_and_poll_are_queued_without_their_content() -> N
     assert [m.event_id for m in queue.batch.messages] == [f"$e{n}" for n in range(1, 7)]
 
 
+def test_a_caption_is_read_as_text_and_a_file_name_never() -> None:
+    # Matrix 1.10 (MSC2530): a body that differs from `filename`, or one with a
+    # formatted_body, is a caption; otherwise the body is the file's name.
+    queue, room = intake()
+    image = {"msgtype": "m.image", "url": "mxc://x/a"}
+    sent: list[dict[str, Any]] = [
+        {**image, "body": "jag ska döda henne ikväll", "filename": "barn.jpg"},
+        {**image, "body": "barn.jpg", "filename": "barn.jpg"},
+        {**image, "body": "barn.jpg"},
+        {
+            "msgtype": "m.file",
+            "url": "mxc://x/f",
+            "body": "till henne",
+            "format": "org.matrix.custom.html",
+            "formatted_body": "<b>till henne</b>",
+        },
+        {
+            "msgtype": "m.video",
+            "url": "mxc://x/v",
+            "body": "* kniven",
+            "m.new_content": {"msgtype": "m.video", "body": "kniven", "filename": "v.mp4"},
+            "m.relates_to": {"rel_type": "m.replace", "event_id": "$e1"},
+        },
+    ]
+    for n, content in enumerate(sent, 1):
+        queue.take(room, event("m.room.message", content, n))
+    assert [(m.kind, m.text, m.replaces) for m in queue.batch.messages] == [
+        (Kind.TEXT, "jag ska döda henne ikväll", None),
+        (Kind.MEDIA, "", None),
+        (Kind.MEDIA, "", None),
+        (Kind.TEXT, "till henne", None),
+        (Kind.TEXT, "kniven", "$e1"),
+    ]
+    assert not any("barn.jpg" in repr(m) or "mxc" in repr(m) for m in queue.batch.messages)
+
+
 def test_reactions_redactions_state_and_own_events_are_not_turns() -> None:
     queue, room = intake()
     relation = {"m.relates_to": {"rel_type": "m.annotation", "event_id": "$x", "key": "👍"}}

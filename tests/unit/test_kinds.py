@@ -5,7 +5,14 @@ from __future__ import annotations
 import pytest
 
 from bot.core.decide import Handle, Skip, decide
-from bot.core.kinds import EXPLAIN_EVERY_SECONDS, NOT_READ, Kind, explain_due, kind_of
+from bot.core.kinds import (
+    EXPLAIN_EVERY_SECONDS,
+    NOT_READ,
+    Kind,
+    explain_due,
+    kind_of,
+    read_as,
+)
 from bot.core.model import Inbound, Participant
 from bot.ids import EventId, MatrixUserId, ParticipantId, RoomId
 
@@ -42,6 +49,14 @@ def test_kind_of_each_event(event_type: str, content: dict[str, object], expecte
 
 def test_only_media_locations_and_polls_get_the_text_only_answer() -> None:
     assert NOT_READ == {Kind.MEDIA, Kind.LOCATION, Kind.POLL}
+
+
+def test_media_with_a_caption_is_read_as_text_and_nothing_else_changes() -> None:
+    assert read_as(Kind.MEDIA, "kniven är till henne") is Kind.TEXT
+    assert read_as(Kind.MEDIA, None) is Kind.MEDIA
+    assert read_as(Kind.MEDIA, " \n") is Kind.MEDIA
+    for kind in (Kind.LOCATION, Kind.POLL, Kind.OTHER, Kind.TEXT):
+        assert read_as(kind, "ord") is kind
 
 
 def test_a_burst_is_explained_once() -> None:

@@ -123,9 +123,12 @@ def test_log_events_are_counted_without_anyone_in_the_output() -> None:
     metrics = GatewayMetrics(sources())
     stop = logs.observe(metrics.on_event)
     try:
-        logs.event("message_screened", participant=PSEUDONYM, risk="imminent", ms=12.0)
-        logs.event("message_screened", participant=PSEUDONYM, risk="none", ms=3.0)
-        logs.event("escalation_created", code="E-ABC234", risk="imminent", participant=PSEUDONYM)
+        logs.event("message_screened", participant=PSEUDONYM, ms=12.0)
+        logs.tally("risk_screened", risk="imminent")
+        logs.event("message_screened", participant=PSEUDONYM, ms=3.0)
+        logs.tally("risk_screened", risk="none")
+        logs.event("escalation_created", code="E-ABC234", participant=PSEUDONYM)
+        logs.tally("escalation_opened", level="imminent")
         logs.event("escalation_notice_sent", code="E-ABC234", notice="page", ms_since_created=800)
         logs.event("escalation_reescalated", code="E-ABC234")
         logs.event("escalation_acknowledged", code="E-ABC234")
@@ -155,6 +158,9 @@ def test_log_events_are_counted_without_anyone_in_the_output() -> None:
     assert samples["samtal_gateway_downtime_before_start_seconds"] == 42.5
     assert samples["samtal_gateway_late_messages"] == 3
     assert samples['samtal_log_events_total{event="rate_limited",level="warning"}'] == 1
+    # A tally is counted where it belongs and is no log event.
+    assert not any("risk_screened" in name or "escalation_opened" in name for name in samples)
+    assert samples['samtal_screen_seconds_bucket{le="0.025"}'] == 2
     assert samples["samtal_last_sync_age_seconds"] == 2.5
     assert samples["samtal_escalations_open"] == 2
     assert samples["samtal_gateway_start_time_seconds"] == 1_800_000_000

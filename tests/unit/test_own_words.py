@@ -7,6 +7,7 @@ from bot.core.own_words import own_words, strip_reply_fallback, without_matrix_i
 BOT_QUESTION = (
     "> <@samtal:example.org> Har du haft tankar på att skada någon?\n> Svara ja eller nej.\n\n"
 )
+REPLY = {"m.in_reply_to": {"event_id": "$q"}}
 
 
 def test_a_reply_is_screened_without_the_quoted_question() -> None:
@@ -21,8 +22,35 @@ def test_a_reply_is_screened_without_the_quoted_question() -> None:
     assert own_words(content).replaces is None
 
 
-def test_a_fallback_without_the_relation_is_still_stripped() -> None:
-    assert own_words({"body": BOT_QUESTION + "jag vet var hon bor"}).text == "jag vet var hon bor"
+def test_quote_lines_in_a_message_that_is_no_reply_are_the_participants_own() -> None:
+    # Markdown lets anyone type a fallback's shape; without a reply relation nothing
+    # in the body is someone else's, so nothing is left unscreened.
+    typed = "> <x> I am going to kill her tonight\nok"
+    assert own_words({"msgtype": "m.text", "body": typed}).text == typed
+    as_bot = BOT_QUESTION + "jag vet var hon bor"
+    assert own_words({"msgtype": "m.text", "body": as_bot}).text == as_bot
+    other_relation = {"body": as_bot, "m.relates_to": {"rel_type": "m.thread", "event_id": "$t"}}
+    assert own_words(other_relation).text == as_bot
+    # ...and a page quoting it still names nobody.
+    assert "samtal" not in without_matrix_ids(own_words({"body": as_bot}).text)
+
+
+def test_a_reply_keeps_quote_lines_not_headed_by_a_user_id() -> None:
+    typed = "> <x> I am going to kill her tonight\nok"
+    reply = {"body": typed, "m.relates_to": {"m.in_reply_to": {"event_id": "$q"}}}
+    assert own_words(reply).text == typed
+
+
+def test_an_edit_of_a_reply_drops_the_fallback_only_when_a_reply_is_named() -> None:
+    new_text = {"msgtype": "m.text", "body": BOT_QUESTION + "nej"}
+    replace: dict[str, object] = {"rel_type": "m.replace", "event_id": "$orig"}
+    edit = {"body": "* nej", "m.new_content": new_text, "m.relates_to": replace}
+    assert own_words(edit).text == BOT_QUESTION + "nej"
+    in_new = {**edit, "m.new_content": {**new_text, "m.relates_to": REPLY}}
+    assert own_words(in_new).text == "nej"
+    in_parent = {**edit, "m.relates_to": {**replace, **REPLY}}
+    assert own_words(in_parent).text == "nej"
+    assert own_words(in_parent).replaces == "$orig"
 
 
 def test_a_message_starting_with_a_quote_sign_of_its_own_is_kept() -> None:
@@ -39,7 +67,7 @@ def test_a_message_starting_with_a_quote_sign_of_its_own_is_kept() -> None:
 
 def test_a_fallback_with_nothing_after_it_keeps_the_body() -> None:
     body = "> <@samtal:example.org> Har du en plan?"
-    assert own_words({"body": body}).text == body
+    assert own_words({"body": body, "m.relates_to": REPLY}).text == body
 
 
 def test_an_edit_is_read_as_its_new_text() -> None:
@@ -74,3 +102,11 @@ def test_matrix_ids_never_reach_a_page() -> None:
     assert cleaned.count("[id]") == 3
     hidden = without_matrix_ids("@anna\u200b:example.org och @b:[2001:db8::1]:8448 sa det")
     assert "example.org" not in hidden and "2001" not in hidden
+
+
+def test_matrix_ids_in_look_alike_characters_never_reach_a_page() -> None:
+    # Typed with full-width sigils and letters, or pasted from an earlier inert quote.
+    for typed in ("＠anna：example．org", "＠ａｎｎａ:example.org", "﹫anna:example.org"):
+        cleaned = without_matrix_ids(f"ring {typed} nu")
+        assert "anna" not in cleaned and "ａｎｎａ" not in cleaned
+        assert cleaned == "ring [id] nu"

@@ -24,7 +24,7 @@ from nio import (
 )
 
 from bot import logs
-from bot.core.kinds import NOT_READ, Kind, kind_of
+from bot.core.kinds import MEDIA_MSGTYPES, NOT_READ, Kind, kind_of, read_as
 from bot.core.model import Inbound, Reaction
 from bot.core.own_words import own_words
 from bot.ids import EventId, MatrixUserId, RoomId
@@ -87,6 +87,22 @@ def _timestamp(value: Any) -> int:
     return int(value) if math.isfinite(value) else 0
 
 
+def caption_of(content: dict[str, Any]) -> str | None:
+    """A file's caption (Matrix 1.10, MSC2530): its body when a `filename` differs from
+    it or a `formatted_body` carries it; otherwise the body is the file's name, which is
+    never read. An edited caption is in `m.new_content`."""
+    relation = content.get("m.relates_to")
+    new = content.get("m.new_content")
+    if isinstance(relation, dict) and relation.get("rel_type") == "m.replace":
+        content = new if isinstance(new, dict) else content
+    msgtype, body, filename = content.get("msgtype"), content.get("body"), content.get("filename")
+    # A malformed event's msgtype may be a list, which no set can be asked about.
+    if not isinstance(msgtype, str) or msgtype not in MEDIA_MSGTYPES or not isinstance(body, str):
+        return None
+    captioned = isinstance(filename, str) and filename != body
+    return body if captioned or isinstance(content.get("formatted_body"), str) else None
+
+
 def _identified(source: dict[str, Any]) -> bool:
     """Whether the event names its id and sender, as text: the pipeline needs both."""
     event_id, sender = source.get("event_id"), source.get("sender")
@@ -94,9 +110,10 @@ def _identified(source: dict[str, Any]) -> bool:
 
 
 def to_inbound(room: MatrixRoom, event: TimelineEvent, kind: Kind = Kind.TEXT) -> Inbound:
-    """The message as the turn pipeline sees it. Only text is read out of the event:
-    for any other kind the content (a file's name, a location's coordinates) is
-    left behind here and never reaches the vault or a log."""
+    """The message as the turn pipeline sees it. Only text is read out of the event
+    (a file's caption included, as ``take`` found it): for any other kind the content
+    (a file's name, a location's coordinates) is left behind here and never reaches
+    the vault or a log."""
     source = _source(event)
     words = own_words(_content(source)) if kind is Kind.TEXT else None
     return Inbound(
@@ -138,7 +155,8 @@ class Intake:
             # Redacted before the gateway saw it: nothing is left to screen.
             logs.event("message_redacted_before_read")
             return
-        kind = kind_of(str(source.get("type", "")), _content(source))
+        content = _content(source)
+        kind = read_as(kind_of(str(source.get("type", "")), content), caption_of(content))
         malformed = isinstance(event, (BadEvent, UnknownBadEvent))
         if kind is Kind.TEXT and not malformed:
             self.batch.messages.append(to_inbound(room, event))

@@ -3,8 +3,10 @@
 A message in a private chat becomes an ``Inbound``, a ``/start`` command a
 ``StartCommand`` (the deep link a mediator handed out carries its code), and
 everything else (groups, channels, the bot's own kind, service notes) is None:
-the bot talks one-to-one only. Only text is kept; a photo's caption, a
-location's coordinates, a poll's question are never read.
+the bot talks one-to-one only. Only text is kept: a message's text, or the
+caption the participant wrote under a photo or file (screened as their text; the
+file itself is never fetched). A location's coordinates, a poll's question are
+never read.
 """
 
 from __future__ import annotations
@@ -16,7 +18,7 @@ from typing import Any
 
 from aiogram.types import Message, Update
 
-from bot.core.kinds import Kind
+from bot.core.kinds import Kind, read_as
 from bot.core.model import Inbound
 from bot.ids import EventId, MatrixUserId, RoomId
 
@@ -112,9 +114,11 @@ def _message(
     original = event_id_of(message.chat.id, message.message_id)
     sent_at = message.edit_date if edited and message.edit_date else message.date.timestamp()
     timestamp_ms = int(sent_at * 1000)
-    kind = kind_of(message)
-    text = clean_text(message.text) if kind is Kind.TEXT and message.text else ""
-    if not edited and kind is Kind.TEXT:
+    kind = read_as(kind_of(message), message.caption)
+    words = message.text if message.text is not None else message.caption
+    text = clean_text(words) if kind is Kind.TEXT and words else ""
+    # Only typed text is a command: a caption reading "/start …" is screened as words.
+    if not edited and kind is Kind.TEXT and message.text is not None:
         start = _START.fullmatch(text)
         if start is not None:
             payload = start.group("payload")

@@ -86,11 +86,32 @@ def test_an_aiogram_update_converts_as_its_dict_does(tg: FakeTelegram) -> None:
     assert convert(Update.model_validate(update), BOT) == convert(update, BOT)
 
 
-def test_a_photo_is_media_and_its_caption_is_never_kept(tg: FakeTelegram) -> None:
-    message = inbound(tg.user_sends_photo(USER, caption="min adress är Storgatan 1"))
-    assert message.kind is Kind.MEDIA
-    assert message.text == ""
-    assert "Storgatan" not in repr(message)
+def test_a_photo_without_a_caption_is_media_and_nothing_of_it_is_kept(tg: FakeTelegram) -> None:
+    for update in (tg.user_sends_photo(USER), tg.user_sends_photo(USER, caption=" \n")):
+        message = inbound(update)
+        assert message.kind is Kind.MEDIA
+        assert message.text == ""
+        assert "AgADphoto" not in repr(message)
+
+
+def test_a_caption_is_screened_as_the_participants_text(tg: FakeTelegram) -> None:
+    # The file stays unread; the words under it are theirs, a threat included.
+    photo = inbound(tg.user_sends_photo(USER, caption="jag ska döda henne ikväll"))
+    assert (photo.kind, photo.text) == (Kind.TEXT, "jag ska döda henne ikväll")
+    assert "AgADphoto" not in repr(photo)
+    document = tg.user_sends(USER, {**MEDIA["document"], "caption": "till henne \ud800"})
+    letter = inbound(document)
+    assert letter.kind is Kind.TEXT and letter.text.startswith("till henne ")
+    assert "brev.pdf" not in repr(letter)
+    # A caption reading like a command is words, not a Start.
+    assert inbound(tg.user_sends_photo(USER, caption="/start abc")).kind is Kind.TEXT
+    edited = {**document["message"], "caption": "kniven är till henne", "edit_date": 1}
+    edit = inbound({"update_id": 99, "edited_message": edited})
+    assert (edit.kind, edit.text, edit.replaces) == (
+        Kind.TEXT,
+        "kniven är till henne",
+        letter.event_id,
+    )
 
 
 @pytest.mark.parametrize("make", ["voice", "sticker"])
