@@ -158,7 +158,8 @@ class CheckinScheduler:
                 self._memory.checkin_missed(participant)
             # What was answered of it reaches the mediator (once: finishing twice is nothing).
             self._results.abandoned(participant)
-            logs.event("checkin_missed", participant=who, after_high=step.after_high)
+            # Not whether it followed high risk: beside the pseudonym that would say it of them.
+            logs.event("checkin_missed", participant=who)
             return
         if isinstance(step, Cancelled):
             state, _ = self._store.get(who)

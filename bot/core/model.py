@@ -21,6 +21,8 @@ class Inbound:
     timestamp_ms: int
     replaces: EventId | None = None  # set when the message is an edit of an earlier one
     kind: Kind = Kind.TEXT  # anything but text carries no text: it is never read or kept
+    # Text written under a photo or file: screened like any message, never a command.
+    caption: bool = False
     # The Curve25519 key of the sending device when the message came encrypted
     # (None when it came in the clear): staff commands count only from devices the
     # bot trusts.

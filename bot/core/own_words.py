@@ -4,8 +4,12 @@ A reply carries a fallback: the quoted message as `> <@user:server> …` lines i
 and an `<mx-reply>` block in `formatted_body` (never read here). Screening that quote
 would score the bot's own question ("have you had thoughts of harming someone?") as the
 participant's words. The fallback is stripped only from an event that says it is a reply
-(`m.in_reply_to`): anyone can type the same quote lines as markdown, and hiding a threat
-behind them must not get it past the screen. An edit (`m.replace`) carries its new text
+(`m.in_reply_to`) and carries the fallback's HTML form too (`<mx-reply>`, which clients
+that sent fallbacks always did with a formatted reply): anyone can type the quote lines
+as markdown, in a reply or not (clients since Matrix 1.13 send no fallback at all), and
+hiding a threat behind them must not get it past the screen. A plain-text client's
+fallback is therefore screened with the reply; a quoted question may then page, the
+safe way to be wrong. An edit (`m.replace`) carries its new text
 in `m.new_content`; the screen reads that, not the "* " fallback.
 Pure functions over the event content; no I/O.
 """
@@ -60,6 +64,13 @@ def is_reply(content: Mapping[str, Any]) -> bool:
     return isinstance(_relation(content).get("m.in_reply_to"), Mapping)
 
 
+def _sent_a_fallback(content: Mapping[str, Any]) -> bool:
+    """Whether a client put a reply fallback here: its HTML form, which a composer's
+    markdown cannot produce."""
+    formatted = content.get("formatted_body")
+    return isinstance(formatted, str) and "<mx-reply>" in formatted
+
+
 def _body(content: Mapping[str, Any], reply: bool) -> str:
     body = content.get("body")
     text = body if isinstance(body, str) else ""
@@ -74,17 +85,41 @@ def own_words(content: Mapping[str, Any]) -> OwnWords:
     if isinstance(replaced, str) and isinstance(new_content, Mapping):
         # The edited message's own relation is not in the edit; a client that kept the
         # fallback in the new text says it is a reply in one of the two places.
-        reply = is_reply(content) or is_reply(new_content)
+        reply = (is_reply(content) or is_reply(new_content)) and _sent_a_fallback(new_content)
         return OwnWords(text=_body(new_content, reply), replaces=replaced)
-    return OwnWords(text=_body(content, is_reply(content)))
+    return OwnWords(text=_body(content, is_reply(content) and _sent_a_fallback(content)))
+
+
+def _id_alike() -> dict[int, str]:
+    """One character for one: full-width and small forms (U+FF01-FF5E, U+FE50-FE6B) and
+    the Cyrillic and Greek letters drawn like Latin ones, in both cases. One for one, so
+    a match in the folded text is the same span of the text staff read, and nothing
+    else in it changes ("2½" stays "2½")."""
+    table = {code: chr(code - 0xFEE0) for code in range(0xFF01, 0xFF5F)}
+    for code in range(0xFE50, 0xFE6C):
+        folded = unicodedata.normalize("NFKC", chr(code))
+        if len(folded) == 1:
+            table[code] = folded
+    latin, alike = "aceopxyikmthjsdqwlbABCEHIJKMOPSTXYZ", "асеорхуікмтһјѕԁԛԝӏвАВСЕНІЈКМОРЅТХУΖ"
+    table.update({ord(other): letter for letter, other in zip(latin, alike, strict=True)})
+    greek, greek_latin = "οαεικρτυχνβΟΑΕΙΚΡΤΥΧΝΒΗΖ", "oaeikptuxvbOAEIKPTYXNBHZ"
+    table.update({ord(other): letter for other, letter in zip(greek, greek_latin, strict=True)})
+    return table
+
+
+_ID_ALIKE = _id_alike()
 
 
 def without_matrix_ids(text: str) -> str:
     """Text with any Matrix id (user, room, alias) replaced, for anything shown to staff.
 
     Invisible format characters are dropped first, so a zero-width space cannot split
-    an id past the pattern, and look-alikes are folded (NFKC), so an id typed as
-    "＠anna：example．org" (or pasted from an inert quote) is found too; the quote is
-    made inert afterwards anyway."""
+    an id past the pattern. Ids are then found in a copy with look-alike characters
+    folded one for one (`_id_alike`), so "＠anna：example．org" or "@аnna:example.org"
+    (Cyrillic а) is found too, and the same span is replaced in the text as written."""
     visible = "".join(ch for ch in text if unicodedata.category(ch) != "Cf")
-    return _MATRIX_ID.sub("[id]", unicodedata.normalize("NFKC", visible))
+    folded = visible.translate(_ID_ALIKE)
+    spans = [m.span() for m in _MATRIX_ID.finditer(folded)]
+    for start, end in reversed(spans):
+        visible = visible[:start] + "[id]" + visible[end:]
+    return visible

@@ -397,8 +397,9 @@ class Gateway:
                 if inbound.timestamp_ms < self._started_at * 1000:
                     self._late_messages.add(inbound.event_id)
             if self.staff.is_staff_room(inbound.room_id):
-                # An edited command is not run twice; a photo is no command.
-                if inbound.replaces is None and inbound.kind is Kind.TEXT:
+                # An edited command is not run twice; a photo, or a caption under
+                # one, is no command.
+                if inbound.replaces is None and inbound.kind is Kind.TEXT and not inbound.caption:
                     await self._guard("staff_command", self.staff.on_message(inbound))
             elif not await self._take_in(inbound):
                 complete = False

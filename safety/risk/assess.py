@@ -17,7 +17,7 @@ from __future__ import annotations
 
 from safety.risk.context import RiskContext, context_signals
 from safety.risk.levels import Assessment, Signal, combine
-from safety.risk.normalise import normalise
+from safety.risk.normalise import readings
 from safety.risk.patterns import load_lexicon, match
 from safety.risk.semantic import load_semantic_model
 
@@ -35,9 +35,18 @@ def supported_languages() -> frozenset[str]:
     return frozenset(load_lexicon().languages)
 
 
+def pattern_signals(text: str) -> tuple[Signal, ...]:
+    """What the patterns find in any of the text's normalised readings."""
+    found: dict[tuple[str, str], Signal] = {}
+    for reading in readings(text):
+        for signal in match(load_lexicon(), reading).signals:
+            found.setdefault((signal.category, signal.evidence), signal)
+    return tuple(found.values())
+
+
 def assess(text: str, ctx: RiskContext) -> Assessment:
     """Assess one message in its context. Never raises on odd text; empty text is NONE."""
-    signals: list[Signal] = list(match(load_lexicon(), normalise(text)).signals)
+    signals = list(pattern_signals(text))
     learned = load_semantic_model().signal(text)
     if learned is not None:
         signals.append(learned)

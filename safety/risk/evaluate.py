@@ -26,7 +26,7 @@ from pathlib import Path
 
 import numpy as np
 
-from safety.risk.assess import assess, warm_up
+from safety.risk.assess import assess, pattern_signals, warm_up
 from safety.risk.context import RiskContext
 from safety.risk.dataset import (
     Example,
@@ -39,8 +39,6 @@ from safety.risk.dataset import (
 )
 from safety.risk.encoder import load_encoder
 from safety.risk.levels import LEVELS, RiskLevel
-from safety.risk.normalise import normalise
-from safety.risk.patterns import load_lexicon, match
 from safety.risk.semantic import lift, load_semantic_model, prepare
 
 HIGH, IMMINENT, ELEVATED, NONE = (
@@ -222,11 +220,11 @@ def plot_precision_recall(examples: Sequence[Example], path: Path) -> None:
 
 def compare_sources(examples: Sequence[Example]) -> None:
     """Recall and ordinary escalation of patterns alone, encoder alone, and both."""
-    lexicon, model = load_lexicon(), load_semantic_model()
+    model = load_semantic_model()
     ordinary = ordinary_families()
     rows: dict[str, list[tuple[Example, RiskLevel]]] = defaultdict(list)
     for e in examples:
-        pattern = max((s.level for s in match(lexicon, normalise(e.text)).signals), default=NONE)
+        pattern = max((s.level for s in pattern_signals(e.text)), default=NONE)
         learned = model.signal(e.text)
         encoder = learned.level if learned else NONE
         rows["patterns only"].append((e, pattern))
@@ -252,16 +250,14 @@ def cross_validate(show_misses: bool) -> None:
 
     train, _ = split(load_all())
     oof = out_of_fold(train, term_matrix(train))
-    lexicon, ordinary = load_lexicon(), ordinary_families()
+    ordinary = ordinary_families()
     imminent_as_high = oof.thresholds[IMMINENT]
     result: dict[str, Scores] = defaultdict(Scores)
     for index, example in enumerate(train):
         if example.is_legacy:
             continue
         encoder = lift(oof.scores[index], oof.thresholds, imminent_as_high)
-        pattern = max(
-            (s.level for s in match(lexicon, normalise(example.text)).signals), default=NONE
-        )
+        pattern = max((s.level for s in pattern_signals(example.text)), default=NONE)
         predicted = max(encoder, pattern)
         hard = is_hard_negative(example, ordinary)
         for name in (example.lang, "all"):

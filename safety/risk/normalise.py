@@ -54,6 +54,9 @@ def _invisible() -> dict[int, None]:
 
 
 _INVISIBLE = _invisible()
+# The other reading of format and control characters: each a space (`readings`).
+# Marks are not among them: a mark belongs to the letter before it.
+_GAPS = {code: " " for code in _INVISIBLE if unicodedata.category(chr(code)) not in ("Mn", "Me")}
 # Three or more single characters split by one space or 1-2 filler characters, or
 # split all the way by the same wider gap or line break ("k  i  l  l", one to a line);
 # a double space between such runs still separates words ("s k a  d ö d a").
@@ -99,6 +102,18 @@ def _unleet(match: re.Match[str]) -> str:
         return token
     lead = token[: len(token) - len(token.lstrip(".,!?;:"))]
     return lead + core.translate(_LEET) + token[len(lead) + len(core) :]
+
+
+def readings(text: str) -> list[str]:
+    r"""The forms the patterns read: `normalise(text)`, and, if the text holds an invisible
+    character, also the form with each read as a space. Either can hide a threat: a mark
+    inside a word ("ki\u200bll") is nothing, one between words ("kill\x00her") is a gap."""
+    first = normalise(text)
+    gapped = text.translate(_GAPS)
+    if gapped == text:
+        return [first]
+    spaced = normalise(gapped)
+    return [first] if spaced == first else [first, spaced]
 
 
 def normalise(text: str) -> str:

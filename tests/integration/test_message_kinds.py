@@ -87,7 +87,7 @@ async def test_emote_is_answered_and_a_burst_of_media_gets_one_text_only_answer(
         await wait_for_events(running_stack, "redaction_noted", 1, offset)
         assert await client.quiet_for(room, 3) == []
 
-        # Replies, with Element's fallback quote and without, are read and answered.
+        # Replies, with a plain-text fallback quote and without, are read and answered.
         offset = running_stack.gateway_log.stat().st_size
         bot_said = client.event_id_of(room, TEXT_ONLY)
         in_reply = {"m.in_reply_to": {"event_id": bot_said}}

@@ -91,12 +91,13 @@ def test_a_caption_is_read_as_text_and_a_file_name_never() -> None:
     ]
     for n, content in enumerate(sent, 1):
         queue.take(room, event("m.room.message", content, n))
-    assert [(m.kind, m.text, m.replaces) for m in queue.batch.messages] == [
-        (Kind.TEXT, "jag ska döda henne ikväll", None),
-        (Kind.MEDIA, "", None),
-        (Kind.MEDIA, "", None),
-        (Kind.TEXT, "till henne", None),
-        (Kind.TEXT, "kniven", "$e1"),
+    # Marked as a caption, so a caption in a staff room is never run as a command.
+    assert [(m.kind, m.text, m.replaces, m.caption) for m in queue.batch.messages] == [
+        (Kind.TEXT, "jag ska döda henne ikväll", None, True),
+        (Kind.MEDIA, "", None, False),
+        (Kind.MEDIA, "", None, False),
+        (Kind.TEXT, "till henne", None, True),
+        (Kind.TEXT, "kniven", "$e1", True),
     ]
     assert not any("barn.jpg" in repr(m) or "mxc" in repr(m) for m in queue.batch.messages)
 

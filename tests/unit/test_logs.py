@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import ast
 import io
 import json
 import logging
@@ -8,6 +9,7 @@ from typing import Any
 
 import pytest
 
+import bot
 from bot import logs
 from bot.core.model import Inbound
 from bot.escalation.store import all_escalations
@@ -105,3 +107,30 @@ async def test_no_record_ties_a_risk_level_or_category_to_anyone(
         line = f"{record.getMessage()} {fields}"
         assert not LEVELS & set(values), line
         assert not [c for c in categories if c in line], line
+
+
+# Fields that would say how dangerous someone was judged; a log call with a pseudonym
+# or a code beside them is a privacy defect wherever it is.
+RISK_FIELDS = frozenset(
+    {"risk", "level", "levels", "signals", "category", "categories", "after_high"}
+)
+
+
+def test_no_log_call_in_the_gateway_passes_a_risk_field() -> None:
+    """Every `logs.event` and `logs.warning` call in bot/, read from the source, so a
+    path no behavioural test drives (a missed check-in after high risk) is held too.
+    Tallies (`logs.tally`) reach the metrics only and may carry a level."""
+    offenders = []
+    for path in sorted(Path(bot.__file__).parent.rglob("*.py")):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if not (isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute)):
+                continue
+            target = node.func.value
+            if not (isinstance(target, ast.Name) and target.id == "logs"):
+                continue
+            if node.func.attr not in ("event", "warning"):
+                continue
+            named = {k.arg for k in node.keywords if k.arg is not None}
+            if named & RISK_FIELDS:
+                offenders.append(f"{path.name}:{node.lineno} {sorted(named & RISK_FIELDS)}")
+    assert not offenders

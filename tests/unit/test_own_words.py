@@ -8,16 +8,15 @@ BOT_QUESTION = (
     "> <@samtal:example.org> Har du haft tankar på att skada någon?\n> Svara ja eller nej.\n\n"
 )
 REPLY = {"m.in_reply_to": {"event_id": "$q"}}
+HTML_FALLBACK = {
+    "format": "org.matrix.custom.html",
+    "formatted_body": "<mx-reply><blockquote>Har du haft tankar …</blockquote></mx-reply>nej",
+}
 
 
 def test_a_reply_is_screened_without_the_quoted_question() -> None:
-    content = {
-        "msgtype": "m.text",
-        "body": BOT_QUESTION + "nej",
-        "format": "org.matrix.custom.html",
-        "formatted_body": "<mx-reply><blockquote>Har du haft tankar …</blockquote></mx-reply>nej",
-        "m.relates_to": {"m.in_reply_to": {"event_id": "$q"}},
-    }
+    content = {"msgtype": "m.text", "body": BOT_QUESTION + "nej", "m.relates_to": REPLY}
+    content.update(HTML_FALLBACK)
     assert own_words(content).text == "nej"
     assert own_words(content).replaces is None
 
@@ -37,12 +36,22 @@ def test_quote_lines_in_a_message_that_is_no_reply_are_the_participants_own() ->
 
 def test_a_reply_keeps_quote_lines_not_headed_by_a_user_id() -> None:
     typed = "> <x> I am going to kill her tonight\nok"
-    reply = {"body": typed, "m.relates_to": {"m.in_reply_to": {"event_id": "$q"}}}
+    reply = {"body": typed, "m.relates_to": REPLY, **HTML_FALLBACK}
     assert own_words(reply).text == typed
 
 
+def test_a_reply_keeps_typed_fallback_lines_when_no_client_sent_a_fallback() -> None:
+    # The reply button, then a typed quote in the fallback's shape: since Matrix 1.13 a
+    # client sends no fallback, so without its HTML form the lines are the sender's own.
+    typed = "> <@samtal:example.org> I will kill her tonight\n\nok"
+    markdown = {"format": "org.matrix.custom.html", "formatted_body": "<blockquote>…</blockquote>"}
+    for extra in ({}, markdown):
+        reply = {"msgtype": "m.text", "body": typed, "m.relates_to": REPLY, **extra}
+        assert own_words(reply).text == typed
+
+
 def test_an_edit_of_a_reply_drops_the_fallback_only_when_a_reply_is_named() -> None:
-    new_text = {"msgtype": "m.text", "body": BOT_QUESTION + "nej"}
+    new_text = {"msgtype": "m.text", "body": BOT_QUESTION + "nej", **HTML_FALLBACK}
     replace: dict[str, object] = {"rel_type": "m.replace", "event_id": "$orig"}
     edit = {"body": "* nej", "m.new_content": new_text, "m.relates_to": replace}
     assert own_words(edit).text == BOT_QUESTION + "nej"
@@ -106,7 +115,18 @@ def test_matrix_ids_never_reach_a_page() -> None:
 
 def test_matrix_ids_in_look_alike_characters_never_reach_a_page() -> None:
     # Typed with full-width sigils and letters, or pasted from an earlier inert quote.
-    for typed in ("＠anna：example．org", "＠ａｎｎａ:example.org", "﹫anna:example.org"):
-        cleaned = without_matrix_ids(f"ring {typed} nu")
-        assert "anna" not in cleaned and "ａｎｎａ" not in cleaned
-        assert cleaned == "ring [id] nu"
+    typed_ids = (
+        "＠anna：example．org",
+        "＠ａｎｎａ:example.org",
+        "﹫anna:example.org",
+        "@\u0430nna:example.org",  # Cyrillic а
+        "@ΑΝΝΑ:example.org",  # Greek capitals
+    )
+    for typed in typed_ids:
+        assert without_matrix_ids(f"ring {typed} nu") == "ring [id] nu", typed
+
+
+def test_removing_ids_changes_nothing_else_staff_read() -> None:
+    # Only the id's span is replaced: fractions, superscripts and emoji stay as written.
+    text = "om 2½ timme, kl 14³⁰ ①② ℹ️ Нej @b:hs.local"
+    assert without_matrix_ids(text) == "om 2½ timme, kl 14³⁰ ①② ℹ️ Нej [id]"

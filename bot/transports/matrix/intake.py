@@ -109,7 +109,9 @@ def _identified(source: dict[str, Any]) -> bool:
     return isinstance(event_id, str) and bool(event_id) and isinstance(sender, str) and bool(sender)
 
 
-def to_inbound(room: MatrixRoom, event: TimelineEvent, kind: Kind = Kind.TEXT) -> Inbound:
+def to_inbound(
+    room: MatrixRoom, event: TimelineEvent, kind: Kind = Kind.TEXT, caption: bool = False
+) -> Inbound:
     """The message as the turn pipeline sees it. Only text is read out of the event
     (a file's caption included, as ``take`` found it): for any other kind the content
     (a file's name, a location's coordinates) is left behind here and never reaches
@@ -126,6 +128,7 @@ def to_inbound(room: MatrixRoom, event: TimelineEvent, kind: Kind = Kind.TEXT) -
         timestamp_ms=_timestamp(source.get("origin_server_ts")),
         replaces=EventId(words.replaces) if words and words.replaces else None,
         kind=kind,
+        caption=caption,
         device_key=device_key_of(event),
     )
 
@@ -156,15 +159,17 @@ class Intake:
             logs.event("message_redacted_before_read")
             return
         content = _content(source)
-        kind = read_as(kind_of(str(source.get("type", "")), content), caption_of(content))
+        sent_as = kind_of(str(source.get("type", "")), content)
+        kind = read_as(sent_as, caption_of(content))
+        caption = sent_as is not kind
         malformed = isinstance(event, (BadEvent, UnknownBadEvent))
         if kind is Kind.TEXT and not malformed:
-            self.batch.messages.append(to_inbound(room, event))
+            self.batch.messages.append(to_inbound(room, event, caption=caption))
         elif kind is Kind.TEXT and _identified(source) and own_words(_content(source)).text.strip():
             # A client malformed something else (a formatted_body that is not a string):
             # the body is still the participant's words, and every message is screened.
             logs.warning("event_malformed_text_read", message_kind=kind.value)
-            self.batch.messages.append(to_inbound(room, event))
+            self.batch.messages.append(to_inbound(room, event, caption=caption))
         elif kind in NOT_READ and _identified(source):
             self.batch.messages.append(to_inbound(room, event, kind))
         elif isinstance(event, ReactionEvent):

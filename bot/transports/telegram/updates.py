@@ -145,6 +145,7 @@ def _message(
         timestamp_ms=timestamp_ms,
         replaces=EventId(original) if edited else None,
         kind=kind,
+        caption=message.text is None and kind is Kind.TEXT,
     )
 
 

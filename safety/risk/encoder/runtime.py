@@ -44,8 +44,8 @@ HIDDEN = 384
 # whole made unit length again (the committed adapter pools this many layers).
 POOLED_COUNT = 3
 DIMENSION = HIDDEN * POOLED_COUNT
-# One reading covers at most this much text; the screen reads a longer message as its
-# first and its last stretch (see `safety.risk.semantic`).
+# One reading covers at most this much text; the screen reads a longer message in
+# overlapping stretches from its start to its end (see `safety.risk.semantic`).
 MAX_CHARS = 2_000
 CACHE_SIZE = 4_096
 

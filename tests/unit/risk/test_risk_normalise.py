@@ -6,7 +6,9 @@ import re
 
 import pytest
 
-from safety.risk.normalise import fold_pattern, normalise
+from safety.risk.assess import pattern_signals
+from safety.risk.levels import RiskLevel
+from safety.risk.normalise import fold_pattern, normalise, readings
 
 
 @pytest.mark.parametrize(
@@ -96,3 +98,22 @@ def test_invisible_and_capital_look_alikes_do_not_split_or_hide_a_word(
 )
 def test_letters_one_to_a_line_or_evenly_spaced_are_joined(raw: str, expected: str) -> None:
     assert normalise(raw) == expected
+
+
+def test_an_invisible_character_is_read_both_as_nothing_and_as_a_gap() -> None:
+    # Inside a word it hides nothing; between words it must not glue them together.
+    assert readings("I will kill\x00her tonight") == [
+        "i wil kilher tonight",
+        "i wil kil her tonight",
+    ]
+    assert readings("jag ska döda\u200ehenne") == ["jag ska dodahene", "jag ska doda hene"]
+    assert readings("ki\u200bll") == ["kil", "ki l"]
+    assert readings("plain text") == ["plain text"]
+    # A combining mark belongs to its letter: no second reading splits "hämta".
+    assert readings("ha\u0308mta") == ["hamta"]
+
+
+@pytest.mark.parametrize("text", ["I will kill\x00her tonight", "jag ska döda\u200ehenne ikväll"])
+def test_a_threat_glued_by_an_invisible_character_is_found_by_the_patterns(text: str) -> None:
+    levels = [s.level for s in pattern_signals(text)]
+    assert max(levels, default=RiskLevel.NONE) >= RiskLevel.HIGH

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import dataclasses
-from itertools import pairwise
 from pathlib import Path
 
 import numpy as np
@@ -53,16 +52,19 @@ def test_a_lone_surrogate_is_screened_not_raised() -> None:
 
 
 def test_a_long_message_is_read_from_end_to_end_in_overlapping_stretches() -> None:
-    threat = "jag har kniven i bilen och åker till hennes lägenhet nu."
-    chatter = "Vi var på IKEA och köpte en ny soffa och sedan åt vi köttbullar. " * 40
-    message = prepare(chatter + threat + " " + chatter)
+    # Filler that never repeats, so each stretch's place in the message is known.
+    filler = " ".join(f"ord{index}" for index in range(2000))
+    threat = "jag har kniven i bilen och åker till hennes lägenhet nu"
+    # Across the first stretch's end: read whole only if the next overlaps it.
+    message = filler[: MAX_CHARS - 20] + threat + filler[MAX_CHARS:]
     parts = readings(message)
-    assert parts[0].startswith("Vi var på IKEA") and message.endswith(parts[-1])
-    assert all(len(part) == MAX_CHARS for part in parts)
-    # Every stretch overlaps the next, so the buried threat is read whole in one.
-    assert all(a[-STRETCH_OVERLAP:] in b[: STRETCH_OVERLAP * 2] for a, b in pairwise(parts))
-    assert any(threat in part for part in parts)
+    step = MAX_CHARS - STRETCH_OVERLAP
+    starts = [*range(0, len(message) - MAX_CHARS, step), len(message) - MAX_CHARS]
+    assert parts == [message[start : start + MAX_CHARS] for start in starts]
+    assert len(parts) == -(-(len(message) - STRETCH_OVERLAP) // step)
+    assert threat not in parts[0] and threat in parts[1]
     assert readings("kort") == ["kort"]
+    assert stretches("x" * MAX_CHARS) == ["x" * MAX_CHARS]
     assert stretches("x" * (MAX_CHARS + 1)) == ["x" * MAX_CHARS] * 2
 
 

@@ -97,8 +97,9 @@ def test_a_photo_without_a_caption_is_media_and_nothing_of_it_is_kept(tg: FakeTe
 def test_a_caption_is_screened_as_the_participants_text(tg: FakeTelegram) -> None:
     # The file stays unread; the words under it are theirs, a threat included.
     photo = inbound(tg.user_sends_photo(USER, caption="jag ska döda henne ikväll"))
-    assert (photo.kind, photo.text) == (Kind.TEXT, "jag ska döda henne ikväll")
+    assert (photo.kind, photo.text, photo.caption) == (Kind.TEXT, "jag ska döda henne ikväll", True)
     assert "AgADphoto" not in repr(photo)
+    assert not inbound(tg.user_sends(USER, {"text": "hej"})).caption
     document = tg.user_sends(USER, {**MEDIA["document"], "caption": "till henne \ud800"})
     letter = inbound(document)
     assert letter.kind is Kind.TEXT and letter.text.startswith("till henne ")
