@@ -91,18 +91,19 @@ def own_words(content: Mapping[str, Any]) -> OwnWords:
 
 
 def _id_alike() -> dict[int, str]:
-    """One character for one: full-width and small forms (U+FF01-FF5E, U+FE50-FE6B) and
-    the Cyrillic and Greek letters drawn like Latin ones, in both cases. One for one, so
-    a match in the folded text is the same span of the text staff read, and nothing
-    else in it changes ("2½" stays "2½")."""
-    table = {code: chr(code - 0xFEE0) for code in range(0xFF01, 0xFF5F)}
-    for code in range(0xFE50, 0xFE6C):
+    """One character for one: every character whose compatibility form is one ASCII
+    letter, digit or sign (full-width, small forms, mathematical and circled letters),
+    and the Cyrillic and Greek letters drawn like Latin ones, in both cases. One for
+    one, so a match in the folded text is the same span of the text staff read, and
+    nothing else in it changes ("2½" stays "2½")."""
+    table: dict[int, str] = {}
+    for code in (*range(0x80, 0x10000), *range(0x1D400, 0x1D800), *range(0x1F100, 0x1F200)):
         folded = unicodedata.normalize("NFKC", chr(code))
-        if len(folded) == 1:
+        if len(folded) == 1 and folded.isascii() and folded.isprintable():
             table[code] = folded
     latin, alike = "aceopxyikmthjsdqwlbABCEHIJKMOPSTXYZ", "асеорхуікмтһјѕԁԛԝӏвАВСЕНІЈКМОРЅТХУΖ"
     table.update({ord(other): letter for letter, other in zip(latin, alike, strict=True)})
-    greek, greek_latin = "οαεικρτυχνβΟΑΕΙΚΡΤΥΧΝΒΗΖ", "oaeikptuxvbOAEIKPTYXNBHZ"
+    greek, greek_latin = "οαεικρτυχνβΟΑΕΙΚΡΤΥΧΝΒΗΖΜ", "oaeikptuxvbOAEIKPTYXNBHZM"
     table.update({ord(other): letter for other, letter in zip(greek, greek_latin, strict=True)})
     return table
 

@@ -102,6 +102,14 @@ def test_a_caption_is_read_as_text_and_a_file_name_never() -> None:
     assert not any("barn.jpg" in repr(m) or "mxc" in repr(m) for m in queue.batch.messages)
 
 
+def test_typed_text_is_no_caption() -> None:
+    # Only a caption is kept from staff commands; typed text in a desk stays a command.
+    queue, room = intake()
+    queue.take(room, event("m.room.message", {"msgtype": "m.text", "body": "!close E-1"}, 1))
+    [message] = queue.batch.messages
+    assert (message.kind, message.text, message.caption) == (Kind.TEXT, "!close E-1", False)
+
+
 def test_reactions_redactions_state_and_own_events_are_not_turns() -> None:
     queue, room = intake()
     relation = {"m.relates_to": {"rel_type": "m.annotation", "event_id": "$x", "key": "👍"}}

@@ -121,6 +121,10 @@ def test_matrix_ids_in_look_alike_characters_never_reach_a_page() -> None:
         "﹫anna:example.org",
         "@\u0430nna:example.org",  # Cyrillic а
         "@ΑΝΝΑ:example.org",  # Greek capitals
+        "@𝚊𝚗𝚗𝚊:example.org",  # mathematical monospace, as "fancy text" keyboards type
+        "@ⓐⓝⓝⓐ:example.org",  # circled letters
+        "@ΜΑΝ:hs.org",  # Greek capital mu
+        "@ΑΝΝΑ:ΕΧΑΜΡLΕ.ORG",
     )
     for typed in typed_ids:
         assert without_matrix_ids(f"ring {typed} nu") == "ring [id] nu", typed
