@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from itertools import product
 
 # Apostrophes join a word's parts; invisible characters go later (`_INVISIBLE`).
 _DROP = "'’‘`´ʼ"
@@ -104,16 +105,36 @@ def _unleet(match: re.Match[str]) -> str:
     return lead + core.translate(_LEET) + token[len(lead) + len(core) :]
 
 
+# Runs of format or control characters, each read either way (`readings`).
+_GAP_RUN = re.compile("[" + "".join(re.escape(chr(code)) for code in sorted(_GAPS)) + "]+")
+# Beyond this many runs, only "all nothing" and "all spaces" are read: 2^4 readings at most.
+MAX_GAP_RUNS = 4
+
+
 def readings(text: str) -> list[str]:
-    r"""The forms the patterns read: `normalise(text)`, and, if the text holds an invisible
-    character, also the form with each read as a space. Either can hide a threat: a mark
-    inside a word ("ki\u200bll") is nothing, one between words ("kill\x00her") is a gap."""
+    r"""The forms the patterns read: `normalise(text)`, and, if the text holds format or
+    control characters, the forms with each run of them read as nothing or as a space.
+    Either can hide a threat: a mark inside a word ("ki\u200bll") is nothing, one between
+    words ("kill\x00her") is a gap, and a message may use both. Every mix is read for up
+    to `MAX_GAP_RUNS` runs; beyond that, all of them one way or the other."""
     first = normalise(text)
-    gapped = text.translate(_GAPS)
-    if gapped == text:
+    runs = list(_GAP_RUN.finditer(text))
+    if not runs:
         return [first]
-    spaced = normalise(gapped)
-    return [first] if spaced == first else [first, spaced]
+    if len(runs) <= MAX_GAP_RUNS:
+        choices = list(product(("", " "), repeat=len(runs)))
+    else:
+        choices = [("",) * len(runs), (" ",) * len(runs)]
+    forms = [first]
+    for choice in choices:
+        parts, end = [], 0
+        for run, gap in zip(runs, choice, strict=True):
+            parts += [text[end : run.start()], gap]
+            end = run.end()
+        form = normalise("".join(parts) + text[end:])
+        if form not in forms:
+            forms.append(form)
+    return forms
 
 
 def normalise(text: str) -> str:

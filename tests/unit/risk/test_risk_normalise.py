@@ -113,7 +113,16 @@ def test_an_invisible_character_is_read_both_as_nothing_and_as_a_gap() -> None:
     assert readings("ha\u0308mta") == ["hamta"]
 
 
-@pytest.mark.parametrize("text", ["I will kill\x00her tonight", "jag ska döda\u200ehenne ikväll"])
+@pytest.mark.parametrize(
+    "text",
+    [
+        "I will kill\x00her tonight",
+        "jag ska döda\u200ehenne ikväll",
+        # One inside a word and one between words: only a mix of the two readings finds it.
+        "I will ki\u200bll\u200bher tonight",
+        "jag ska dö\u200bda\u200bhenne ikväll",
+    ],
+)
 def test_a_threat_glued_by_an_invisible_character_is_found_by_the_patterns(text: str) -> None:
     levels = [s.level for s in pattern_signals(text)]
     assert max(levels, default=RiskLevel.NONE) >= RiskLevel.HIGH
